@@ -1,0 +1,29 @@
+@{
+    # ModuleVersion is stamped by build.ps1 from Directory.Build.props (the one place the version lives).
+    RootModule           = 'Msgcode.PowerShell.dll'
+    ModuleVersion        = '0.0.0'
+    GUID                 = '6f3b8f0e-2a51-4c3e-9a57-1d6b7f0c9e42'
+    Author               = 'msgcode contributors'
+    CompanyName          = 'msgcode'
+    Copyright            = '(c) msgcode contributors. MIT License.'
+    Description          = 'msgcode for PowerShell: a local agent platform. Tasks you can read and diff, pluggable runners, isolated git worktrees that yield patches, and a per-user daemon that queues, schedules, recovers and reports.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('Msgcode.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-MsgcodeEffectiveConfig'
+        'Get-MsgcodeVersion'
+        'Reset-MsgcodeConfig'
+        'Set-MsgcodeConfig'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('msgcode', 'agent', 'tasks', 'daemon', 'git', 'worktree', 'LMStudio', 'PSEdition_Core', 'Linux', 'Mac', 'Windows')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'See README.md.'
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Msgcode.Core.Config;
+
+/// <summary>Configuration layers, lowest first: a higher layer shadows every lower one.</summary>
+public enum ConfigLayer
+{
+    Default = 0,
+    State = 1,
+    Workspace = 2,
+    EnvFile = 3,
+    Environment = 4,
+}
+
+/// <summary>The type of a configuration key's value.</summary>
+public enum ConfigValueType
+{
+    String,
+    Integer,
+    Boolean,
+    Enum,
+    StringList,
+    Url,
+    Path,
+}

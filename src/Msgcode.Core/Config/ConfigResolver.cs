@@ -1,0 +1,299 @@
+using System.Collections;
+using System.Text.Json;
+using Msgcode.Core.Errors;
+
+namespace Msgcode.Core.Config;
+
+/// <summary>What configuration is read from: the home, an optional workspace, an environment.</summary>
+public sealed class ConfigSources
+{
+    public ConfigSources(MsgcodeHome home, string? workspacePath = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Home = home;
+        WorkspacePath = workspacePath is null ? null : Path.GetFullPath(workspacePath);
+        Environment = environment ?? SnapshotEnvironment();
+    }
+
+    public MsgcodeHome Home { get; }
+
+    public string? WorkspacePath { get; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public string? WorkspaceConfigFile => WorkspacePath is null ? null : WorkspaceConfigPath(WorkspacePath);
+
+    public static string WorkspaceConfigPath(string workspace) => Path.Combine(workspace, ".msgcode", "config.json");
+
+    /// <summary>This process's environment and home.</summary>
+    public static ConfigSources ForCurrentProcess(string? workspacePath = null)
+    {
+        var environment = SnapshotEnvironment();
+        return new ConfigSources(MsgcodeHome.Resolve(environment), workspacePath, environment);
+    }
+
+    public static IReadOnlyDictionary<string, string> SnapshotEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && entry.Value is string value)
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
+    }
+}
+
+/// <summary>
+/// Resolves every key through the layers default → state → workspace → env-file → environment.
+/// Nothing here throws for bad input: every problem is returned, located, and the next valid layer wins.
+/// </summary>
+public static class ConfigResolver
+{
+    private sealed record RawSetting(object Raw, string? Path, int? Line);
+
+    private sealed class LayerData(ConfigLayer layer)
+    {
+        public ConfigLayer Layer { get; } = layer;
+
+        public Dictionary<ConfigKey, RawSetting> Settings { get; } = [];
+    }
+
+    public static ConfigReport Resolve(ConfigSources sources)
+    {
+        var issues = new List<ConfigIssue>();
+        var layers = new List<LayerData>
+        {
+            ReadJsonLayer(ConfigLayer.State, sources.Home.StateFile, issues),
+        };
+        if (sources.WorkspaceConfigFile is string workspaceFile)
+        {
+            layers.Add(ReadJsonLayer(ConfigLayer.Workspace, workspaceFile, issues));
+        }
+
+        layers.Add(ReadEnvFileLayer(sources.Home.EnvFile, issues));
+        layers.Add(ReadEnvironmentLayer(sources.Environment));
+        layers.Reverse(); // highest first
+
+        var entries = new List<ConfigEntry>(ConfigSchema.Keys.Count);
+        foreach (var key in ConfigSchema.Keys)
+        {
+            entries.Add(ResolveKey(key, layers, issues));
+        }
+
+        return new ConfigReport { Entries = entries, Problems = issues };
+    }
+
+    private static ConfigEntry ResolveKey(ConfigKey key, List<LayerData> layersHighFirst, List<ConfigIssue> allIssues)
+    {
+        object? winner = null;
+        var winnerLayer = ConfigLayer.Default;
+        string? winnerPath = null;
+        int? winnerLine = null;
+        var found = false;
+        var shadowed = new List<ConfigLayerValue>();
+        var problems = new List<ConfigIssue>();
+        foreach (var layer in layersHighFirst)
+        {
+            if (!layer.Settings.TryGetValue(key, out var setting))
+            {
+                continue;
+            }
+
+            if (!key.TryConvert(setting.Raw, out var value, out var error))
+            {
+                var issue = new ConfigIssue
+                {
+                    ErrorId = ErrorIds.ConfigValueInvalid,
+                    Layer = layer.Layer.ToString(),
+                    Path = setting.Path,
+                    Line = setting.Line,
+                    Key = key.Name,
+                    Message = $"Invalid value for '{key.Name}': {(key.Secret ? "the value is not valid" : error)}. This layer is skipped; " +
+                              $"set {key.Describe()} or remove it ({Fix(key, layer.Layer)}).",
+                };
+                problems.Add(issue);
+                allIssues.Add(issue);
+                continue;
+            }
+
+            if (!found)
+            {
+                found = true;
+                winner = value;
+                winnerLayer = layer.Layer;
+                winnerPath = setting.Path;
+                winnerLine = setting.Line;
+            }
+            else
+            {
+                shadowed.Add(new ConfigLayerValue { Layer = layer.Layer.ToString(), Path = setting.Path, Line = setting.Line, Value = key.Display(value) });
+            }
+        }
+
+        if (!found)
+        {
+            winner = key.Default;
+        }
+        else if (key.Default is not null)
+        {
+            shadowed.Add(new ConfigLayerValue { Layer = nameof(ConfigLayer.Default), Value = key.Display(key.Default) });
+        }
+
+        return new ConfigEntry
+        {
+            Name = key.Name,
+            Value = key.Display(winner),
+            RawValue = winner,
+            Source = winnerLayer.ToString(),
+            SourcePath = winnerPath,
+            SourceLine = winnerLine,
+            Type = key.Type.ToString(),
+            Default = key.Display(key.Default),
+            EnvironmentVariable = key.EnvironmentVariable,
+            AllowedValues = key.AllowedValues?.ToArray(),
+            IsSecret = key.Secret,
+            WorkspaceScoped = key.WorkspaceScoped,
+            Description = key.Description,
+            Shadowed = shadowed.ToArray(),
+            Problems = problems.ToArray(),
+        };
+    }
+
+    private static string Fix(ConfigKey key, ConfigLayer layer) => layer switch
+    {
+        ConfigLayer.Environment => $"environment variable {key.EnvironmentVariable}",
+        ConfigLayer.EnvFile => $"the {key.EnvironmentVariable} line of the .env file",
+        ConfigLayer.Workspace => $"Set-MsgcodeConfig -Name {key.Name} -Workspace <path> -Value <value>",
+        _ => $"Set-MsgcodeConfig -Name {key.Name} -Value <value>, or Reset-MsgcodeConfig -Name {key.Name}",
+    };
+
+    private static LayerData ReadEnvironmentLayer(IReadOnlyDictionary<string, string> environment)
+    {
+        var layer = new LayerData(ConfigLayer.Environment);
+        foreach (var key in ConfigSchema.Keys)
+        {
+            if (environment.TryGetValue(key.EnvironmentVariable, out var value) && value.Length > 0)
+            {
+                layer.Settings[key] = new RawSetting(value, "env:" + key.EnvironmentVariable, null);
+            }
+        }
+
+        return layer;
+    }
+
+    private static LayerData ReadEnvFileLayer(string path, List<ConfigIssue> issues)
+    {
+        var layer = new LayerData(ConfigLayer.EnvFile);
+        if (!TryReadText(path, ConfigLayer.EnvFile, issues, out var text))
+        {
+            return layer;
+        }
+
+        foreach (var entry in EnvFileParser.Parse(text, path, issues))
+        {
+            var key = ConfigSchema.FindByEnvironmentVariable(entry.Name);
+            if (key is null)
+            {
+                if (!ConfigSchema.ReservedVariables.Contains(entry.Name))
+                {
+                    issues.Add(new ConfigIssue
+                    {
+                        ErrorId = ErrorIds.ConfigKeyUnknown,
+                        Layer = nameof(ConfigLayer.EnvFile),
+                        Path = path,
+                        Line = entry.Line,
+                        Key = entry.Name,
+                        Message = $"'{entry.Name}' is not a msgcode setting and is ignored. Get-MsgcodeEffectiveConfig lists every key with its EnvironmentVariable.",
+                    });
+                }
+
+                continue;
+            }
+
+            if (entry.Value.Length == 0)
+            {
+                continue; // NAME= means unset, as in the environment
+            }
+
+            layer.Settings[key] = new RawSetting(entry.Value, path, entry.Line);
+        }
+
+        return layer;
+    }
+
+    private static LayerData ReadJsonLayer(ConfigLayer which, string path, List<ConfigIssue> issues)
+    {
+        var layer = new LayerData(which);
+        if (!TryReadText(path, which, issues, out var text))
+        {
+            return layer;
+        }
+
+        if (!ConfigFile.TryParseSettings(which, path, text, issues, out var settings))
+        {
+            return layer;
+        }
+
+        foreach (var (name, element) in settings)
+        {
+            var key = ConfigSchema.Find(name);
+            if (key is null)
+            {
+                issues.Add(new ConfigIssue
+                {
+                    ErrorId = ErrorIds.ConfigKeyUnknown,
+                    Layer = which.ToString(),
+                    Path = path,
+                    Key = name,
+                    Message = $"'{name}' is not a msgcode setting and is ignored. Remove it with Reset-MsgcodeConfig -Name '{name}'{(which == ConfigLayer.Workspace ? " -Workspace <path>" : string.Empty)}, or by editing the file.",
+                });
+                continue;
+            }
+
+            if (which == ConfigLayer.Workspace && !key.WorkspaceScoped)
+            {
+                issues.Add(new ConfigIssue
+                {
+                    ErrorId = ErrorIds.ConfigKeyNotWorkspaceScoped,
+                    Layer = which.ToString(),
+                    Path = path,
+                    Key = key.Name,
+                    Message = $"'{key.Name}' applies to the whole user, not to one workspace, so the workspace's value is ignored. Set it with Set-MsgcodeConfig -Name {key.Name} -Value <value> instead.",
+                });
+                continue;
+            }
+
+            layer.Settings[key] = new RawSetting(element, path, null);
+        }
+
+        return layer;
+    }
+
+    private static bool TryReadText(string path, ConfigLayer which, List<ConfigIssue> issues, out string text)
+    {
+        text = string.Empty;
+        try
+        {
+            text = File.ReadAllText(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            issues.Add(new ConfigIssue
+            {
+                ErrorId = ErrorIds.ConfigFileUnreadable,
+                Layer = which.ToString(),
+                Path = path,
+                Message = $"Cannot read the file: {ex.Message} Its settings are ignored; check its permissions (it should be readable by you).",
+            });
+            return false;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace Msgcode.Core.Config;
+
+/// <summary>
+/// Every configuration key msgcode knows, declared exactly once. Environment variable names follow
+/// the original msgcode where it had one (LOG_LEVEL, LMSTUDIO_*, IMSG_PATH, MY_EMAIL, MY_PHONE,
+/// WORKSPACE_ROOT); new keys use an MSGCODE_ prefix.
+/// </summary>
+public static class ConfigSchema
+{
+    private static readonly Regex RunnerKindPattern = new("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant);
+
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        new() { Name = "workspace.root", EnvironmentVariable = "WORKSPACE_ROOT", Type = ConfigValueType.Path, Default = "~/msgcode-workspaces",
+            Description = "Folder under which chat-bound workspaces are created (/bind paths are relative to it)." },
+        new() { Name = "log.level", EnvironmentVariable = "LOG_LEVEL", Type = ConfigValueType.Enum, Default = "info", AllowedValues = ["debug", "info", "warn", "error"],
+            Description = "Lowest level written to the daemon's log." },
+        new() { Name = "log.maxBytes", EnvironmentVariable = "MSGCODE_LOG_MAX_BYTES", Type = ConfigValueType.Integer, Default = 10L * 1024 * 1024, Minimum = 4096, Maximum = 1L << 40,
+            Description = "Size at which the log file is rotated." },
+        new() { Name = "log.maxFiles", EnvironmentVariable = "MSGCODE_LOG_MAX_FILES", Type = ConfigValueType.Integer, Default = 3L, Minimum = 1, Maximum = 100,
+            Description = "Rotated log files kept besides the current one." },
+        new() { Name = "daemon.stopTimeoutSec", EnvironmentVariable = "MSGCODE_DAEMON_STOP_TIMEOUT_SEC", Type = ConfigValueType.Integer, Default = 30L, Minimum = 1, Maximum = 3600,
+            Description = "Seconds the daemon may spend draining in-flight work on stop before it is killed." },
+        new() { Name = "daemon.maxConcurrentRuns", EnvironmentVariable = "MSGCODE_DAEMON_MAX_CONCURRENT_RUNS", Type = ConfigValueType.Integer, Default = 2L, Minimum = 1, Maximum = 64,
+            Description = "Runs the daemon executes at once across all workspaces (each workspace is serial)." },
+        new() { Name = "runs.retentionDays", EnvironmentVariable = "MSGCODE_RUNS_RETENTION_DAYS", Type = ConfigValueType.Integer, Default = 30L, Minimum = 0, Maximum = 36500,
+            Description = "Run records older than this many days are trimmed from runs.jsonl (0 keeps them forever)." },
+        new() { Name = "runs.retentionCount", EnvironmentVariable = "MSGCODE_RUNS_RETENTION_COUNT", Type = ConfigValueType.Integer, Default = 10000L, Minimum = 0, Maximum = 100_000_000,
+            Description = "At most this many run records are kept per workspace (0 keeps them all)." },
+        new() { Name = "runner.default", EnvironmentVariable = "MSGCODE_RUNNER_DEFAULT", Type = ConfigValueType.String, Default = "lmstudio", AllowedPattern = RunnerKindPattern, WorkspaceScoped = true,
+            Description = "Runner kind used when a task names none." },
+        new() { Name = "policy.mode", EnvironmentVariable = "MSGCODE_POLICY_MODE", Type = ConfigValueType.Enum, Default = "egress-allowed", AllowedValues = ["local-only", "egress-allowed"], WorkspaceScoped = true,
+            Description = "local-only refuses runners that send data off this machine." },
+        new() { Name = "lmstudio.baseUrl", EnvironmentVariable = "LMSTUDIO_BASE_URL", Type = ConfigValueType.Url, Default = "http://127.0.0.1:1234", WorkspaceScoped = true,
+            Description = "Base URL of the LM Studio (OpenAI-compatible) server." },
+        new() { Name = "lmstudio.model", EnvironmentVariable = "LMSTUDIO_MODEL", Type = ConfigValueType.String, Default = "auto", WorkspaceScoped = true,
+            Description = "Model id, or auto for the first loaded model." },
+        new() { Name = "lmstudio.apiKey", EnvironmentVariable = "LMSTUDIO_API_KEY", Type = ConfigValueType.String, Default = null, Secret = true, WorkspaceScoped = true,
+            Description = "API key sent to LM Studio as a bearer token." },
+        new() { Name = "lmstudio.timeoutMs", EnvironmentVariable = "LMSTUDIO_TIMEOUT_MS", Type = ConfigValueType.Integer, Default = 120000L, Minimum = 100, Maximum = 3_600_000, WorkspaceScoped = true,
+            Description = "Milliseconds to wait for one LM Studio reply." },
+        new() { Name = "lmstudio.maxTokens", EnvironmentVariable = "LMSTUDIO_MAX_TOKENS", Type = ConfigValueType.Integer, Default = 4000L, Minimum = 1, Maximum = 1_000_000, WorkspaceScoped = true,
+            Description = "max_tokens sent with each LM Studio request." },
+        new() { Name = "tts.backend", EnvironmentVariable = "TTS_BACKEND", Type = ConfigValueType.Enum, Default = "auto", AllowedValues = ["auto", "say", "espeak-ng"], WorkspaceScoped = true,
+            Description = "Speech engine: say on macOS, espeak-ng on Linux, auto picks the platform's." },
+        new() { Name = "tts.voice", EnvironmentVariable = "TTS_VOICE", Type = ConfigValueType.String, Default = null, WorkspaceScoped = true,
+            Description = "Voice name passed to the speech engine (its default when unset)." },
+        new() { Name = "jobs.enabled", EnvironmentVariable = "MSGCODE_JOBS_ENABLED", Type = ConfigValueType.Boolean, Default = true,
+            Description = "Whether the daemon runs scheduled jobs." },
+        new() { Name = "jobs.missedRunPolicy", EnvironmentVariable = "MSGCODE_JOBS_MISSED_RUN_POLICY", Type = ConfigValueType.Enum, Default = "run-once", AllowedValues = ["skip", "run-once", "run-all"],
+            Description = "What a job does about runs missed while the daemon was down, unless the job says otherwise." },
+        new() { Name = "imsg.path", EnvironmentVariable = "IMSG_PATH", Type = ConfigValueType.Path, Default = null,
+            Description = "Path of the imsg executable that connects msgcode to iMessage." },
+        new() { Name = "whitelist.emails", EnvironmentVariable = "MY_EMAIL", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
+            Description = "Sender e-mail handles that msgcode serves." },
+        new() { Name = "whitelist.phones", EnvironmentVariable = "MY_PHONE", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
+            Description = "Sender phone handles that msgcode serves." },
+    ];
+
+    private static readonly Dictionary<string, ConfigKey> ByName = Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly Dictionary<string, ConfigKey> ByVariable = Keys.ToDictionary(k => k.EnvironmentVariable, StringComparer.Ordinal);
+
+    public static ConfigKey? Find(string name) => ByName.GetValueOrDefault(name);
+
+    public static ConfigKey? FindByEnvironmentVariable(string variable) => ByVariable.GetValueOrDefault(variable);
+
+    /// <summary>Variables that belong to msgcode but are not keys (they are read before any config).</summary>
+    public static IReadOnlySet<string> ReservedVariables { get; } = new HashSet<string>(StringComparer.Ordinal) { MsgcodeHome.HomeVariable };
+}

@@ -1,0 +1,192 @@
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Config;
+
+/// <summary>The outcome of a write: where it went, and whether a higher layer still wins.</summary>
+public sealed class ConfigChange
+{
+    public required string Name { get; init; }
+
+    public required ConfigLayer Layer { get; init; }
+
+    public required string Path { get; init; }
+
+    /// <summary>True when the file was changed (false when the value was already there, or already absent).</summary>
+    public required bool Changed { get; init; }
+
+    /// <summary>The effective entry after the write.</summary>
+    public required ConfigEntry Effective { get; init; }
+
+    /// <summary>When a higher layer shadows the written value: how to find it (a variable name or a file).</summary>
+    public string? ShadowedBy { get; init; }
+}
+
+/// <summary>
+/// Writes the state layer (<c>state.json</c>) or a workspace layer (<c>.msgcode/config.json</c>): under the
+/// file's lock, through the atomic-write primitive, touching only the key asked for.
+/// </summary>
+public static class ConfigStore
+{
+    /// <summary>Validates and resolves a key name, or throws <see cref="ErrorIds.ConfigKeyUnknown"/>.</summary>
+    public static ConfigKey RequireKey(string name)
+        => ConfigSchema.Find(name) ?? throw new MsgcodeException(ErrorIds.ConfigKeyUnknown, MsgcodeErrorCategory.InvalidArgument, name,
+            $"'{name}' is not a msgcode setting. Get-MsgcodeEffectiveConfig lists every key.");
+
+    /// <summary>Converts a caller's value, or throws <see cref="ErrorIds.ConfigValueInvalid"/>.</summary>
+    public static object Validate(ConfigKey key, object? value)
+    {
+        if (!key.TryConvert(value, out var converted, out var error) || converted is null)
+        {
+            throw new MsgcodeException(ErrorIds.ConfigValueInvalid, MsgcodeErrorCategory.InvalidArgument, key.Name,
+                $"Invalid value for '{key.Name}': {(key.Secret ? "the value is not valid" : error)}. Expected {key.Describe()}.");
+        }
+
+        return converted;
+    }
+
+    public static (ConfigLayer Layer, string Path) Target(ConfigSources sources, ConfigKey key, bool workspace)
+    {
+        if (!workspace)
+        {
+            return (ConfigLayer.State, sources.Home.StateFile);
+        }
+
+        if (sources.WorkspacePath is null)
+        {
+            throw new ArgumentException("A workspace path is required.", nameof(sources));
+        }
+
+        if (!key.WorkspaceScoped)
+        {
+            throw new MsgcodeException(ErrorIds.ConfigKeyNotWorkspaceScoped, MsgcodeErrorCategory.InvalidArgument, key.Name,
+                $"'{key.Name}' applies to the whole user, not to one workspace. Set it without -Workspace.");
+        }
+
+        RequireWorkspace(sources.WorkspacePath);
+        return (ConfigLayer.Workspace, sources.WorkspaceConfigFile!);
+    }
+
+    public static void RequireWorkspace(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, path,
+                $"The workspace folder '{path}' does not exist. Create it first, or pass an existing folder to -Workspace.");
+        }
+    }
+
+    /// <summary>Sets <paramref name="key"/> in the state layer, or the workspace layer when <paramref name="workspace"/> is true.</summary>
+    public static ConfigChange Set(ConfigSources sources, ConfigKey key, object? value, bool workspace)
+    {
+        var normalized = Validate(key, value);
+        var (layer, path) = Target(sources, key, workspace);
+        bool changed;
+        using (FileLock.For(path))
+        {
+            var document = ConfigFile.LoadForRewrite(layer, path);
+            var settings = ConfigFile.SettingsOf(layer, document);
+            var existingName = settings.Select(p => p.Key).FirstOrDefault(n => string.Equals(n, key.Name, StringComparison.OrdinalIgnoreCase));
+            var newNode = ConfigFile.ToNode(normalized);
+            changed = existingName is null || !System.Text.Json.Nodes.JsonNode.DeepEquals(settings[existingName], newNode) || existingName != key.Name;
+            if (changed)
+            {
+                if (existingName is not null)
+                {
+                    settings.Remove(existingName);
+                }
+
+                settings[key.Name] = newNode;
+                AtomicFile.WriteAllText(path, ConfigFile.Serialize(document), new AtomicWriteOptions { OwnerOnly = layer == ConfigLayer.State || key.Secret });
+            }
+        }
+
+        return Outcome(sources, key, layer, path, changed);
+    }
+
+    /// <summary>Removes <paramref name="key"/> from the state or workspace layer, so lower layers show through.</summary>
+    public static ConfigChange Unset(ConfigSources sources, ConfigKey key, bool workspace)
+    {
+        var (layer, path) = workspace
+            ? (ConfigLayer.Workspace, sources.WorkspaceConfigFile ?? throw new ArgumentException("A workspace path is required.", nameof(sources)))
+            : (ConfigLayer.State, sources.Home.StateFile);
+        if (workspace)
+        {
+            RequireWorkspace(sources.WorkspacePath!);
+        }
+
+        var changed = false;
+        if (File.Exists(path))
+        {
+            using (FileLock.For(path))
+            {
+                var document = ConfigFile.LoadForRewrite(layer, path);
+                var settings = ConfigFile.SettingsOf(layer, document);
+                foreach (var name in settings.Select(p => p.Key).Where(n => string.Equals(n, key.Name, StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    settings.Remove(name);
+                    changed = true;
+                }
+
+                if (changed)
+                {
+                    AtomicFile.WriteAllText(path, ConfigFile.Serialize(document));
+                }
+            }
+        }
+
+        return Outcome(sources, key, layer, path, changed);
+    }
+
+    /// <summary>Names set in a layer's file, including unknown ones (so they can be removed).</summary>
+    public static IReadOnlyList<string> NamesIn(ConfigSources sources, bool workspace)
+    {
+        var layer = workspace ? ConfigLayer.Workspace : ConfigLayer.State;
+        var path = workspace ? sources.WorkspaceConfigFile! : sources.Home.StateFile;
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var document = ConfigFile.LoadForRewrite(layer, path);
+        return ConfigFile.SettingsOf(layer, document).Select(p => p.Key).ToList();
+    }
+
+    /// <summary>Removes a name that is not a known key (debris of a typo or an older version).</summary>
+    public static bool RemoveUnknown(ConfigSources sources, string name, bool workspace)
+    {
+        var layer = workspace ? ConfigLayer.Workspace : ConfigLayer.State;
+        var path = workspace ? sources.WorkspaceConfigFile! : sources.Home.StateFile;
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using (FileLock.For(path))
+        {
+            var document = ConfigFile.LoadForRewrite(layer, path);
+            var settings = ConfigFile.SettingsOf(layer, document);
+            if (!settings.Remove(name))
+            {
+                return false;
+            }
+
+            AtomicFile.WriteAllText(path, ConfigFile.Serialize(document));
+            return true;
+        }
+    }
+
+    private static ConfigChange Outcome(ConfigSources sources, ConfigKey key, ConfigLayer layer, string path, bool changed)
+    {
+        var effective = ConfigResolver.Resolve(sources)[key.Name];
+        string? shadowedBy = null;
+        if (Enum.TryParse<ConfigLayer>(effective.Source, out var winner) && winner > layer)
+        {
+            shadowedBy = winner == ConfigLayer.Environment
+                ? $"environment variable {key.EnvironmentVariable}"
+                : $"{key.EnvironmentVariable} in {effective.SourcePath}{(effective.SourceLine is int l ? $":{l}" : string.Empty)}";
+        }
+
+        return new ConfigChange { Name = key.Name, Layer = layer, Path = path, Changed = changed, Effective = effective, ShadowedBy = shadowedBy };
+    }
+}

@@ -1,0 +1,101 @@
+namespace Msgcode.Core.Config;
+
+/// <summary>The effective value of one key, where it came from, and what it shadows.</summary>
+public sealed class ConfigEntry
+{
+    public required string Name { get; init; }
+
+    /// <summary>The effective value (secrets redacted).</summary>
+    public object? Value { get; init; }
+
+    /// <summary>The layer that supplied <see cref="Value"/>: Default, State, Workspace, EnvFile or Environment.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The file that supplied the value, or <c>env:NAME</c> for the process environment; null for a default.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The line in <see cref="SourcePath"/>, where the layer has lines (.env).</summary>
+    public int? SourceLine { get; init; }
+
+    public required string Type { get; init; }
+
+    public object? Default { get; init; }
+
+    public required string EnvironmentVariable { get; init; }
+
+    public string[]? AllowedValues { get; init; }
+
+    public bool IsSecret { get; init; }
+
+    public bool WorkspaceScoped { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>Valid values in lower layers that this value overrides, highest first.</summary>
+    public required ConfigLayerValue[] Shadowed { get; init; }
+
+    /// <summary>Invalid values for this key, with their layer and file; each was skipped.</summary>
+    public required ConfigIssue[] Problems { get; init; }
+
+    /// <summary>The unredacted effective value, for Core callers only (never shown).</summary>
+    internal object? RawValue { get; init; }
+
+    public override string ToString() => $"{Name}={Value}";
+}
+
+/// <summary>A value a key has in one layer.</summary>
+public sealed class ConfigLayerValue
+{
+    public required string Layer { get; init; }
+
+    public string? Path { get; init; }
+
+    public int? Line { get; init; }
+
+    public object? Value { get; init; }
+
+    public override string ToString() => $"{Layer}: {Value}";
+}
+
+/// <summary>A problem found while reading configuration: located, with a stable ErrorId.</summary>
+public sealed class ConfigIssue
+{
+    public required string ErrorId { get; init; }
+
+    public required string Layer { get; init; }
+
+    public string? Path { get; init; }
+
+    public int? Line { get; init; }
+
+    /// <summary>The key concerned, when there is one.</summary>
+    public string? Key { get; init; }
+
+    public required string Message { get; init; }
+
+    public override string ToString()
+    {
+        var where = Path is null ? Layer : Line is int l ? $"{Path}:{l}" : Path;
+        return $"{where}: {Message}";
+    }
+}
+
+/// <summary>The result of resolving every layer: one entry per key, plus every problem met.</summary>
+public sealed class ConfigReport
+{
+    public required IReadOnlyList<ConfigEntry> Entries { get; init; }
+
+    /// <summary>All problems: per-key invalid values, unknown keys, unreadable or malformed files.</summary>
+    public required IReadOnlyList<ConfigIssue> Problems { get; init; }
+
+    public ConfigEntry this[string name] => Entries.First(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The unredacted effective value of a key (for Core's own use; never print it).</summary>
+    public object? GetRaw(string name) => this[name].RawValue;
+
+    public long GetInt64(string name) => (long)GetRaw(name)!;
+
+    public string? GetString(string name) => GetRaw(name) as string;
+
+    public bool GetBoolean(string name) => (bool)GetRaw(name)!;
+}

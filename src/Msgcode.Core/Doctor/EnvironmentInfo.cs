@@ -1,0 +1,58 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Msgcode.Core.Config;
+using Msgcode.Core.Git;
+
+namespace Msgcode.Core.Doctor;
+
+/// <summary>Versions and places msgcode runs with: the first thing to paste into a bug report.</summary>
+public sealed class MsgcodeVersionInfo
+{
+    public required string Version { get; init; }
+
+    public required string PowerShellVersion { get; init; }
+
+    public required string DotNetVersion { get; init; }
+
+    public required string Platform { get; init; }
+
+    public required string OperatingSystem { get; init; }
+
+    /// <summary>The native libgit2 version (proves the native library loads on this platform).</summary>
+    public required string LibGit2Version { get; init; }
+
+    public required string Home { get; init; }
+
+    public required string ModulePath { get; init; }
+
+    public override string ToString() => $"msgcode {Version}";
+}
+
+public static class EnvironmentInfo
+{
+    /// <summary>The product version, as stamped from Directory.Build.props.</summary>
+    public static string ProductVersion()
+    {
+        var assembly = typeof(EnvironmentInfo).Assembly;
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (!string.IsNullOrEmpty(informational))
+        {
+            var plus = informational.IndexOf('+');
+            return plus >= 0 ? informational[..plus] : informational;
+        }
+
+        return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    }
+
+    public static MsgcodeVersionInfo Collect(string powerShellVersion, string modulePath, MsgcodeHome? home = null) => new()
+    {
+        Version = ProductVersion(),
+        PowerShellVersion = powerShellVersion,
+        DotNetVersion = Environment.Version.ToString(),
+        Platform = RuntimeInformation.RuntimeIdentifier,
+        OperatingSystem = RuntimeInformation.OSDescription,
+        LibGit2Version = GitInfo.LibraryVersion(),
+        Home = (home ?? MsgcodeHome.Resolve()).Path,
+        ModulePath = modulePath,
+    };
+}

@@ -1,0 +1,34 @@
+namespace Msgcode.Core.Errors;
+
+/// <summary>
+/// The one catalogue of ErrorIds. Every id here is stable (scripts and tests match on it) and has a
+/// test that provokes it. Add ids; never rename or reuse one.
+/// </summary>
+public static class ErrorIds
+{
+    // Storage
+    public const string FileWriteFailed = "FileWriteFailed";
+    public const string FileReadFailed = "FileReadFailed";
+    public const string LockTimeout = "LockTimeout";
+    public const string JsonlLineMalformed = "JsonlLineMalformed";
+
+    // Configuration
+    public const string ConfigKeyUnknown = "ConfigKeyUnknown";
+    public const string ConfigValueInvalid = "ConfigValueInvalid";
+    public const string ConfigFileInvalidJson = "ConfigFileInvalidJson";
+    public const string ConfigFileUnreadable = "ConfigFileUnreadable";
+    public const string ConfigEnvLineMalformed = "ConfigEnvLineMalformed";
+    public const string ConfigKeyNotWorkspaceScoped = "ConfigKeyNotWorkspaceScoped";
+    public const string ConfigFileCorruptNotRewritten = "ConfigFileCorruptNotRewritten";
+    public const string WorkspaceNotFound = "WorkspaceNotFound";
+
+    // Git
+    public const string GitNativeLibraryUnavailable = "GitNativeLibraryUnavailable";
+
+    /// <summary>Every id, for the catalogue test.</summary>
+    public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
+}

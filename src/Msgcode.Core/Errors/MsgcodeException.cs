@@ -1,0 +1,33 @@
+namespace Msgcode.Core.Errors;
+
+/// <summary>
+/// The one exception type Core throws for failures a user can meet. It carries a stable ErrorId from
+/// <see cref="ErrorIds"/>, a category, and the offending path or id as target.
+/// </summary>
+public class MsgcodeException : Exception
+{
+    public MsgcodeException(string errorId, MsgcodeErrorCategory category, object? target, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Category = category;
+        Target = target;
+    }
+
+    public string ErrorId { get; }
+
+    public MsgcodeErrorCategory Category { get; }
+
+    public object? Target { get; }
+
+    /// <summary>A non-throwing view of the same failure, for APIs that report and carry on.</summary>
+    public MsgcodeProblem ToProblem() => new(ErrorId, Category, Target?.ToString(), Message, null);
+}
+
+/// <summary>A failure that was reported rather than thrown: listing goes on, the problem is handed back.</summary>
+public sealed record MsgcodeProblem(string ErrorId, MsgcodeErrorCategory Category, string? Target, string Message, int? Line)
+{
+    public override string ToString() => Line is int l ? $"{Target}:{l}: {Message}" : Target is null ? Message : $"{Target}: {Message}";
+
+    public MsgcodeException ToException() => new(ErrorId, Category, Target, Message);
+}

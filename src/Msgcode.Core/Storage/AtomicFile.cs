@@ -1,0 +1,154 @@
+using System.Text;
+using Msgcode.Core.Errors;
+
+namespace Msgcode.Core.Storage;
+
+/// <summary>
+/// The one primitive for durable whole-file writes: write a temp file in the same folder, flush and
+/// fsync it, rename it over the target, fsync the folder. A reader sees the old file or the new one,
+/// never a half-written one; a crash leaves at most a stray temp, which later writes clean up.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Suffix of temp files; distinctive so cleanup never touches anyone else's files.</summary>
+    public const string TempSuffix = ".msgcode-tmp";
+
+    /// <summary>Temps older than this are debris of a crashed writer and are removed.</summary>
+    public static readonly TimeSpan StrayTempAge = TimeSpan.FromMinutes(10);
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    public static void WriteAllText(string path, string contents, AtomicWriteOptions? options = null)
+        => WriteAllBytes(path, Utf8NoBom.GetBytes(contents), options);
+
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents, AtomicWriteOptions? options = null)
+    {
+        options ??= AtomicWriteOptions.Default;
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        var temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + TempSuffix);
+        try
+        {
+            if (options.CreateDirectory)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            var streamOptions = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 0,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                streamOptions.UnixCreateMode = CreateModeFor(full, options);
+            }
+
+            using (var stream = new FileStream(temp, streamOptions))
+            {
+                stream.Write(contents);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+            NativeFs.FsyncDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            TryDelete(temp);
+            throw new MsgcodeException(
+                ErrorIds.FileWriteFailed,
+                MsgcodeErrorCategory.WriteError,
+                full,
+                $"Could not write '{full}': {ex.Message} Check that the folder exists and is writable, and that the disk is not full.",
+                ex);
+        }
+
+        CleanStrayTemps(directory, Path.GetFileName(full));
+    }
+
+    /// <summary>Removes temp files left by crashed writers of <paramref name="fileName"/> (or of every file, when null).</summary>
+    public static int CleanStrayTemps(string directory, string? fileName = null, TimeSpan? olderThan = null)
+    {
+        var age = olderThan ?? StrayTempAge;
+        var removed = 0;
+        try
+        {
+            var pattern = fileName is null ? "*" + TempSuffix : "." + fileName + ".*" + TempSuffix;
+            foreach (var file in Directory.EnumerateFiles(directory, pattern))
+            {
+                try
+                {
+                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) >= age)
+                    {
+                        File.Delete(file);
+                        removed++;
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return removed;
+    }
+
+    private static UnixFileMode CreateModeFor(string target, AtomicWriteOptions options)
+    {
+        if (options.OwnerOnly)
+        {
+            return UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        if (!OperatingSystem.IsWindows() && File.Exists(target))
+        {
+            try
+            {
+                return File.GetUnixFileMode(target); // keep the mode a person gave the file
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>Options of <see cref="AtomicFile"/>.</summary>
+public sealed record AtomicWriteOptions
+{
+    public static readonly AtomicWriteOptions Default = new();
+
+    /// <summary>Create the file readable and writable by its owner only (for files that may hold secrets).</summary>
+    public bool OwnerOnly { get; init; }
+
+    /// <summary>Create the containing folder when it is missing.</summary>
+    public bool CreateDirectory { get; init; } = true;
+}
