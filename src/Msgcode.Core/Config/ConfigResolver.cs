@@ -93,7 +93,7 @@ public static class ConfigResolver
         string? winnerPath = null;
         int? winnerLine = null;
         var found = false;
-        var shadowed = new List<ConfigLayerValue>();
+        var rows = new List<ConfigLayerValue>();
         var problems = new List<ConfigIssue>();
         foreach (var layer in layersHighFirst)
         {
@@ -116,9 +116,19 @@ public static class ConfigResolver
                 };
                 problems.Add(issue);
                 allIssues.Add(issue);
+                rows.Add(new ConfigLayerValue
+                {
+                    Name = key.Name, Layer = layer.Layer.ToString(), Status = "Invalid", Path = setting.Path, Line = setting.Line,
+                    ErrorId = issue.ErrorId, Message = issue.Message,
+                });
                 continue;
             }
 
+            rows.Add(new ConfigLayerValue
+            {
+                Name = key.Name, Layer = layer.Layer.ToString(), Status = found ? "Shadowed" : "Effective", Value = key.Display(value),
+                Path = setting.Path, Line = setting.Line,
+            });
             if (!found)
             {
                 found = true;
@@ -127,20 +137,14 @@ public static class ConfigResolver
                 winnerPath = setting.Path;
                 winnerLine = setting.Line;
             }
-            else
-            {
-                shadowed.Add(new ConfigLayerValue { Layer = layer.Layer.ToString(), Path = setting.Path, Line = setting.Line, Value = key.Display(value) });
-            }
         }
 
         if (!found)
         {
             winner = key.Default;
         }
-        else if (key.Default is not null)
-        {
-            shadowed.Add(new ConfigLayerValue { Layer = nameof(ConfigLayer.Default), Value = key.Display(key.Default) });
-        }
+
+        rows.Add(new ConfigLayerValue { Name = key.Name, Layer = nameof(ConfigLayer.Default), Status = found ? "Shadowed" : "Effective", Value = key.Display(key.Default) });
 
         return new ConfigEntry
         {
@@ -157,8 +161,9 @@ public static class ConfigResolver
             IsSecret = key.Secret,
             WorkspaceScoped = key.WorkspaceScoped,
             Description = key.Description,
-            Shadowed = shadowed.ToArray(),
-            Problems = problems.ToArray(),
+            Shadowed = rows.Where(r => r.Status == "Shadowed" && (r.Layer != nameof(ConfigLayer.Default) || key.Default is not null)).Select(r => r.Describe()).ToArray(),
+            Problems = problems.Select(p => $"{p.ErrorId}: {p}").ToArray(),
+            Layers = rows,
         };
     }
 

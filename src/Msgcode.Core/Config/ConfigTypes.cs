@@ -31,11 +31,20 @@ public sealed class ConfigEntry
 
     public required string Description { get; init; }
 
-    /// <summary>Valid values in lower layers that this value overrides, highest first.</summary>
-    public required ConfigLayerValue[] Shadowed { get; init; }
+    /// <summary>
+    /// Valid values in lower layers that this value overrides, highest first, as
+    /// <c>"Layer: value (path:line)"</c>. Text, so that a plain <c>ConvertTo-Json</c> of the entries is
+    /// complete; <c>Get-MsgcodeEffectiveConfig -Explain</c> gives the same as objects.
+    /// </summary>
+    public required string[] Shadowed { get; init; }
 
-    /// <summary>Invalid values for this key, with their layer and file; each was skipped.</summary>
-    public required ConfigIssue[] Problems { get; init; }
+    /// <summary>Invalid values for this key, as <c>"ErrorId: path:line: message"</c>; each was skipped.</summary>
+    public required string[] Problems { get; init; }
+
+    internal IReadOnlyList<ConfigLayerValue> Layers { get; init; } = [];
+
+    /// <summary>Every layer that sets this key, highest first (the default last), with its status.</summary>
+    public IReadOnlyList<ConfigLayerValue> GetLayers() => Layers;
 
     /// <summary>The unredacted effective value, for Core callers only (never shown).</summary>
     internal object? RawValue { get; init; }
@@ -43,18 +52,41 @@ public sealed class ConfigEntry
     public override string ToString() => $"{Name}={Value}";
 }
 
-/// <summary>A value a key has in one layer.</summary>
+/// <summary>What one layer says about one key: its value and whether it won, lost or was invalid.</summary>
 public sealed class ConfigLayerValue
 {
+    public required string Name { get; init; }
+
     public required string Layer { get; init; }
+
+    /// <summary>Effective (this layer's value is in force), Shadowed (a higher layer wins) or Invalid (skipped).</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The value (secrets redacted); null for an invalid value.</summary>
+    public object? Value { get; init; }
 
     public string? Path { get; init; }
 
     public int? Line { get; init; }
 
-    public object? Value { get; init; }
+    public string? ErrorId { get; init; }
 
-    public override string ToString() => $"{Layer}: {Value}";
+    public string? Message { get; init; }
+
+    internal string Describe()
+    {
+        var value = Value switch
+        {
+            null => "(unset)",
+            string[] list => "[" + string.Join(", ", list) + "]",
+            bool b => b ? "true" : "false",
+            var v => v.ToString(),
+        };
+        var where = Path is null ? string.Empty : Line is int l ? $" ({Path}:{l})" : $" ({Path})";
+        return $"{Layer}: {value}{where}";
+    }
+
+    public override string ToString() => Status == "Invalid" ? $"{Layer}: invalid ({Message})" : Describe();
 }
 
 /// <summary>A problem found while reading configuration: located, with a stable ErrorId.</summary>

@@ -9,10 +9,14 @@ namespace Msgcode.PowerShell.Commands;
 /// <summary>
 /// <para type="synopsis">Shows the value of every configuration key, the layer it came from and what it shadows.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "MsgcodeEffectiveConfig")]
-[OutputType(typeof(ConfigEntry))]
+[Cmdlet(VerbsCommon.Get, "MsgcodeEffectiveConfig", DefaultParameterSetName = EffectiveSet)]
+[OutputType(typeof(ConfigEntry), ParameterSetName = [EffectiveSet])]
+[OutputType(typeof(ConfigLayerValue), ParameterSetName = [ExplainSet])]
 public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
 {
+    public const string EffectiveSet = "Effective";
+    public const string ExplainSet = "Explain";
+
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(ConfigKeyCompleter))]
@@ -22,6 +26,10 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? Workspace { get; set; }
+
+    /// <summary>One object per layer that sets each key: its value and whether it is in force, shadowed or invalid.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ExplainSet)]
+    public SwitchParameter Explain { get; set; }
 
     protected override void ProcessRecordCore()
     {
@@ -57,7 +65,16 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
 
         foreach (var entry in report.Entries)
         {
-            if (Selected(entry.Name))
+            if (!Selected(entry.Name))
+            {
+                continue;
+            }
+
+            if (Explain)
+            {
+                WriteObject(entry.GetLayers(), enumerateCollection: true);
+            }
+            else
             {
                 WriteObject(entry);
             }

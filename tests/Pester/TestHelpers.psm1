@@ -1,0 +1,64 @@
+# Shared helpers for the Pester suites. Every suite runs against the built module (out/Msgcode) in a
+# fresh pwsh started by build.ps1, which passes the module path and the pwsh command in the environment.
+
+function Get-TestModulePath {
+    if (-not $env:MSGCODE_TEST_MODULE) { throw 'MSGCODE_TEST_MODULE is not set: run the tests through build.ps1 -Task Test.' }
+    return $env:MSGCODE_TEST_MODULE
+}
+
+function Get-TestPwsh {
+    # The command (an array) that starts a fresh pwsh of the same version.
+    if ($env:MSGCODE_TEST_PWSH) { return @($env:MSGCODE_TEST_PWSH | ConvertFrom-Json) }
+    return @([Environment]::ProcessPath)
+}
+
+function Invoke-TestPwsh {
+    # Runs a script in a fresh pwsh -NoProfile with the module imported; returns its output lines.
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    $pwsh = Get-TestPwsh
+    $exe = $pwsh[0]
+    $prefix = @($pwsh | Select-Object -Skip 1)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try {
+        $full = "Import-Module '$(Get-TestModulePath)' -ErrorAction Stop`n$Script"
+        $output = & $exe @prefix -NoProfile -NonInteractive -Command $full 2>&1
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Clear-MsgcodeEnvironment {
+    # Removes every variable msgcode reads, so a test controls the environment layer alone.
+    # Returns what was removed, for Restore-MsgcodeEnvironment.
+    $saved = @{}
+    foreach ($entry in (Get-MsgcodeEffectiveConfig -ErrorAction SilentlyContinue)) {
+        $name = $entry.EnvironmentVariable
+        $value = [Environment]::GetEnvironmentVariable($name)
+        if ($null -ne $value) {
+            $saved[$name] = $value
+            [Environment]::SetEnvironmentVariable($name, $null)
+        }
+    }
+    return $saved
+}
+
+function Restore-MsgcodeEnvironment([hashtable] $Saved) {
+    foreach ($name in $Saved.Keys) { [Environment]::SetEnvironmentVariable($name, $Saved[$name]) }
+}
+
+function New-TestHome {
+    # A fresh MSGCODE_HOME under $TestDrive, set for this process.
+    param([string] $Name = ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8)))
+    $path = Join-Path $TestDrive $Name
+    New-Item -ItemType Directory -Force -Path $path | Out-Null
+    $env:MSGCODE_HOME = $path
+    return $path
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome
