@@ -25,7 +25,9 @@ public static class JsonlFile
 
     public static void Append(string path, string jsonLine) => AppendMany(path, [jsonLine]);
 
-    public static void AppendMany(string path, IEnumerable<string> jsonLines, TimeSpan? lockTimeout = null)
+    /// <param name="beforeWrite">Runs under the file's lock before the append, with the number of bytes about
+    /// to be written (used to rotate a log without a window in which another writer could append).</param>
+    public static void AppendMany(string path, IEnumerable<string> jsonLines, TimeSpan? lockTimeout = null, Action<long>? beforeWrite = null)
     {
         var full = Path.GetFullPath(path);
         var buffer = new MemoryStream();
@@ -46,6 +48,7 @@ public static class JsonlFile
         }
 
         using var fileLock = FileLock.For(full, lockTimeout);
+        beforeWrite?.Invoke(buffer.Length);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
