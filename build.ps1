@@ -42,7 +42,14 @@ $PublishDir = Join-Path $Root 'obj' 'publish'
 $ModuleFiles = @{
     Root         = @('Msgcode.PowerShell.dll')
     Static       = @('Msgcode.psd1', 'Msgcode.Format.ps1xml')
-    Dependencies = @('Msgcode.Core.dll', 'LibGit2Sharp.dll')
+    Dependencies = @(
+        'Msgcode.Core.dll'
+        'LibGit2Sharp.dll'
+        # StreamJsonRpc (the daemon's control endpoint) and what it needs.
+        'StreamJsonRpc.dll', 'Nerdbank.Streams.dll', 'Nerdbank.MessagePack.dll', 'PolyType.dll', 'MessagePack.dll', 'MessagePack.Annotations.dll'
+        'Microsoft.VisualStudio.Threading.dll', 'Microsoft.VisualStudio.Validation.dll', 'Microsoft.NET.StringTools.dll'
+        'Newtonsoft.Json.dll', 'System.IO.Pipelines.dll'
+    )
     # Native libgit2 for every platform the module supports.
     NativeRids   = @('linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64')
 }

@@ -11,10 +11,14 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Msgcode.Format.ps1xml')
     CmdletsToExport      = @(
+        'Get-MsgcodeDaemon'
         'Get-MsgcodeEffectiveConfig'
         'Get-MsgcodeVersion'
         'Reset-MsgcodeConfig'
+        'Restart-MsgcodeDaemon'
         'Set-MsgcodeConfig'
+        'Start-MsgcodeDaemon'
+        'Stop-MsgcodeDaemon'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

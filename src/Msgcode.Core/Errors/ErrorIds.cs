@@ -25,6 +25,14 @@ public static class ErrorIds
     // Git
     public const string GitNativeLibraryUnavailable = "GitNativeLibraryUnavailable";
 
+    // Daemon
+    public const string DaemonAlreadyRunning = "DaemonAlreadyRunning";
+    public const string DaemonNotRunning = "DaemonNotRunning";
+    public const string DaemonStartFailed = "DaemonStartFailed";
+    public const string DaemonStopFailed = "DaemonStopFailed";
+    public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
+    public const string LogNotFound = "LogNotFound";
+
     /// <summary>Every id, for the catalogue test.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -1,0 +1,101 @@
+using System.IO.Pipes;
+using System.Net.Sockets;
+using Msgcode.Core.Errors;
+using StreamJsonRpc;
+
+namespace Msgcode.Core.Daemon;
+
+/// <summary>What the daemon says about itself over the control endpoint.</summary>
+public sealed class DaemonRuntimeInfo
+{
+    public int Pid { get; set; }
+
+    public string InstanceId { get; set; } = string.Empty;
+
+    public string State { get; set; } = string.Empty;
+
+    public string Version { get; set; } = string.Empty;
+
+    public long StartedAtMs { get; set; }
+
+    /// <summary>Work lanes: one per workspace with queued or running work.</summary>
+    public List<DaemonLaneInfo> Lanes { get; set; } = [];
+
+    public int QueueDepth { get; set; }
+
+    public int RunningCount { get; set; }
+}
+
+public sealed class DaemonLaneInfo
+{
+    public string Workspace { get; set; } = string.Empty;
+
+    public int Queued { get; set; }
+
+    public string? RunningTaskId { get; set; }
+}
+
+/// <summary>
+/// The control endpoint's wire format: JSON-RPC 2.0, one message per line (System.Text.Json), over a Unix
+/// domain socket (a named pipe on Windows). StreamJsonRpc does the protocol; this class only connects.
+/// </summary>
+public static class ControlProtocol
+{
+    public const string Ping = "ping";
+    public const string Status = "status";
+    public const string Stop = "stop";
+
+    public static JsonRpc Attach(Stream stream, object? target)
+    {
+        var formatter = new SystemTextJsonFormatter();
+        var handler = new NewLineDelimitedMessageHandler(stream, stream, formatter);
+        var rpc = new JsonRpc(handler);
+        if (target is not null)
+        {
+            rpc.AddLocalRpcTarget(target, new JsonRpcTargetOptions { AllowNonPublicInvocation = false, DisposeOnDisconnect = false });
+        }
+
+        rpc.StartListening();
+        return rpc;
+    }
+
+    /// <summary>Connects to a daemon's endpoint, or throws <see cref="ErrorIds.DaemonNotRunning"/>.</summary>
+    public static async Task<JsonRpc> ConnectAsync(string endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            Stream stream;
+            if (OperatingSystem.IsWindows())
+            {
+                var pipe = new NamedPipeClientStream(".", endpoint, PipeDirection.InOut, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
+                await pipe.ConnectAsync(timeoutSource.Token).ConfigureAwait(false);
+                stream = pipe;
+            }
+            else
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint), timeoutSource.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                stream = new NetworkStream(socket, ownsSocket: true);
+            }
+
+            return Attach(stream, null);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or TimeoutException or UnauthorizedAccessException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ConnectionError, endpoint,
+                $"Cannot reach the daemon's control endpoint '{endpoint}' ({ex.Message}). Start it with Start-MsgcodeDaemon.", ex);
+        }
+    }
+}

@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+using StreamJsonRpc;
+
+namespace Msgcode.Core.Daemon;
+
+/// <summary>What Get-MsgcodeDaemon shows.</summary>
+public sealed class DaemonInfo
+{
+    public required bool Running { get; init; }
+
+    /// <summary>running, starting, stopping, not running, or not running (stale pidfile).</summary>
+    public required string Status { get; init; }
+
+    public int? Pid { get; init; }
+
+    public DateTime? StartTime { get; init; }
+
+    public TimeSpan? Uptime { get; init; }
+
+    public string? Version { get; init; }
+
+    public string? Mode { get; init; }
+
+    public required string Home { get; init; }
+
+    public required string LogPath { get; init; }
+
+    public string? Endpoint { get; init; }
+
+    public int QueueDepth { get; init; }
+
+    public int RunningCount { get; init; }
+
+    public DaemonLaneInfo[] Lanes { get; init; } = [];
+
+    public override string ToString() => Pid is int pid ? $"{Status} (PID {pid})" : Status;
+}
+
+/// <summary>The result of a stop request.</summary>
+public sealed class DaemonStopResult
+{
+    public required string Outcome { get; init; } // stopped, killed, not running
+
+    public int? Pid { get; init; }
+
+    public TimeSpan Elapsed { get; init; }
+}
+
+/// <summary>The command line that runs the daemon in the foreground (the host's pwsh + Start-MsgcodeDaemon -Foreground).</summary>
+public sealed record DaemonCommand(string FileName, IReadOnlyList<string> Arguments);
+
+/// <summary>
+/// What the cmdlets do to a daemon: read its status (the lock is the truth, the status file a hint,
+/// the start time guards against PID reuse), start it detached, and stop it by SIGTERM, escalating to
+/// SIGKILL after the timeout. Never a signal to a process that is not provably our daemon.
+/// </summary>
+public sealed class DaemonController
+{
+    public DaemonController(MsgcodeHome home)
+    {
+        Home = home;
+        Files = new DaemonFiles(home);
+    }
+
+    public MsgcodeHome Home { get; }
+
+    public DaemonFiles Files { get; }
+
+    public DaemonInfo GetStatus(bool queryEndpoint = true, CancellationToken cancellationToken = default)
+    {
+        var record = Files.ReadStatus();
+        var locked = Files.IsLockHeld();
+        var alive = record is not null && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks);
+        if (!locked || record is null || !alive)
+        {
+            var stale = record is not null || Files.ReadPid() is not null;
+            return new DaemonInfo
+            {
+                Running = false,
+                Status = locked ? "starting" : stale ? "not running (stale pidfile)" : "not running",
+                Pid = locked ? record?.Pid : null,
+                Home = Home.Path,
+                LogPath = Home.LogFile,
+            };
+        }
+
+        DaemonRuntimeInfo? runtime = null;
+        if (queryEndpoint && record.State == "running")
+        {
+            try
+            {
+                runtime = Query<DaemonRuntimeInfo>(record.Endpoint, ControlProtocol.Status, TimeSpan.FromSeconds(3), cancellationToken);
+            }
+            catch (MsgcodeException)
+            {
+                // The endpoint may be busy or restarting; the lock and PID already prove the daemon runs.
+            }
+        }
+
+        var start = record.StartTimeUtc;
+        return new DaemonInfo
+        {
+            Running = true,
+            Status = runtime?.State ?? record.State,
+            Pid = record.Pid,
+            StartTime = start?.ToLocalTime(),
+            Uptime = start is null ? null : DateTime.UtcNow - start.Value,
+            Version = record.Version,
+            Mode = record.Mode,
+            Home = record.Home,
+            LogPath = record.LogPath,
+            Endpoint = record.Endpoint,
+            QueueDepth = runtime?.QueueDepth ?? 0,
+            RunningCount = runtime?.RunningCount ?? 0,
+            Lanes = runtime?.Lanes.ToArray() ?? [],
+        };
+    }
+
+    /// <summary>Calls a method on the running daemon's control endpoint.</summary>
+    public T Query<T>(string endpoint, string method, TimeSpan timeout, CancellationToken cancellationToken, params object?[] arguments)
+        => QueryAsync<T>(endpoint, method, timeout, cancellationToken, arguments).GetAwaiter().GetResult();
+
+    public async Task<T> QueryAsync<T>(string endpoint, string method, TimeSpan timeout, CancellationToken cancellationToken, params object?[] arguments)
+    {
+        using var rpc = await ControlProtocol.ConnectAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            return await rpc.InvokeWithCancellationAsync<T>(method, arguments, timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConnectionLostException or OperationCanceledException or RemoteInvocationException or IOException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ConnectionError, endpoint,
+                $"The daemon did not answer '{method}' on '{endpoint}' ({ex.Message}). Check Get-MsgcodeLog.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Starts the daemon detached and waits until it is ready. Starters are serialized by a lock, so ten
+    /// concurrent calls start one daemon; the others find it running and return it.
+    /// </summary>
+    public (DaemonInfo Info, bool AlreadyRunning) StartDetached(DaemonCommand command, TimeSpan readyTimeout, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Home.Path);
+        Directory.CreateDirectory(Home.LogDirectory);
+        using var startLock = FileLock.Acquire(Files.StartLockFile, readyTimeout + TimeSpan.FromSeconds(30), cancellationToken);
+        var current = GetStatus(queryEndpoint: false, cancellationToken);
+        if (current.Running)
+        {
+            return (current, true);
+        }
+
+        var stdio = Files.StdioFile;
+        var startInfo = BuildStartInfo(command, stdio);
+        using var process = Process.Start(startInfo) ?? throw new MsgcodeException(ErrorIds.DaemonStartFailed, MsgcodeErrorCategory.OperationStopped,
+            command.FileName, $"Could not start '{command.FileName}'.");
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < readyTimeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var record = Files.ReadStatus();
+            if (record is not null && record.State == "running" && Files.IsLockHeld())
+            {
+                return (GetStatus(queryEndpoint: true, cancellationToken), false);
+            }
+
+            if (process.HasExited && !Files.IsLockHeld())
+            {
+                throw new MsgcodeException(ErrorIds.DaemonStartFailed, MsgcodeErrorCategory.OperationStopped, Home.Path,
+                    $"The daemon exited during start (exit code {process.ExitCode}). {Tail(stdio)}See '{Home.LogFile}' and '{stdio}'.");
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new MsgcodeException(ErrorIds.DaemonStartFailed, MsgcodeErrorCategory.OperationTimeout, Home.Path,
+            $"The daemon did not become ready within {readyTimeout.TotalSeconds:0} s. {Tail(stdio)}See '{Home.LogFile}'.");
+    }
+
+    /// <summary>SIGTERM, wait for the drain, SIGKILL after <paramref name="timeout"/>. Idempotent.</summary>
+    public DaemonStopResult Stop(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var record = Files.ReadStatus();
+        if (record is null || !Files.IsLockHeld() || !ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
+        {
+            if (!Files.IsLockHeld())
+            {
+                Files.RemoveStatus(null); // a crashed daemon's leftovers; no daemon holds the lock
+            }
+
+            return new DaemonStopResult { Outcome = "not running", Pid = null, Elapsed = clock.Elapsed };
+        }
+
+        var pid = record.Pid;
+        if (!ProcessControl.Signal(pid, ProcessControl.SIGTERM) && OperatingSystem.IsWindows())
+        {
+            try
+            {
+                Query<bool>(record.Endpoint, ControlProtocol.Stop, TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (MsgcodeException)
+            {
+            }
+        }
+
+        while (clock.Elapsed < timeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!ProcessControl.IsAlive(pid) && !Files.IsLockHeld())
+            {
+                return new DaemonStopResult { Outcome = "stopped", Pid = pid, Elapsed = clock.Elapsed };
+            }
+
+            Thread.Sleep(50);
+        }
+
+        if (!ProcessControl.IsSameProcess(pid, record.StartTimeUtc, record.StartTicks))
+        {
+            return new DaemonStopResult { Outcome = "stopped", Pid = pid, Elapsed = clock.Elapsed };
+        }
+
+        ProcessControl.Signal(pid, ProcessControl.SIGKILL);
+        var killDeadline = clock.Elapsed + TimeSpan.FromSeconds(10);
+        while (clock.Elapsed < killDeadline)
+        {
+            if (!ProcessControl.IsAlive(pid))
+            {
+                Files.RemoveStatus(record.InstanceId);
+                return new DaemonStopResult { Outcome = "killed", Pid = pid, Elapsed = clock.Elapsed };
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new MsgcodeException(ErrorIds.DaemonStopFailed, MsgcodeErrorCategory.OperationTimeout, pid,
+            $"The daemon (PID {pid}) survived SIGKILL. Check the process with 'ps -p {pid}'.");
+    }
+
+    private ProcessStartInfo BuildStartInfo(DaemonCommand command, string stdio)
+    {
+        ProcessStartInfo info;
+        if (OperatingSystem.IsWindows())
+        {
+            info = new ProcessStartInfo(command.FileName) { CreateNoWindow = true, UseShellExecute = false, RedirectStandardInput = true };
+            foreach (var argument in command.Arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+        else
+        {
+            // exec through sh so the daemon's stdout/stderr go to a file (a pipe would break when we exit)
+            // and its stdin is /dev/null; the daemon then leaves our session with setsid().
+            info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("exec \"$@\" </dev/null >>\"$MSGCODE_DAEMON_STDIO\" 2>&1");
+            info.ArgumentList.Add("msgcode-daemon");
+            info.ArgumentList.Add(command.FileName);
+            foreach (var argument in command.Arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.Environment["MSGCODE_DAEMON_STDIO"] = stdio;
+        }
+
+        info.Environment[MsgcodeHome.HomeVariable] = Home.Path;
+        info.WorkingDirectory = Home.Path;
+        return info;
+    }
+
+    private static string Tail(string path)
+    {
+        try
+        {
+            var lines = File.ReadLines(path).TakeLast(5).ToArray();
+            return lines.Length == 0 ? string.Empty : "Last output: " + string.Join(" | ", lines) + " ";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+}

@@ -1,0 +1,299 @@
+using System.Runtime.InteropServices;
+using Msgcode.Core.Config;
+using Msgcode.Core.Doctor;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Logging;
+using StreamJsonRpc;
+
+namespace Msgcode.Core.Daemon;
+
+/// <summary>Everything a daemon component may use.</summary>
+public sealed class DaemonContext
+{
+    public required MsgcodeHome Home { get; init; }
+
+    public required DaemonFiles Files { get; init; }
+
+    public required MsgcodeLog Log { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    public required TimeProvider Clock { get; init; }
+
+    /// <summary>The configuration as resolved at start (and again on SIGHUP).</summary>
+    public ConfigReport Config { get; internal set; } = null!;
+}
+
+/// <summary>A part of the daemon (work lanes, scheduler, message channel, housekeeping).</summary>
+public interface IDaemonComponent
+{
+    string Name { get; }
+
+    Task StartAsync(DaemonContext context, CancellationToken stopping);
+
+    /// <summary>Finish or cancel in-flight work before <paramref name="deadline"/>; leave nothing half-recorded.</summary>
+    Task StopAsync(DateTimeOffset deadline);
+
+    void Describe(DaemonRuntimeInfo info);
+
+    /// <summary>Configuration was reloaded (SIGHUP).</summary>
+    void OnReload(DaemonContext context)
+    {
+    }
+}
+
+public sealed class DaemonOptions
+{
+    public required MsgcodeHome Home { get; init; }
+
+    public string Mode { get; init; } = DaemonModes.Foreground;
+
+    public IReadOnlyList<IDaemonComponent> Components { get; init; } = [];
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Test hook (environment MSGCODE_TEST_IGNORE_SIGTERM=1): SIGTERM is logged and ignored, to test escalation.</summary>
+    public bool IgnoreSigterm { get; init; }
+}
+
+/// <summary>
+/// The daemon in the foreground: what <c>Start-MsgcodeDaemon -Foreground</c> runs, and what launchd and
+/// systemd supervise. Single instance per home (an flock on daemon.lock, released by the OS on any
+/// exit), pidfile and status file written atomically, SIGTERM/SIGINT drain and exit 0, SIGHUP reloads.
+/// </summary>
+public sealed class DaemonHost
+{
+    private readonly DaemonOptions _options;
+    private readonly TaskCompletionSource<string> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DaemonContext? _context;
+    private DaemonStatusRecord? _status;
+    private long _startedAtMs;
+
+    public DaemonHost(DaemonOptions options)
+    {
+        _options = options;
+    }
+
+    public void RequestStop(string reason) => _stop.TrySetResult(reason);
+
+    /// <summary>Runs until stopped by a signal, the control endpoint, or <paramref name="cancellationToken"/>; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var home = _options.Home;
+        var files = new DaemonFiles(home);
+        Directory.CreateDirectory(home.Path);
+        Directory.CreateDirectory(home.LogDirectory);
+        if (_options.Mode == DaemonModes.Detached)
+        {
+            ProcessControl.DetachFromTerminal();
+        }
+
+        using var daemonLock = AcquireLock(files);
+        var config = ConfigResolver.Resolve(new ConfigSources(home));
+        var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock);
+        _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config };
+        var pid = Environment.ProcessId;
+        _startedAtMs = _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        _status = new DaemonStatusRecord
+        {
+            Pid = pid,
+            StartTimeUtc = ProcessControl.GetStartTimeUtc(pid),
+            StartTicks = ProcessControl.GetLinuxStartTicks(pid),
+            InstanceId = _context.InstanceId,
+            State = "starting",
+            Version = EnvironmentInfo.ProductVersion(),
+            Mode = _options.Mode,
+            Home = home.Path,
+            LogPath = home.LogFile,
+            Endpoint = files.Endpoint,
+        };
+
+        var signals = new List<PosixSignalRegistration>();
+        ControlServer? server = null;
+        var started = new List<IDaemonComponent>();
+        using var stopping = new CancellationTokenSource();
+        using var external = cancellationToken.Register(() => RequestStop("cancelled"));
+        try
+        {
+            files.WriteStatus(_status);
+            files.WritePid(pid);
+            log.Info("daemon", "starting", new { pid, version = _status.Version, mode = _options.Mode, home = home.Path });
+            foreach (var problem in config.Problems)
+            {
+                log.Warn("config", "configuration problem", new { errorId = problem.ErrorId, path = problem.Path, line = problem.Line, key = problem.Key });
+            }
+
+            RegisterSignals(signals, log);
+            server = new ControlServer(files.Endpoint, () => new ControlTarget(this), log);
+            server.Start(files.RunDirectory);
+            foreach (var component in _options.Components)
+            {
+                await component.StartAsync(_context, stopping.Token).ConfigureAwait(false);
+                started.Add(component);
+            }
+
+            _status.State = "running";
+            files.WriteStatus(_status);
+            log.Info("daemon", "ready", new { pid, endpoint = files.Endpoint });
+
+            var reason = await _stop.Task.ConfigureAwait(false);
+            _status.State = "stopping";
+            files.WriteStatus(_status);
+            log.Info("daemon", "stopping", new { reason });
+            var budget = TimeSpan.FromSeconds(config.GetInt64("daemon.stopTimeoutSec"));
+            var deadline = _options.Clock.GetUtcNow() + budget;
+            await stopping.CancelAsync().ConfigureAwait(false);
+            foreach (var component in Enumerable.Reverse(started))
+            {
+                try
+                {
+                    await component.StopAsync(deadline).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    log.Error("daemon", "component failed to stop cleanly", new { component = component.Name, error = ex.Message });
+                }
+            }
+
+            log.Info("daemon", "stopped", new { pid });
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            log.Error("daemon", "fatal", new { error = ex.Message, type = ex.GetType().Name });
+            throw;
+        }
+        finally
+        {
+            foreach (var registration in signals)
+            {
+                registration.Dispose();
+            }
+
+            if (server is not null)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+
+            files.RemoveStatus(_context.InstanceId);
+        }
+    }
+
+    internal DaemonRuntimeInfo Describe()
+    {
+        var info = new DaemonRuntimeInfo
+        {
+            Pid = Environment.ProcessId,
+            InstanceId = _context?.InstanceId ?? string.Empty,
+            State = _status?.State ?? "starting",
+            Version = _status?.Version ?? string.Empty,
+            StartedAtMs = _startedAtMs,
+        };
+        foreach (var component in _options.Components)
+        {
+            component.Describe(info);
+        }
+
+        return info;
+    }
+
+    private void Reload()
+    {
+        if (_context is null)
+        {
+            return;
+        }
+
+        var config = ConfigResolver.Resolve(new ConfigSources(_context.Home));
+        _context.Config = config;
+        _context.Log.Minimum = MsgcodeLog.ParseLevel(config.GetString("log.level"));
+        _context.Log.MaxBytes = config.GetInt64("log.maxBytes");
+        _context.Log.MaxFiles = (int)config.GetInt64("log.maxFiles");
+        foreach (var component in _options.Components)
+        {
+            component.OnReload(_context);
+        }
+
+        _context.Log.Info("daemon", "configuration reloaded", new { problems = config.Problems.Count });
+    }
+
+    private void RegisterSignals(List<PosixSignalRegistration> signals, MsgcodeLog log)
+    {
+        void Add(PosixSignal signal, Action<PosixSignalContext> handler)
+        {
+            try
+            {
+                signals.Add(PosixSignalRegistration.Create(signal, handler));
+            }
+            catch (PlatformNotSupportedException)
+            {
+            }
+        }
+
+        Add(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true; // .NET 10 has no default handler: without ours, SIGTERM would kill us with 143
+            if (_options.IgnoreSigterm)
+            {
+                log.Warn("daemon", "SIGTERM ignored (test hook)");
+                return;
+            }
+
+            RequestStop("SIGTERM");
+        });
+        Add(PosixSignal.SIGINT, ctx =>
+        {
+            ctx.Cancel = true;
+            RequestStop("SIGINT");
+        });
+        if (!OperatingSystem.IsWindows())
+        {
+            Add(PosixSignal.SIGHUP, ctx =>
+            {
+                ctx.Cancel = true; // a closed terminal must not stop the daemon
+                log.Info("daemon", "SIGHUP: reloading configuration");
+                Reload();
+            });
+        }
+    }
+
+    private static FileStream AcquireLock(DaemonFiles files)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2); // a status probe holds the lock for an instant
+        while (true)
+        {
+            try
+            {
+                return new FileStream(files.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException ex)
+            {
+                var status = files.ReadStatus();
+                var who = status is null ? "another process" : $"PID {status.Pid}";
+                throw new MsgcodeException(ErrorIds.DaemonAlreadyRunning, MsgcodeErrorCategory.ResourceExists, status?.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? files.LockFile,
+                    $"A msgcode daemon is already running for '{files.Home.Path}' ({who}). Use Get-MsgcodeDaemon to see it, or Stop-MsgcodeDaemon to stop it.", ex);
+            }
+        }
+    }
+
+    /// <summary>The methods clients call over the control endpoint.</summary>
+    internal sealed class ControlTarget(DaemonHost host)
+    {
+        [JsonRpcMethod(ControlProtocol.Ping)]
+        public string Ping() => "pong";
+
+        [JsonRpcMethod(ControlProtocol.Status)]
+        public DaemonRuntimeInfo Status() => host.Describe();
+
+        [JsonRpcMethod(ControlProtocol.Stop)]
+        public bool Stop()
+        {
+            host.RequestStop("control endpoint");
+            return true;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using Msgcode.Core.Config;
+using Msgcode.Core.Daemon;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Stops the msgcode daemon gracefully, then starts it detached.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Restart, "MsgcodeDaemon", SupportsShouldProcess = true)]
+[OutputType(typeof(DaemonInfo))]
+public sealed class RestartMsgcodeDaemonCommand : MsgcodeCmdlet
+{
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSec { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var sources = ConfigSources(null);
+        if (!ShouldProcess(sources.Home.Path, "Restart the msgcode daemon"))
+        {
+            return;
+        }
+
+        var controller = new DaemonController(sources.Home);
+        var timeout = TimeoutSec > 0 ? TimeoutSec : (int)ConfigResolver.Resolve(sources).GetInt64("daemon.stopTimeoutSec") + 5;
+        var stopped = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
+        if (stopped.Outcome == "killed")
+        {
+            WriteWarning($"The msgcode daemon (PID {stopped.Pid}) did not stop within {timeout} s and was killed.");
+        }
+
+        var (info, _) = controller.StartDetached(HostCommand.Daemon(this, DaemonModes.Detached), TimeSpan.FromSeconds(30), CancellationToken);
+        if (PassThru)
+        {
+            WriteObject(info);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using Msgcode.Core.Config;
+using Msgcode.Core.Daemon;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Stops the msgcode daemon gracefully: SIGTERM, a drain of in-flight work, SIGKILL after the timeout.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Stop, "MsgcodeDaemon", SupportsShouldProcess = true)]
+[OutputType(typeof(DaemonStopResult))]
+public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
+{
+    /// <summary>Seconds to wait for the drain before SIGKILL; default: daemon.stopTimeoutSec + 5.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSec { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var sources = ConfigSources(null);
+        var controller = new DaemonController(sources.Home);
+        var status = controller.GetStatus(queryEndpoint: false, CancellationToken);
+        var target = status.Pid is int pid ? $"msgcode daemon (PID {pid})" : "msgcode daemon";
+        if (!ShouldProcess(target, "Stop"))
+        {
+            return;
+        }
+
+        var timeout = TimeoutSec > 0 ? TimeoutSec : (int)ConfigResolver.Resolve(sources).GetInt64("daemon.stopTimeoutSec") + 5;
+        var result = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
+        switch (result.Outcome)
+        {
+            case "not running":
+                WriteVerbose("The msgcode daemon is not running.");
+                break;
+            case "killed":
+                WriteWarning($"The msgcode daemon (PID {result.Pid}) did not stop within {timeout} s and was killed.");
+                break;
+            default:
+                WriteVerbose($"The msgcode daemon (PID {result.Pid}) stopped in {result.Elapsed.TotalSeconds:0.0} s.");
+                break;
+        }
+
+        if (PassThru)
+        {
+            WriteObject(result);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using Msgcode.Core.Daemon;
+
+namespace Msgcode.PowerShell.Infrastructure;
+
+/// <summary>How to start a fresh pwsh like this one with this module imported (for the daemon and services).</summary>
+internal static class HostCommand
+{
+    public static string PwshExecutable(PSCmdlet cmdlet, out List<string> prefix)
+    {
+        prefix = [];
+        var process = Environment.ProcessPath ?? "pwsh";
+        if (string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            // pwsh run as a dotnet tool: dotnet <PSHOME>/pwsh.dll
+            var psHome = cmdlet.SessionState.PSVariable.GetValue("PSHOME") as string ?? AppContext.BaseDirectory;
+            prefix.Add(Path.Combine(psHome, "pwsh.dll"));
+        }
+
+        return process;
+    }
+
+    public static string ModuleManifest(PSCmdlet cmdlet)
+    {
+        var moduleBase = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(HostCommand).Assembly.Location)!;
+        var manifest = Path.Combine(moduleBase, "Msgcode.psd1");
+        return File.Exists(manifest) ? manifest : Path.Combine(moduleBase, "Msgcode.PowerShell.dll");
+    }
+
+    /// <summary>pwsh -NoProfile -NonInteractive -Command "Import-Module ...; Start-MsgcodeDaemon -Foreground -Mode mode".</summary>
+    public static DaemonCommand Daemon(PSCmdlet cmdlet, string mode)
+    {
+        var exe = PwshExecutable(cmdlet, out var arguments);
+        var manifest = ModuleManifest(cmdlet).Replace("'", "''", StringComparison.Ordinal);
+        arguments.AddRange(["-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{manifest}' -ErrorAction Stop; Start-MsgcodeDaemon -Foreground -Mode {mode}"]);
+        return new DaemonCommand(exe, arguments);
+    }
+}
