@@ -13,6 +13,7 @@
     CmdletsToExport      = @(
         'Get-MsgcodeDaemon'
         'Get-MsgcodeEffectiveConfig'
+        'Get-MsgcodeLog'
         'Get-MsgcodeVersion'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
