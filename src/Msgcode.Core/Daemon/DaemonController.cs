@@ -172,7 +172,8 @@ public sealed class DaemonController
         {
             cancellationToken.ThrowIfCancellationRequested();
             var record = Files.ReadStatus();
-            if (record is not null && record.State == "running" && Files.IsLockHeld())
+            // The status must be the new daemon's (a crashed one's file may still say "running"); exec keeps the PID.
+            if (record is not null && record.Pid == process.Id && record.State == "running" && Files.IsLockHeld())
             {
                 return (GetStatus(queryEndpoint: true, cancellationToken), false);
             }
