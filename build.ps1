@@ -190,7 +190,7 @@ function Invoke-Test {
     $trx = @(Get-ChildItem $resultsDir -Filter *.trx -Recurse -ErrorAction SilentlyContinue)
     if (-not $trx) { throw "xunit produced no results (exit code $xunitExit)." }
     foreach ($file in $trx) {
-        $counters = ([xml](Get-Content -Raw $file.FullName)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -Raw -LiteralPath $file.FullName)).TestRun.ResultSummary.Counters
         $results.passed += [int]$counters.passed
         $results.failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
         $results.skipped += [int]$counters.notExecuted
@@ -204,6 +204,7 @@ function Invoke-Test {
     $pwsh = Get-FreshPwsh
     $env:MSGCODE_TEST_PWSH = ($pwsh | ConvertTo-Json -Compress -AsArray)
     $env:MSGCODE_TEST_MODULE = Join-Path $ModuleOut 'Msgcode.psd1'
+    $env:NO_COLOR = '1'   # plain text from every pwsh the tests start, so messages compare and print cleanly
     $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$pester'
@@ -213,8 +214,7 @@ Import-Module '$pester'
 `$config.Run.Exit = `$false
 `$config.Filter.FullName = @()
 `$config.Output.Verbosity = 'Normal'
-`$config.TestResult.Enabled = `$true
-`$config.TestResult.OutputPath = '$(Join-Path $OutDir 'pester-results.xml')'
+`$config.TestResult.Enabled = `$false
 `$files = Get-ChildItem '$(Join-Path $Root 'tests' 'Pester')' -Filter '*.Tests.ps1' | Where-Object { `$_.BaseName -like '$PesterFilter' -or `$_.BaseName -like '$PesterFilter.Tests' }
 `$config.Run.Path = @(`$files.FullName)
 `$run = Invoke-Pester -Configuration `$config

@@ -120,9 +120,10 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         @(Get-DaemonProcesses $script:TestHome).Count | Should -Be 1
 
         # A foreground start against the same home fails with a stable id and leaves the first alone.
-        $result = Invoke-TestPwsh -Script 'Start-MsgcodeDaemon -Foreground -Mode systemd -ErrorAction Stop' -Environment @{ MSGCODE_HOME = $script:TestHome }
-        $result.ExitCode | Should -Not -Be 0
-        ($result.Output -join "`n") | Should -Match "already running"
+        $result = Invoke-TestPwsh -Script 'try { Start-MsgcodeDaemon -Foreground -Mode systemd -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }' -Environment @{ MSGCODE_HOME = $script:TestHome }
+        $result.ExitCode | Should -Be 3
+        $result.Output[0] | Should -BeLike 'DaemonAlreadyRunning,*'
+        $result.Output[1] | Should -Match "already running .*\(PID $($first.Pid)\)"
         (Get-MsgcodeDaemon).Pid | Should -Be $first.Pid
     }
 

@@ -97,7 +97,7 @@ Describe 'Conformance of <Name>' -ForEach $script:Commands {
     }
 
     It 'has a format view for every output type' {
-        foreach ($type in $script:Command.OutputType) {
+        foreach ($type in $script:Command.OutputType | Where-Object { $_.Name -like 'Msgcode.*' }) {
             Get-FormatData -TypeName $type.Name | Should -Not -BeNullOrEmpty -Because "$($type.Name) needs a view in Msgcode.Format.ps1xml"
         }
     }
@@ -139,12 +139,13 @@ Describe 'Help' {
 
     It 'runs the examples of every Get- cmdlet without error' {
         $homePath = Join-Path $TestDrive 'examples-home'
-        New-Item -ItemType Directory -Path $homePath | Out-Null
+        $userHome = Join-Path $TestDrive 'examples-user'
+        New-Item -ItemType Directory -Path $homePath, (Join-Path $userHome 'msgcode-workspaces' 'acme') | Out-Null   # the workspace the examples name
         foreach ($command in Get-Command -Module Msgcode -Verb Get) {
             foreach ($example in @((Get-Help $command.Name -Full).examples.example)) {
                 $code = ($example.code -split "`n" | Where-Object { $_ -notmatch '^\s*(PS>|#)' -and $_ -notmatch '^\s*$' }) -join "`n"
-                if ($code -match '<[^>]+>') { continue }  # placeholders need a real workspace or id
-                $result = Invoke-TestPwsh -Script "`$ErrorActionPreference = 'Stop'; Set-Location '$TestDrive'; $code | Out-Null; 'example-ok'" -Environment @{ MSGCODE_HOME = $homePath }
+                if ($code -match '<[^>]+>' -or $code -match '-Follow') { continue }  # placeholders need a real workspace or id; -Follow never ends
+                $result = Invoke-TestPwsh -Script "`$ErrorActionPreference = 'Stop'; Set-Location '$TestDrive'; & {`n$code`n} | Out-Null; 'example-ok'" -Environment @{ MSGCODE_HOME = $homePath; HOME = $userHome }
                 $result.Output | Should -Contain 'example-ok' -Because "example '$($example.title)' of $($command.Name) must run: $($result.Output -join "`n")"
             }
         }

@@ -31,7 +31,6 @@ public static class ErrorIds
     public const string DaemonStartFailed = "DaemonStartFailed";
     public const string DaemonStopFailed = "DaemonStopFailed";
     public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
-    public const string LogNotFound = "LogNotFound";
 
     /// <summary>Every id, for the catalogue test.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)

@@ -41,15 +41,21 @@ public static class AtomicFile
                 Share = FileShare.None,
                 BufferSize = 0,
             };
-            if (!OperatingSystem.IsWindows())
+            UnixFileMode? mode = OperatingSystem.IsWindows() ? null : CreateModeFor(full, options);
+            if (mode is UnixFileMode createMode && !OperatingSystem.IsWindows())
             {
-                streamOptions.UnixCreateMode = CreateModeFor(full, options);
+                streamOptions.UnixCreateMode = createMode;
             }
 
             using (var stream = new FileStream(temp, streamOptions))
             {
                 stream.Write(contents);
                 stream.Flush(flushToDisk: true);
+            }
+
+            if (mode is UnixFileMode exact && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temp, exact); // the umask trimmed the create mode; the file keeps the mode it had
             }
 
             File.Move(temp, full, overwrite: true);

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Tests.Storage;
+
+public class FileLockTests
+{
+    [Fact]
+    public void Two_holders_in_one_process_exclude_each_other()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("tasks.json");
+        using (FileLock.For(file))
+        {
+            var ex = Assert.Throws<MsgcodeException>(() => FileLock.For(file, TimeSpan.FromMilliseconds(200)));
+            Assert.Equal(ErrorIds.LockTimeout, ex.ErrorId);
+        }
+
+        using var again = FileLock.For(file, TimeSpan.FromSeconds(1));
+        Assert.True(File.Exists(FileLock.PathFor(file)));
+    }
+
+    [Fact]
+    public void A_lock_held_by_a_killed_process_is_free_at_once()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/flock"))
+        {
+            return; // flock(1) from util-linux holds the lock from another process
+        }
+
+        using var dir = new TempDir();
+        var file = dir.File("state.json");
+        var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-x", FileLock.PathFor(file), "sleep", "30"]) { UseShellExecute = false })!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            var blocked = false;
+            while (DateTime.UtcNow < deadline && !blocked)
+            {
+                try
+                {
+                    using var probe = FileLock.For(file, TimeSpan.FromMilliseconds(50));
+                    Thread.Sleep(50); // flock(1) has not taken it yet
+                }
+                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.LockTimeout)
+                {
+                    blocked = true;
+                }
+            }
+
+            Assert.True(blocked, "flock(1) in another process should hold the lock");
+            holder.Kill(entireProcessTree: true); // SIGKILL
+            holder.WaitForExit();
+            using var mine = FileLock.For(file, TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}
