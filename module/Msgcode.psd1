@@ -14,12 +14,15 @@
         'Get-MsgcodeDaemon'
         'Get-MsgcodeEffectiveConfig'
         'Get-MsgcodeLog'
+        'Get-MsgcodeService'
         'Get-MsgcodeVersion'
+        'Install-MsgcodeService'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
         'Set-MsgcodeConfig'
         'Start-MsgcodeDaemon'
         'Stop-MsgcodeDaemon'
+        'Uninstall-MsgcodeService'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

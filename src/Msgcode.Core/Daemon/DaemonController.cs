@@ -191,6 +191,26 @@ public sealed class DaemonController
             $"The daemon did not become ready within {readyTimeout.TotalSeconds:0} s. {Tail(stdio)}See '{Home.LogFile}'.");
     }
 
+    /// <summary>Waits until a daemon started by someone else (a service manager) is ready.</summary>
+    public DaemonInfo WaitUntilRunning(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < timeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var record = Files.ReadStatus();
+            if (record is not null && record.State == "running" && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
+            {
+                return GetStatus(queryEndpoint: true, cancellationToken);
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new MsgcodeException(ErrorIds.DaemonStartFailed, MsgcodeErrorCategory.OperationTimeout, Home.Path,
+            $"The service manager did not bring the daemon up within {timeout.TotalSeconds:0} s. {Tail(Files.StdioFile)}See Get-MsgcodeService and '{Home.LogFile}'.");
+    }
+
     /// <summary>SIGTERM, wait for the drain, SIGKILL after <paramref name="timeout"/>. Idempotent.</summary>
     public DaemonStopResult Stop(TimeSpan timeout, CancellationToken cancellationToken = default)
     {

@@ -21,6 +21,12 @@ public static class ProcessControl
     [DllImport("libc", EntryPoint = "setsid", SetLastError = true)]
     private static extern int NativeSetsid();
 
+    [DllImport("libc", EntryPoint = "getuid")]
+    private static extern uint NativeGetuid();
+
+    /// <summary>The real user id (Unix); 0 on Windows.</summary>
+    public static uint GetUserId() => OperatingSystem.IsWindows() ? 0 : NativeGetuid();
+
     [DllImport("libc", EntryPoint = "getsid", SetLastError = true)]
     private static extern int NativeGetsid(int pid);
 

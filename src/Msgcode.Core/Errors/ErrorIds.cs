@@ -32,6 +32,10 @@ public static class ErrorIds
     public const string DaemonStopFailed = "DaemonStopFailed";
     public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
 
+    // Service
+    public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
+    public const string ServiceCommandFailed = "ServiceCommandFailed";
+
     /// <summary>Every id, for the catalogue test.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

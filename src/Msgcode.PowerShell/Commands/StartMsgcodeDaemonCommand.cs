@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
+using Msgcode.Core.Service;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -64,6 +65,30 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
         }
 
         var controller = new DaemonController(home);
+        var service = ServiceSupport.Manager(null);
+        if (service.Manager != ServiceManagers.None && File.Exists(service.UnitPath))
+        {
+            // An installed service owns the daemon: start it there, so the supervisor knows and restarts it.
+            var current = controller.GetStatus(queryEndpoint: false, CancellationToken);
+            if (current.Running)
+            {
+                WriteWarning($"The msgcode daemon is already running (PID {current.Pid}).");
+            }
+            else
+            {
+                WriteVerbose($"Starting the daemon through {service.Manager} ({service.UnitPath}).");
+                service.Start(restart: false);
+                current = controller.WaitUntilRunning(TimeSpan.FromSeconds(TimeoutSec), CancellationToken);
+            }
+
+            if (PassThru)
+            {
+                WriteObject(controller.GetStatus(queryEndpoint: true, CancellationToken));
+            }
+
+            return;
+        }
+
         var (info, alreadyRunning) = controller.StartDetached(HostCommand.Daemon(this, DaemonModes.Detached), TimeSpan.FromSeconds(TimeoutSec), CancellationToken);
         if (alreadyRunning)
         {
