@@ -11,15 +11,21 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Msgcode.Format.ps1xml')
     CmdletsToExport      = @(
+        'Close-MsgcodeTask'
         'Get-MsgcodeDaemon'
         'Get-MsgcodeEffectiveConfig'
         'Get-MsgcodeLog'
         'Get-MsgcodeService'
+        'Get-MsgcodeTask'
+        'Get-MsgcodeTaskRun'
         'Get-MsgcodeVersion'
         'Install-MsgcodeService'
+        'Invoke-MsgcodeTask'
+        'New-MsgcodeTask'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
         'Set-MsgcodeConfig'
+        'Set-MsgcodeTask'
         'Start-MsgcodeDaemon'
         'Stop-MsgcodeDaemon'
         'Uninstall-MsgcodeService'

@@ -25,6 +25,21 @@ public static class ErrorIds
     // Git
     public const string GitNativeLibraryUnavailable = "GitNativeLibraryUnavailable";
 
+    // Tasks and runs
+    public const string TaskIdInvalid = "TaskIdInvalid";
+    public const string TaskNotFound = "TaskNotFound";
+    public const string TaskIdAmbiguous = "TaskIdAmbiguous";
+    public const string TaskFileCorrupt = "TaskFileCorrupt";
+    public const string TaskFieldInvalid = "TaskFieldInvalid";
+    public const string TaskTransitionInvalid = "TaskTransitionInvalid";
+    public const string TaskAlreadyRunning = "TaskAlreadyRunning";
+    public const string WorkspaceNotWritable = "WorkspaceNotWritable";
+    public const string RunnerNotFound = "RunnerNotFound";
+    public const string RunnerFailed = "RunnerFailed";
+    public const string RunnerTimedOut = "RunnerTimedOut";
+    public const string RunCanceled = "RunCanceled";
+    public const string RunInterrupted = "RunInterrupted";
+
     // Daemon
     public const string DaemonAlreadyRunning = "DaemonAlreadyRunning";
     public const string DaemonNotRunning = "DaemonNotRunning";

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Msgcode.Core.Runners;
+
+/// <summary>
+/// Runs one child process for a runner: working directory, environment allow-list, timeout, Ctrl+C, and
+/// output capture (all of it to an artifact file up to a hard ceiling, the first MaxOutputBytes in memory).
+/// Cancellation and timeouts kill the whole process tree.
+/// </summary>
+public static class ProcessExecution
+{
+    public static async Task<RunnerResult> RunAsync(ProcessStartInfo info, RunnerRequest request, string? standardInput, CancellationToken cancellationToken)
+    {
+        var constraints = request.Constraints;
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.StandardOutputEncoding = Encoding.UTF8;
+        info.StandardErrorEncoding = Encoding.UTF8;
+        info.WorkingDirectory = constraints.WorkingDirectory ?? request.WorkspacePath;
+        if (constraints.EnvironmentAllowList is { } allow)
+        {
+            var keep = new HashSet<string>(allow.Concat(["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP", "TMPDIR"]), StringComparer.OrdinalIgnoreCase);
+            foreach (var name in info.Environment.Keys.ToList())
+            {
+                if (!keep.Contains(name))
+                {
+                    info.Environment.Remove(name);
+                }
+            }
+        }
+
+        Directory.CreateDirectory(request.ArtifactDirectory);
+        var outputPath = Path.Combine(request.ArtifactDirectory, "output.txt");
+        var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");
+
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return new RunnerResult
+            {
+                Status = RunStatuses.Failed,
+                ErrorCode = Errors.ErrorIds.RunnerNotFound,
+                ErrorMessage = $"Could not start '{info.FileName}': {ex.Message}",
+            };
+        }
+
+        using (process)
+        {
+            using var timeout = new CancellationTokenSource(constraints.Timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            using var killOnCancel = linked.Token.Register(() => Kill(process));
+            var stdin = Task.Run(async () =>
+            {
+                try
+                {
+                    if (standardInput is not null)
+                    {
+                        await process.StandardInput.WriteAsync(standardInput).ConfigureAwait(false);
+                    }
+
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                }
+            }, CancellationToken.None);
+            var stdout = CaptureAsync(process.StandardOutput.BaseStream, outputPath, constraints);
+            var stderr = CaptureAsync(process.StandardError.BaseStream, errorPath, constraints with { MaxOutputBytes = Math.Min(constraints.MaxOutputBytes, 64 * 1024) });
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            var (output, outputCut) = await stdout.ConfigureAwait(false);
+            var (errors, _) = await stderr.ConfigureAwait(false);
+            await stdin.ConfigureAwait(false);
+
+            var artifacts = new List<string>();
+            if (File.Exists(outputPath) && new FileInfo(outputPath).Length > 0)
+            {
+                artifacts.Add(outputPath);
+            }
+            else
+            {
+                TryDelete(outputPath);
+            }
+
+            if (File.Exists(errorPath) && new FileInfo(errorPath).Length > 0)
+            {
+                artifacts.Add(errorPath);
+            }
+            else
+            {
+                TryDelete(errorPath);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new RunnerResult { Status = RunStatuses.Canceled, ErrorCode = Errors.ErrorIds.RunCanceled, ErrorMessage = "The run was canceled; its process tree was stopped.", Artifacts = artifacts, Output = output, OutputTruncated = outputCut };
+            }
+
+            if (timeout.IsCancellationRequested)
+            {
+                return new RunnerResult { Status = RunStatuses.TimedOut, ErrorCode = Errors.ErrorIds.RunnerTimedOut, ErrorMessage = $"The runner did not finish within {constraints.Timeout.TotalSeconds:0} s and was stopped with its children.", Artifacts = artifacts, Output = output, OutputTruncated = outputCut };
+            }
+
+            if (process.ExitCode != 0)
+            {
+                var tail = errors.Trim();
+                if (tail.Length > 500)
+                {
+                    tail = "..." + tail[^500..];
+                }
+
+                return new RunnerResult
+                {
+                    Status = RunStatuses.Failed,
+                    ErrorCode = Errors.ErrorIds.RunnerFailed,
+                    ErrorMessage = $"The runner exited with code {process.ExitCode}{(tail.Length > 0 ? ": " + tail : ".")}",
+                    Artifacts = artifacts,
+                    Output = output,
+                    OutputTruncated = outputCut,
+                    ExitCode = process.ExitCode,
+                };
+            }
+
+            return new RunnerResult { Status = RunStatuses.Succeeded, Artifacts = artifacts, Output = output, OutputTruncated = outputCut, ExitCode = 0 };
+        }
+    }
+
+    private static async Task<(string Text, bool Truncated)> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)
+    {
+        var kept = new MemoryStream();
+        var truncated = false;
+        long written = 0;
+        var buffer = new byte[81920];
+        await using var artifact = new Storage.AtomicFileStream(artifactPath);
+        int read;
+        while ((read = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            if (written < constraints.MaxArtifactBytes)
+            {
+                var n = (int)Math.Min(read, constraints.MaxArtifactBytes - written);
+                await artifact.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                written += n;
+            }
+
+            if (kept.Length < constraints.MaxOutputBytes)
+            {
+                var n = (int)Math.Min(read, constraints.MaxOutputBytes - kept.Length);
+                kept.Write(buffer, 0, n);
+                truncated |= n < read;
+            }
+            else
+            {
+                truncated = true; // keep draining so the child never blocks on a full pipe
+            }
+        }
+
+        artifact.Commit();
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

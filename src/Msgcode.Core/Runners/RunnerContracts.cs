@@ -1,0 +1,85 @@
+namespace Msgcode.Core.Runners;
+
+/// <summary>Limits a runner must respect (ARCHITECTURE §5).</summary>
+public sealed record RunnerConstraints
+{
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Bytes of output kept in the result; the whole output goes to an artifact file.</summary>
+    public long MaxOutputBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Hard ceiling for the output artifact, so a runner printing gigabytes cannot fill the disk.</summary>
+    public long MaxArtifactBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>When set, the child sees only these environment variables (plus PATH and HOME).</summary>
+    public IReadOnlyList<string>? EnvironmentAllowList { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+}
+
+/// <summary>One request to a runner: <c>{ kind, workspacePath, payload, constraints, context }</c>.</summary>
+public sealed record RunnerRequest
+{
+    public required string Kind { get; init; }
+
+    public required string WorkspacePath { get; init; }
+
+    /// <summary>The prompt or script.</summary>
+    public required string Payload { get; init; }
+
+    public string? Model { get; init; }
+
+    public RunnerConstraints Constraints { get; init; } = new();
+
+    /// <summary>Where the runner writes artifacts (the run's own folder under tasks/artifacts).</summary>
+    public required string ArtifactDirectory { get; init; }
+
+    public IReadOnlyDictionary<string, string> Context { get; init; } = new Dictionary<string, string>();
+}
+
+public static class RunStatuses
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Canceled = "canceled";
+    public const string TimedOut = "timedOut";
+}
+
+/// <summary>One result: <c>{ status, errorCode, errorMessage, artifacts[], preview }</c>, plus the (capped) output.</summary>
+public sealed record RunnerResult
+{
+    public required string Status { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    public IReadOnlyList<string> Artifacts { get; init; } = [];
+
+    /// <summary>The output, cut at MaxOutputBytes (the artifact has all of it).</summary>
+    public string Output { get; init; } = string.Empty;
+
+    public bool OutputTruncated { get; init; }
+
+    public int? ExitCode { get; init; }
+}
+
+/// <summary>A runner: one kind of worker that turns a payload into a result.</summary>
+public interface IRunner
+{
+    string Kind { get; }
+
+    Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>The runners this process knows, by kind.</summary>
+public sealed class RunnerRegistry
+{
+    private readonly Dictionary<string, IRunner> _runners = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Register(IRunner runner) => _runners[runner.Kind] = runner;
+
+    public IRunner? Find(string kind) => _runners.GetValueOrDefault(kind);
+
+    public IReadOnlyCollection<string> Kinds => _runners.Keys;
+}

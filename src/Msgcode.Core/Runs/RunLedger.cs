@@ -1,0 +1,322 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Runs;
+
+public static class RunEvents
+{
+    public const string Started = "started";
+    public const string Finished = "finished";
+    public const string Failed = "failed";
+    public const string Interrupted = "interrupted";
+    public const string Canceled = "canceled";
+    public const string Queued = "queued";
+
+    public static bool IsTerminal(string evt) => evt is Finished or Failed or Interrupted or Canceled;
+}
+
+/// <summary>
+/// One line of <c>tasks/runs.jsonl</c>. Never the prompt or the output itself: their length and a SHA-256
+/// prefix, plus a short redacted preview of the output.
+/// </summary>
+public sealed class RunRecord
+{
+    [JsonPropertyName("tsMs")]
+    public long TsMs { get; set; }
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = string.Empty;
+
+    [JsonPropertyName("taskId")]
+    public string TaskId { get; set; } = string.Empty;
+
+    [JsonPropertyName("event")]
+    public string Event { get; set; } = string.Empty;
+
+    [JsonPropertyName("runnerKind")]
+    public string RunnerKind { get; set; } = string.Empty;
+
+    [JsonPropertyName("status")]
+    public string Status { get; set; } = string.Empty;
+
+    [JsonPropertyName("errorCode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorCode { get; set; }
+
+    [JsonPropertyName("errorMessage")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorMessage { get; set; }
+
+    [JsonPropertyName("durationMs")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DurationMs { get; set; }
+
+    [JsonPropertyName("artifacts")]
+    public List<string> Artifacts { get; set; } = [];
+
+    [JsonPropertyName("preview")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Preview { get; set; }
+
+    [JsonPropertyName("promptLen")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? PromptLength { get; set; }
+
+    [JsonPropertyName("promptSha")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PromptSha { get; set; }
+
+    [JsonPropertyName("outputLen")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? OutputLength { get; set; }
+
+    [JsonPropertyName("outputSha")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OutputSha { get; set; }
+
+    /// <summary>The process that runs it (started records): with its start ticks, tells a live run from an interrupted one.</summary>
+    [JsonPropertyName("pid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Pid { get; set; }
+
+    [JsonPropertyName("host")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Host { get; set; }
+}
+
+/// <summary>A run as Get-MsgcodeTaskRun shows it: its started record joined with its outcome.</summary>
+public sealed class TaskRunInfo
+{
+    public required string RunId { get; init; }
+
+    public required string TaskId { get; init; }
+
+    public required string Runner { get; init; }
+
+    /// <summary>running, succeeded, failed, timedOut, canceled or interrupted.</summary>
+    public required string Status { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    public string[] Artifacts { get; init; } = [];
+
+    public string? Preview { get; init; }
+
+    public int? PromptLength { get; init; }
+
+    public string? PromptSha { get; init; }
+
+    public string? Workspace { get; init; }
+
+    public override string ToString() => $"{RunId} {TaskId} {Status}";
+}
+
+/// <summary>
+/// The run ledger of a workspace, <c>tasks/runs.jsonl</c>: appended through the JSONL primitive (fsynced,
+/// torn tails fenced off), read newest-first from the end, trimmed by age and count without ever dropping
+/// a run that has started and not finished.
+/// </summary>
+public sealed class RunLedger
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+
+    public RunLedger(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+
+    public static string NewRunId() => "run_" + Tasks.TaskId.New()[Tasks.TaskId.Prefix.Length..];
+
+    public void Append(RunRecord record) => JsonlFile.Append(Path, JsonSerializer.Serialize(record, Options));
+
+    public void AppendMany(IEnumerable<RunRecord> records) => JsonlFile.AppendMany(Path, records.Select(r => JsonSerializer.Serialize(r, Options)));
+
+    public static RunRecord? TryParse(string line)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<RunRecord>(line, Options);
+            return record is not null && record.RunId.Length > 0 && record.Event.Length > 0 ? record : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>All records, oldest first; malformed lines are reported.</summary>
+    public IEnumerable<RunRecord> ReadAll(Action<MsgcodeProblem>? onProblem = null)
+    {
+        foreach (var line in JsonlFile.Read(Path, onProblem))
+        {
+            if (TryParse(line.Text) is { } record)
+            {
+                yield return record;
+            }
+            else
+            {
+                onProblem?.Invoke(new MsgcodeProblem(ErrorIds.JsonlLineMalformed, MsgcodeErrorCategory.InvalidData, Path,
+                    $"Line {line.LineNumber} is JSON but not a run record; it is skipped.", (int)line.LineNumber));
+            }
+        }
+    }
+
+    /// <summary>The newest <paramref name="count"/> runs (optionally of one task), newest first, read from the end of the file.</summary>
+    public IReadOnlyList<TaskRunInfo> NewestRuns(int count, string? taskId = null, Action<MsgcodeProblem>? onProblem = null)
+    {
+        if (count <= 0 || !File.Exists(Path))
+        {
+            return [];
+        }
+
+        var window = Math.Max(count * 4, 64);
+        while (true)
+        {
+            var lines = JsonlFile.ReadTail(Path, window, onProblem);
+            var records = lines.Select(l => TryParse(l.Text)).OfType<RunRecord>().ToList();
+            var runs = Join(records).Where(r => taskId is null || r.TaskId == taskId).ToList();
+            // The oldest run in the window may be missing its started record: only trust it when the whole file was read.
+            var wholeFile = lines.Count < window;
+            if (runs.Count >= count + 1 || wholeFile)
+            {
+                return runs.Take(count).ToList();
+            }
+
+            window *= 4;
+        }
+    }
+
+    /// <summary>Runs whose started record has no outcome yet (in progress, or interrupted by a crash).</summary>
+    public IReadOnlyList<RunRecord> OpenRuns(Action<MsgcodeProblem>? onProblem = null)
+    {
+        var open = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        foreach (var record in ReadAll(onProblem))
+        {
+            if (record.Event == RunEvents.Started)
+            {
+                open[record.RunId] = record;
+            }
+            else if (RunEvents.IsTerminal(record.Event))
+            {
+                open.Remove(record.RunId);
+            }
+        }
+
+        return [.. open.Values];
+    }
+
+    /// <summary>
+    /// Drops completed runs older than <paramref name="retentionDays"/> days or beyond the newest
+    /// <paramref name="retentionCount"/> runs (0 = no limit). A run still in progress is always kept.
+    /// Returns the number of runs dropped.
+    /// </summary>
+    public int Trim(long retentionDays, long retentionCount, DateTimeOffset now)
+    {
+        if (!File.Exists(Path))
+        {
+            return 0;
+        }
+
+        using (FileLock.For(Path))
+        {
+            var lines = JsonlFile.Read(Path).ToList();
+            var records = lines.Select(l => (Line: l, Record: TryParse(l.Text))).ToList();
+            var firstSeen = new Dictionary<string, long>(StringComparer.Ordinal);
+            var finished = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (_, record) in records)
+            {
+                if (record is null)
+                {
+                    continue;
+                }
+
+                firstSeen.TryAdd(record.RunId, record.TsMs);
+                if (RunEvents.IsTerminal(record.Event))
+                {
+                    finished.Add(record.RunId);
+                }
+            }
+
+            var cutoff = retentionDays > 0 ? now.AddDays(-retentionDays).ToUnixTimeMilliseconds() : long.MinValue;
+            var byAge = firstSeen.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
+            var drop = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < byAge.Count; i++)
+            {
+                var runId = byAge[i];
+                if (!finished.Contains(runId))
+                {
+                    continue; // in progress: never dropped
+                }
+
+                if ((retentionCount > 0 && i >= retentionCount) || firstSeen[runId] < cutoff)
+                {
+                    drop.Add(runId);
+                }
+            }
+
+            if (drop.Count == 0)
+            {
+                return 0;
+            }
+
+            // Unparseable lines are kept as they are: trimming never destroys what it does not understand.
+            var kept = records.Where(r => r.Record is null || !drop.Contains(r.Record.RunId)).Select(r => r.Line.Text);
+            AtomicFile.WriteAllText(Path, string.Concat(kept.Select(t => t + "\n")));
+            return drop.Count;
+        }
+    }
+
+    private IEnumerable<TaskRunInfo> Join(List<RunRecord> records)
+    {
+        var byRun = new Dictionary<string, (RunRecord? Started, RunRecord? Outcome, RunRecord? Queued)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var record in records)
+        {
+            if (!byRun.TryGetValue(record.RunId, out var entry))
+            {
+                order.Add(record.RunId);
+            }
+
+            entry = record.Event switch
+            {
+                RunEvents.Started => (record, entry.Outcome, entry.Queued),
+                RunEvents.Queued => (entry.Started, entry.Outcome, record),
+                _ when RunEvents.IsTerminal(record.Event) => (entry.Started, record, entry.Queued),
+                _ => entry,
+            };
+            byRun[record.RunId] = entry;
+        }
+
+        for (var i = order.Count - 1; i >= 0; i--)
+        {
+            var (started, outcome, queued) = byRun[order[i]];
+            var first = started ?? queued ?? outcome!;
+            yield return new TaskRunInfo
+            {
+                RunId = first.RunId,
+                TaskId = first.TaskId,
+                Runner = first.RunnerKind,
+                Status = outcome?.Status ?? (started is not null ? "running" : "queued"),
+                StartedAt = started is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(started.TsMs).ToLocalTime(),
+                Duration = outcome?.DurationMs is long ms ? TimeSpan.FromMilliseconds(ms) : null,
+                ErrorCode = outcome?.ErrorCode,
+                ErrorMessage = outcome?.ErrorMessage,
+                Artifacts = outcome?.Artifacts.ToArray() ?? [],
+                Preview = outcome?.Preview,
+                PromptLength = started?.PromptLength ?? queued?.PromptLength,
+                PromptSha = started?.PromptSha ?? queued?.PromptSha,
+                Workspace = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(Path)),
+            };
+        }
+    }
+}

@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Msgcode.Core.Daemon;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Logging;
+using Msgcode.Core.Runners;
+using Msgcode.Core.Runs;
+
+namespace Msgcode.Core.Tasks;
+
+public sealed record TaskRunOptions
+{
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(1);
+
+    public bool Force { get; init; }
+
+    public long MaxOutputBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Values that must never reach the ledger or a log (the secret settings' values).</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
+    public long RetentionDays { get; init; } = 30;
+
+    public long RetentionCount { get; init; } = 10000;
+
+    /// <summary>A run id chosen in advance (queued runs); a new one otherwise.</summary>
+    public string? RunId { get; init; }
+}
+
+/// <summary>
+/// Runs one task through its runner and records it: the task goes to running (with the run's id and the
+/// process that owns it), the ledger gets a started record, the runner runs, its full output becomes an
+/// artifact, the ledger gets the outcome, and the task goes to done (success), blocked (failure) or back
+/// to where it was (canceled). A crash in between leaves a started record whose process is gone:
+/// <see cref="RecoverInterrupted"/> marks it interrupted.
+/// </summary>
+public static class TaskExecution
+{
+    public const int PreviewLength = 200;
+
+    public static async Task<TaskRunInfo> RunAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, CancellationToken cancellationToken)
+    {
+        var id = store.Resolve(idOrPrefix);
+        var document = store.ReadDocument(id);
+        var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
+            $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
+        var ledger = new RunLedger(store.LedgerPath);
+        var runId = options.RunId ?? RunLedger.NewRunId();
+        var pid = Environment.ProcessId;
+        string previousStatus = TaskStatuses.Open;
+        RunRecord? stale = null;
+        var startedAt = DateTimeOffset.UtcNow;
+        store.Update(id, d =>
+        {
+            if (d.Status == TaskStatuses.Running)
+            {
+                if (IsLive(d.CurrentRun))
+                {
+                    throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, id,
+                        $"Task {id} is already running (run {(string?)d.CurrentRun?["runId"]}, PID {(int?)d.CurrentRun?["pid"]}). Wait for it, or stop that process.");
+                }
+
+                // The process that ran it is gone: that run was interrupted.
+                stale = InterruptedRecord(d, "the process that ran it is gone");
+                d.Status = TaskStatuses.Open;
+            }
+
+            previousStatus = d.Status;
+            TaskStatuses.RequireTransition(id, d.Status, TaskStatuses.Running, options.Force);
+            d.Status = TaskStatuses.Running;
+            d.CurrentRun = new JsonObject
+            {
+                ["runId"] = runId,
+                ["pid"] = pid,
+                ["startTicks"] = ProcessControl.GetLinuxStartTicks(pid),
+                ["startTimeUtc"] = ProcessControl.GetStartTimeUtc(pid)?.ToString("O"),
+                ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
+            };
+            document = d.Clone();
+            return true;
+        });
+        if (stale is not null)
+        {
+            ledger.Append(stale);
+        }
+
+        var digest = TextDigest.Of(document.Prompt);
+        ledger.Append(new RunRecord
+        {
+            TsMs = startedAt.ToUnixTimeMilliseconds(),
+            RunId = runId,
+            TaskId = id,
+            Event = RunEvents.Started,
+            RunnerKind = runner.Kind,
+            Status = "running",
+            PromptLength = digest.Length,
+            PromptSha = digest.Sha,
+            Pid = pid,
+            Host = Environment.MachineName,
+        });
+
+        var clock = Stopwatch.StartNew();
+        RunnerResult result;
+        try
+        {
+            result = await runner.RunAsync(new RunnerRequest
+            {
+                Kind = runner.Kind,
+                WorkspacePath = store.Workspace,
+                Payload = document.Prompt,
+                Model = document.Model,
+                ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
+                Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = store.Workspace },
+                Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result = new RunnerResult { Status = RunStatuses.Canceled, ErrorCode = ErrorIds.RunCanceled, ErrorMessage = "The run was canceled." };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            result = new RunnerResult { Status = RunStatuses.Failed, ErrorCode = ErrorIds.RunnerFailed, ErrorMessage = $"The {runner.Kind} runner failed: {ex.Message}" };
+        }
+
+        clock.Stop();
+        var artifacts = result.Artifacts.Select(a => Relative(store.Workspace, a)).ToList();
+        var preview = Preview(result.Output, options.Secrets);
+        var message = result.ErrorMessage is null ? null : Redact(result.ErrorMessage, options.Secrets);
+        var outputDigest = TextDigest.Of(result.Output);
+        var outcome = new RunRecord
+        {
+            TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            RunId = runId,
+            TaskId = id,
+            Event = result.Status switch
+            {
+                RunStatuses.Succeeded => RunEvents.Finished,
+                RunStatuses.Canceled => RunEvents.Canceled,
+                _ => RunEvents.Failed,
+            },
+            RunnerKind = runner.Kind,
+            Status = result.Status,
+            ErrorCode = result.ErrorCode,
+            ErrorMessage = message,
+            DurationMs = clock.ElapsedMilliseconds,
+            Artifacts = artifacts,
+            Preview = preview,
+            OutputLength = outputDigest.Length,
+            OutputSha = outputDigest.Sha,
+        };
+        ledger.Append(outcome);
+        store.Update(id, d =>
+        {
+            if ((string?)d.CurrentRun?["runId"] != runId)
+            {
+                return false; // someone took the task over meanwhile; leave it to them
+            }
+
+            d.CurrentRun = null;
+            d.Status = result.Status switch
+            {
+                RunStatuses.Succeeded => TaskStatuses.Done,
+                RunStatuses.Canceled => previousStatus == TaskStatuses.Running ? TaskStatuses.Open : previousStatus,
+                _ => TaskStatuses.Blocked,
+            };
+            d.AddArtifacts(artifacts);
+            d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
+            return true;
+        });
+
+        MaybeTrim(ledger, options);
+        return new TaskRunInfo
+        {
+            RunId = runId,
+            TaskId = id,
+            Runner = runner.Kind,
+            Status = result.Status,
+            StartedAt = startedAt.ToLocalTime(),
+            Duration = clock.Elapsed,
+            ErrorCode = result.ErrorCode,
+            ErrorMessage = message,
+            Artifacts = [.. artifacts],
+            Preview = preview,
+            PromptLength = digest.Length,
+            PromptSha = digest.Sha,
+            Workspace = store.Workspace,
+        };
+    }
+
+    /// <summary>
+    /// Marks runs whose process is gone as interrupted, in the ledger and in their task (back to open).
+    /// Returns the run records it closed. Safe to call at any time: live runs are left alone.
+    /// </summary>
+    public static IReadOnlyList<RunRecord> RecoverInterrupted(TaskStore store, Action<MsgcodeProblem>? onProblem = null)
+    {
+        var ledger = new RunLedger(store.LedgerPath);
+        var closed = new List<RunRecord>();
+        foreach (var open in ledger.OpenRuns(onProblem))
+        {
+            TaskDocument? task = null;
+            try
+            {
+                task = store.ReadDocument(open.TaskId);
+            }
+            catch (MsgcodeException ex)
+            {
+                onProblem?.Invoke(ex.ToProblem());
+            }
+
+            var current = task?.CurrentRun;
+            if (current is not null && (string?)current["runId"] == open.RunId && IsLive(current))
+            {
+                continue;
+            }
+
+            if (current is null && open.Pid is int pid && ProcessControl.IsAlive(pid) && pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            var record = new RunRecord
+            {
+                TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                RunId = open.RunId,
+                TaskId = open.TaskId,
+                Event = RunEvents.Interrupted,
+                RunnerKind = open.RunnerKind,
+                Status = RunEvents.Interrupted,
+                ErrorCode = ErrorIds.RunInterrupted,
+                ErrorMessage = "The process running it stopped before the run finished.",
+            };
+            ledger.Append(record);
+            closed.Add(record);
+            if (task is not null && (string?)current?["runId"] == open.RunId)
+            {
+                store.Update(open.TaskId, d =>
+                {
+                    if ((string?)d.CurrentRun?["runId"] != open.RunId)
+                    {
+                        return false;
+                    }
+
+                    d.CurrentRun = null;
+                    d.Status = TaskStatuses.Open;
+                    d.LastSummary = $"{ErrorIds.RunInterrupted}: run {open.RunId} was interrupted.";
+                    return true;
+                });
+            }
+        }
+
+        return closed;
+    }
+
+    internal static bool IsLive(JsonObject? run)
+    {
+        if (run is null || run["pid"] is not JsonValue pidValue || !pidValue.TryGetValue<int>(out var pid))
+        {
+            return false;
+        }
+
+        long? ticks = run["startTicks"] is JsonValue t && t.TryGetValue<long>(out var tv) ? tv : null;
+        DateTime? start = run["startTimeUtc"] is JsonValue s && s.TryGetValue<string>(out var sv) && DateTime.TryParse(sv, null, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed) ? parsed.ToUniversalTime() : null;
+        return ProcessControl.IsSameProcess(pid, start, ticks);
+    }
+
+    private static RunRecord InterruptedRecord(TaskDocument task, string why) => new()
+    {
+        TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        RunId = (string?)task.CurrentRun?["runId"] ?? "run_unknown",
+        TaskId = task.Id,
+        Event = RunEvents.Interrupted,
+        RunnerKind = task.RunnerKind,
+        Status = RunEvents.Interrupted,
+        ErrorCode = ErrorIds.RunInterrupted,
+        ErrorMessage = $"Interrupted: {why}.",
+    };
+
+    /// <summary>A short, single-line, redacted preview: never the whole output.</summary>
+    public static string Preview(string output, IReadOnlyList<string> secrets)
+    {
+        var collapsed = Regex.Replace(Redact(output, secrets), @"\s+", " ").Trim();
+        return collapsed.Length <= PreviewLength ? collapsed : collapsed[..(PreviewLength - 1)] + "…";
+    }
+
+    public static string Redact(string text, IReadOnlyList<string> secrets)
+    {
+        foreach (var secret in secrets.Where(s => s.Length >= 4))
+        {
+            text = text.Replace(secret, Config.ConfigKey.Redacted, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
+    private static void MaybeTrim(RunLedger ledger, TaskRunOptions options)
+    {
+        try
+        {
+            var info = new FileInfo(ledger.Path);
+            // Cheap guard: trimming reads the whole file, so do it only once the file is large enough to matter.
+            if (info.Exists && info.Length > Math.Max(1 << 20, Math.Min(options.RetentionCount, 100_000) * 600))
+            {
+                ledger.Trim(options.RetentionDays, options.RetentionCount, DateTimeOffset.UtcNow);
+            }
+        }
+        catch (MsgcodeException)
+        {
+        }
+    }
+
+    private static string Relative(string workspace, string path)
+    {
+        var relative = Path.GetRelativePath(workspace, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative.Replace('\\', '/');
+    }
+}

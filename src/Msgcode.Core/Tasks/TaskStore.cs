@@ -1,0 +1,368 @@
+using System.Text.RegularExpressions;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Tasks;
+
+/// <summary>
+/// The per-workspace task store (ARCHITECTURE §4): <c>tasks/&lt;id&gt;.json</c> and <c>&lt;id&gt;.md</c> are the
+/// truth, <c>index.json</c> a cache checked against the folder's file stamps on every read. Creating a task
+/// writes two new files and needs no lock (ids are unique); every read-modify-write of a task runs under
+/// the store's lock; every write goes through the atomic primitive. Reads never create anything but a
+/// repaired cache.
+/// </summary>
+public sealed partial class TaskStore
+{
+    public const int MaxTitleLength = 500;
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex RunnerKindPattern();
+
+    private readonly TimeProvider _clock;
+
+    public TaskStore(string workspace, TimeProvider? clock = null)
+    {
+        Workspace = Path.GetFullPath(workspace);
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public string Workspace { get; }
+
+    public string TasksDirectory => Path.Combine(Workspace, "tasks");
+
+    public string IndexPath => Path.Combine(TasksDirectory, "index.json");
+
+    public string LedgerPath => Path.Combine(TasksDirectory, "runs.jsonl");
+
+    public string ArtifactsDirectory => Path.Combine(TasksDirectory, "artifacts");
+
+    private string UpdateLockPath => Path.Combine(TasksDirectory, ".tasks.lock");
+
+    private string IndexLockPath => Path.Combine(TasksDirectory, ".index.lock");
+
+    public string JsonPath(string id) => Path.Combine(TasksDirectory, id + ".json");
+
+    public string MarkdownPath(string id) => Path.Combine(TasksDirectory, id + ".md");
+
+    public void RequireWorkspace()
+    {
+        if (!Directory.Exists(Workspace))
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, Workspace,
+                $"The workspace folder '{Workspace}' does not exist. Create it, or pass an existing folder to -Workspace.");
+        }
+    }
+
+    /// <summary>Creates a task: validated, then its .json and .md written atomically. The task exists once this returns.</summary>
+    public TaskInfo Create(string title, string prompt, string runnerKind, string? model = null, string[]? files = null, string? chatGuid = null)
+    {
+        title = ValidateTitle(title);
+        runnerKind = ValidateRunnerKind(runnerKind);
+        ArgumentNullException.ThrowIfNull(prompt);
+        EnsureTasksDirectory();
+        var id = TaskId.New(_clock);
+        var document = TaskDocument.Create(id, title, prompt, runnerKind, model, files ?? [], Workspace, _clock.GetUtcNow().ToUnixTimeMilliseconds(), chatGuid);
+        try
+        {
+            AtomicFile.WriteAllText(JsonPath(id), document.Serialize());
+            AtomicFile.WriteAllText(MarkdownPath(id), TaskMarkdown.Render(title, prompt));
+        }
+        catch (MsgcodeException ex) when (ex.InnerException is UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotWritable, MsgcodeErrorCategory.PermissionDenied, TasksDirectory,
+                $"Cannot write tasks in '{TasksDirectory}': {ex.InnerException.Message} Check the workspace's permissions.", ex);
+        }
+
+        return new TaskInfo(document, Workspace, JsonPath(id));
+    }
+
+    /// <summary>A full id or a unique prefix (like a short git hash) → the full id.</summary>
+    public string Resolve(string idOrPrefix)
+    {
+        var normalized = TaskId.NormalizePrefix(idOrPrefix);
+        if (TaskId.IsValid(normalized))
+        {
+            if (File.Exists(JsonPath(normalized)))
+            {
+                return normalized;
+            }
+
+            throw NotFound(idOrPrefix);
+        }
+
+        var candidates = TaskFolderScan.Of(TasksDirectory).JsonStamps.Keys.Where(k => k.StartsWith(normalized, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        return candidates.Count switch
+        {
+            0 => throw NotFound(idOrPrefix),
+            1 => candidates[0],
+            _ => throw new MsgcodeException(ErrorIds.TaskIdAmbiguous, MsgcodeErrorCategory.InvalidArgument, idOrPrefix,
+                $"'{idOrPrefix}' matches {candidates.Count} tasks: {string.Join(", ", candidates.Take(10))}{(candidates.Count > 10 ? ", ..." : string.Empty)}. Type more of the id."),
+        };
+    }
+
+    public TaskInfo Get(string idOrPrefix, Action<MsgcodeProblem>? onProblem = null)
+    {
+        var id = Resolve(idOrPrefix);
+        return new TaskInfo(ReadDocument(id, onProblem), Workspace, JsonPath(id));
+    }
+
+    /// <summary>
+    /// Reads a task: the .json, with title and prompt from the .md when the .md is newer (a hand edit).
+    /// A corrupt .json throws <see cref="ErrorIds.TaskFileCorrupt"/>; a broken .md is reported and the .json's values are used.
+    /// </summary>
+    public TaskDocument ReadDocument(string id, Action<MsgcodeProblem>? onProblem = null)
+    {
+        var jsonPath = JsonPath(id);
+        string text;
+        DateTime jsonTime;
+        try
+        {
+            text = File.ReadAllText(jsonPath);
+            jsonTime = File.GetLastWriteTimeUtc(jsonPath);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(id);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.ReadError, jsonPath, $"Cannot read '{jsonPath}': {ex.Message}", ex);
+        }
+
+        var document = TaskDocument.Parse(jsonPath, text, id);
+        ApplyMarkdown(document, jsonTime, onProblem);
+        return document;
+    }
+
+    /// <summary>Every healthy task, oldest first; broken task files are reported through <paramref name="onProblem"/>.</summary>
+    public IReadOnlyList<TaskInfo> List(Action<MsgcodeProblem>? onProblem = null)
+    {
+        var index = RefreshIndex(onProblem);
+        return index.Tasks.Where(t => t.Error is null)
+            .OrderBy(t => t.CreatedAtMs).ThenBy(t => t.Id, StringComparer.Ordinal)
+            .Select(entry => new TaskInfo(entry, Workspace, JsonPath(entry.Id), () => TryRead(entry.Id)))
+            .ToList();
+    }
+
+    /// <summary>Brings index.json up to date with the task files (only changed files are read) and returns it.</summary>
+    public TaskIndexFile RefreshIndex(Action<MsgcodeProblem>? onProblem = null, bool rebuild = false)
+    {
+        if (!Directory.Exists(TasksDirectory))
+        {
+            RequireWorkspace();
+            return new TaskIndexFile();
+        }
+
+        var scan = TaskFolderScan.Of(TasksDirectory);
+        var index = rebuild ? null : TaskIndexFile.TryRead(IndexPath);
+        var (fresh, changed) = Reconcile(index, scan);
+        if (changed)
+        {
+            using (FileLock.Acquire(IndexLockPath))
+            {
+                // Another reader may have refreshed it meanwhile; either way the rows we computed are current.
+                try
+                {
+                    AtomicFile.WriteAllBytes(IndexPath, fresh.Serialize());
+                }
+                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.FileWriteFailed)
+                {
+                    onProblem?.Invoke(new MsgcodeProblem(ex.ErrorId, MsgcodeErrorCategory.WriteError, IndexPath,
+                        $"The task index could not be saved ({ex.Message}); listing still works from the task files.", null));
+                }
+            }
+        }
+
+        foreach (var broken in fresh.Tasks.Where(t => t.Error is not null))
+        {
+            onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.InvalidData, JsonPath(broken.Id), broken.Error!, null));
+        }
+
+        foreach (var orphan in scan.MdStamps.Keys.Where(id => !scan.JsonStamps.ContainsKey(id)))
+        {
+            onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.InvalidData, MarkdownPath(orphan),
+                $"'{MarkdownPath(orphan)}' has no {orphan}.json beside it, so it is not a task. Restore the .json, or remove the .md.", null));
+        }
+
+        return fresh;
+    }
+
+    /// <summary>Changes one task under the store's lock. <paramref name="mutate"/> returns false for "nothing to change".</summary>
+    public TaskInfo Update(string idOrPrefix, Func<TaskDocument, bool> mutate)
+    {
+        var id = Resolve(idOrPrefix);
+        EnsureTasksDirectory();
+        using (FileLock.Acquire(UpdateLockPath))
+        {
+            var document = ReadDocument(id);
+            var title = document.Title;
+            var prompt = document.Prompt;
+            if (mutate(document))
+            {
+                document.UpdatedAtMs = Math.Max(_clock.GetUtcNow().ToUnixTimeMilliseconds(), document.UpdatedAtMs + 1);
+                AtomicFile.WriteAllText(JsonPath(id), document.Serialize());
+                if (document.Title != title || document.Prompt != prompt || !File.Exists(MarkdownPath(id)))
+                {
+                    AtomicFile.WriteAllText(MarkdownPath(id), TaskMarkdown.Render(document.Title, document.Prompt));
+                }
+            }
+
+            return new TaskInfo(document, Workspace, JsonPath(id));
+        }
+    }
+
+    public static string ValidateTitle(string? title)
+    {
+        var trimmed = (title ?? string.Empty).Trim();
+        if (trimmed.Length == 0 || trimmed.Contains('\n') || trimmed.Contains('\r') || trimmed.Length > MaxTitleLength)
+        {
+            throw new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, title,
+                $"A task title is one line of 1 to {MaxTitleLength} characters. Put longer text in -Prompt.");
+        }
+
+        return trimmed;
+    }
+
+    public static string ValidateRunnerKind(string? kind)
+    {
+        var trimmed = (kind ?? string.Empty).Trim().ToLowerInvariant();
+        if (!RunnerKindPattern().IsMatch(trimmed))
+        {
+            throw new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, kind,
+                $"'{kind}' is not a runner kind (lower-case letters, digits and '-', such as pwsh, shell or lmstudio). Get-MsgcodeRunner lists them.");
+        }
+
+        return trimmed;
+    }
+
+    /// <summary>The runner kind for a new task: the caller's, else runner.default of the workspace's configuration.</summary>
+    public string DefaultRunnerKind(ConfigSources sources) => ConfigResolver.Resolve(sources).GetString("runner.default") ?? "pwsh";
+
+    private (TaskIndexFile Index, bool Changed) Reconcile(TaskIndexFile? index, TaskFolderScan scan)
+    {
+        var changed = index is null;
+        var rows = new Dictionary<string, TaskIndexEntry>(StringComparer.Ordinal);
+        if (index is not null)
+        {
+            foreach (var row in index.Tasks)
+            {
+                rows[row.Id] = row;
+            }
+        }
+
+        var result = new TaskIndexFile();
+        foreach (var (id, jsonStamp) in scan.JsonStamps)
+        {
+            var mdStamp = scan.MdStamps.GetValueOrDefault(id) ?? string.Empty;
+            if (rows.TryGetValue(id, out var row) && row.JsonStamp == jsonStamp && row.MdStamp == mdStamp)
+            {
+                result.Tasks.Add(row);
+                continue;
+            }
+
+            changed = true;
+            result.Tasks.Add(LoadRow(id, jsonStamp, mdStamp));
+        }
+
+        if (!changed && rows.Count != result.Tasks.Count)
+        {
+            changed = true; // some task files were deleted
+        }
+
+        result.Tasks.Sort((a, b) => a.CreatedAtMs != b.CreatedAtMs ? a.CreatedAtMs.CompareTo(b.CreatedAtMs) : string.CompareOrdinal(a.Id, b.Id));
+        return (result, changed);
+    }
+
+    private TaskIndexEntry LoadRow(string id, string jsonStamp, string mdStamp)
+    {
+        try
+        {
+            var document = ReadDocument(id);
+            return new TaskIndexEntry
+            {
+                Id = id,
+                Title = document.Title,
+                Status = document.Status,
+                RunnerKind = document.RunnerKind,
+                CreatedAtMs = document.CreatedAtMs,
+                UpdatedAtMs = document.UpdatedAtMs,
+                JsonStamp = jsonStamp,
+                MdStamp = mdStamp,
+            };
+        }
+        catch (MsgcodeException ex)
+        {
+            return new TaskIndexEntry { Id = id, JsonStamp = jsonStamp, MdStamp = mdStamp, Error = ex.Message, CreatedAtMs = TaskId.CreatedAt(id).ToUnixTimeMilliseconds() };
+        }
+    }
+
+    private TaskDocument? TryRead(string id)
+    {
+        try
+        {
+            return ReadDocument(id);
+        }
+        catch (MsgcodeException)
+        {
+            return null;
+        }
+    }
+
+    private void ApplyMarkdown(TaskDocument document, DateTime jsonTime, Action<MsgcodeProblem>? onProblem)
+    {
+        var mdPath = MarkdownPath(document.Id);
+        DateTime mdTime;
+        string text;
+        try
+        {
+            mdTime = File.GetLastWriteTimeUtc(mdPath);
+            if (mdTime <= jsonTime || !File.Exists(mdPath))
+            {
+                return;
+            }
+
+            text = File.ReadAllText(mdPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        if (TaskMarkdown.TryParse(text, out var title, out var prompt, out var error))
+        {
+            try
+            {
+                document.Title = ValidateTitle(title);
+            }
+            catch (MsgcodeException)
+            {
+                onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidData, mdPath, $"The title in '{mdPath}' is not valid; the .json's title is used.", 1));
+            }
+
+            document.Prompt = prompt;
+        }
+        else
+        {
+            onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.InvalidData, mdPath,
+                $"'{mdPath}' was edited but cannot be read ({error}); the title and prompt of {document.Id}.json are used until it is fixed.", 1));
+        }
+    }
+
+    private void EnsureTasksDirectory()
+    {
+        RequireWorkspace();
+        try
+        {
+            Directory.CreateDirectory(TasksDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotWritable, MsgcodeErrorCategory.PermissionDenied, TasksDirectory,
+                $"Cannot keep tasks in '{TasksDirectory}': {ex.Message} Check that the workspace is writable and that 'tasks' is a folder.", ex);
+        }
+    }
+
+    private MsgcodeException NotFound(string input) => new(ErrorIds.TaskNotFound, MsgcodeErrorCategory.ObjectNotFound, input,
+        $"No task '{input}' in '{Workspace}'. Get-MsgcodeTask -Workspace '{Workspace}' lists the tasks.");
+}

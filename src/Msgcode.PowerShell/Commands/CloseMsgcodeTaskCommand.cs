@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Tasks;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Closes a task as done or canceled, with an optional reason.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Close, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(TaskInfo))]
+public sealed class CloseMsgcodeTaskCommand : TaskCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("TaskId")]
+    [ArgumentCompleter(typeof(TaskIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = string.Empty;
+
+    [Parameter]
+    [ValidateSet(TaskStatuses.Done, TaskStatuses.Canceled)]
+    public string Status { get; set; } = TaskStatuses.Done;
+
+    [Parameter]
+    public string? Reason { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var store = Store();
+        try
+        {
+            var id = store.Resolve(Id);
+            if (!ShouldProcess(id, $"Close as {Status}"))
+            {
+                return;
+            }
+
+            var task = store.Update(id, d =>
+            {
+                if (d.Status == Status && Reason is null)
+                {
+                    return false;
+                }
+
+                if (d.Status == TaskStatuses.Running)
+                {
+                    throw new MsgcodeException(ErrorIds.TaskTransitionInvalid, MsgcodeErrorCategory.InvalidOperation, id,
+                        $"Task {id} is running; stop its run before closing it.");
+                }
+
+                TaskStatuses.RequireTransition(id, d.Status, Status, force: false);
+                d.Status = Status;
+                if (Reason is not null)
+                {
+                    d.LastSummary = Reason;
+                    d.Root["notes"]!["closeReason"] = Reason;
+                }
+
+                return true;
+            });
+            if (PassThru)
+            {
+                WriteObject(task);
+            }
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+        }
+    }
+}

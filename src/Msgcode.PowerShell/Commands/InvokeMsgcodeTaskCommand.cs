@@ -1,0 +1,88 @@
+using System.Management.Automation;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Runs;
+using Msgcode.Core.Tasks;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Runs a task through its runner, records the run, and returns its outcome.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(TaskRunInfo))]
+public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
+{
+    private const int ProgressActivityId = 0x6d73;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("TaskId")]
+    [ArgumentCompleter(typeof(TaskIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = string.Empty;
+
+    [Parameter]
+    [ValidateRange(1, 7 * 24 * 3600)]
+    public int TimeoutSec { get; set; } = 3600;
+
+    /// <summary>Runs a done or canceled task again.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var store = Store();
+        string id;
+        TaskInfo task;
+        try
+        {
+            id = store.Resolve(Id);
+            task = store.Get(id);
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+            return;
+        }
+
+        if (!ShouldProcess($"{id} ({task.Title})", $"Run with the {task.Runner} runner"))
+        {
+            return;
+        }
+
+        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force);
+        var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
+        var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
+        var started = DateTime.UtcNow;
+        while (!run.Wait(250))
+        {
+            progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
+            WriteProgress(progress);
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        TaskRunInfo result;
+        try
+        {
+            result = run.GetAwaiter().GetResult();
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+            return;
+        }
+
+        if (result.Status == Core.Runners.RunStatuses.Canceled && CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+
+        WriteObject(result);
+        if (result.ErrorCode is not null)
+        {
+            WriteMsgcodeError(new MsgcodeException(result.ErrorCode, MsgcodeErrorCategory.InvalidOperation, id, $"Run {result.RunId} of {id} {result.Status}: {result.ErrorMessage}"));
+        }
+    }
+}

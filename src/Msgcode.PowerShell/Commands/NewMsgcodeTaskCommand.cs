@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Tasks;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Creates a task in a workspace: a readable, diffable pair of files under tasks/.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(TaskInfo))]
+public sealed class NewMsgcodeTaskCommand : TaskCmdlet
+{
+    private readonly Dictionary<string, string> _defaultRunner = new(StringComparer.Ordinal);
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    public string Title { get; set; } = string.Empty;
+
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    public string Prompt { get; set; } = string.Empty;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("RunnerKind")]
+    [ArgumentCompleter(typeof(RunnerKindCompleter))]
+    public string? Runner { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Model { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Files")]
+    public string[]? File { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var store = Store();
+        try
+        {
+            var title = TaskStore.ValidateTitle(Title);
+            var runner = Runner ?? DefaultRunner(store);
+            if (!ShouldProcess(store.TasksDirectory, $"Create task '{title}' ({runner})"))
+            {
+                return;
+            }
+
+            WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, File));
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex); // one bad row of a piped list does not stop the others
+        }
+    }
+
+    private string DefaultRunner(TaskStore store)
+    {
+        if (!_defaultRunner.TryGetValue(store.Workspace, out var kind))
+        {
+            store.RequireWorkspace();
+            kind = store.DefaultRunnerKind(Core.Config.ConfigSources.ForCurrentProcess(store.Workspace));
+            _defaultRunner[store.Workspace] = kind;
+        }
+
+        return kind;
+    }
+}

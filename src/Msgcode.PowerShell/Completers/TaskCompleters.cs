@@ -1,0 +1,51 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.PowerShell.Completers;
+
+/// <summary>Completes task ids of the workspace named by -Workspace (or the current folder), with their titles.</summary>
+public sealed class TaskIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var workspace = fakeBoundParameters["Workspace"] as string ?? Environment.CurrentDirectory;
+        var word = (wordToComplete ?? string.Empty).Trim('\'', '"').ToLowerInvariant();
+        IReadOnlyList<TaskInfo> tasks;
+        try
+        {
+            using var runspace = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            var location = runspace.AddCommand("Get-Location").Invoke<PathInfo>().FirstOrDefault();
+            if (fakeBoundParameters["Workspace"] is null && location?.Provider.Name == "FileSystem")
+            {
+                workspace = location.ProviderPath;
+            }
+
+            tasks = new TaskStore(workspace).List();
+        }
+        catch (Exception)
+        {
+            yield break;
+        }
+
+        foreach (var task in tasks.Where(t => t.Id.StartsWith(word, StringComparison.Ordinal) || t.Id[TaskId.Prefix.Length..].StartsWith(word, StringComparison.Ordinal)
+                                              || t.Title.Contains(word, StringComparison.OrdinalIgnoreCase)).Reverse().Take(100))
+        {
+            yield return new CompletionResult(task.Id, $"{task.Id} {task.Title}", CompletionResultType.ParameterValue, $"[{task.Status}] {task.Title}");
+        }
+    }
+}
+
+/// <summary>Completes runner kinds.</summary>
+public sealed class RunnerKindCompleter : IArgumentCompleter
+{
+    /// <summary>The runner kinds this version can run; the capability registry extends it.</summary>
+    public static readonly string[] Known = ["pwsh"];
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        return Known.Where(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)).Select(k => new CompletionResult(k, k, CompletionResultType.ParameterValue, k));
+    }
+}
