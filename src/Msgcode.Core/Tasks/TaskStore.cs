@@ -179,7 +179,8 @@ public sealed partial class TaskStore
             onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.InvalidData, JsonPath(broken.Id), broken.Error!, null));
         }
 
-        foreach (var orphan in scan.MdStamps.Keys.Where(id => !scan.JsonStamps.ContainsKey(id)))
+        // A directory scan is not a snapshot: a .json created during the scan may be missed, so look again.
+        foreach (var orphan in scan.MdStamps.Keys.Where(id => !scan.JsonStamps.ContainsKey(id) && !File.Exists(JsonPath(id))))
         {
             onProblem?.Invoke(new MsgcodeProblem(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.InvalidData, MarkdownPath(orphan),
                 $"'{MarkdownPath(orphan)}' has no {orphan}.json beside it, so it is not a task. Restore the .json, or remove the .md.", null));

@@ -55,7 +55,18 @@ public sealed class GetMsgcodeTaskCommand : TaskCmdlet
         }
 
         var title = Title is null ? null : WildcardPattern.Get(Title, WildcardOptions.IgnoreCase);
-        foreach (var task in store.List(WriteProblem))
+        IReadOnlyList<TaskInfo> tasks;
+        try
+        {
+            tasks = store.List(WriteProblem);
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+            return;
+        }
+
+        foreach (var task in tasks)
         {
             if ((Status is null || Status.Contains(task.Status, StringComparer.OrdinalIgnoreCase))
                 && (title is null || title.IsMatch(task.Title))

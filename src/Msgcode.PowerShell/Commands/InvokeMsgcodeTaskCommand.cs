@@ -55,7 +55,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;
-        while (!run.Wait(250))
+        while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
             progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
             WriteProgress(progress);
