@@ -144,7 +144,8 @@ Describe 'Help' {
         foreach ($command in Get-Command -Module Msgcode -Verb Get) {
             foreach ($example in @((Get-Help $command.Name -Full).examples.example)) {
                 $code = ($example.code -split "`n" | Where-Object { $_ -notmatch '^\s*(PS>|#)' -and $_ -notmatch '^\s*$' }) -join "`n"
-                if ($code -match '<[^>]+>' -or $code -match '-Follow') { continue }  # placeholders need a real workspace or id; -Follow never ends
+                # Placeholders (<path>, a sample task id such as tsk_01jd) need real objects; -Follow never ends.
+                if ($code -match '<[^>]+>' -or $code -match '-Follow' -or $code -match '\btsk_[0-9a-z]{2,6}\b') { continue }
                 $result = Invoke-TestPwsh -Script "`$ErrorActionPreference = 'Stop'; Set-Location '$TestDrive'; & {`n$code`n} | Out-Null; 'example-ok'" -Environment @{ MSGCODE_HOME = $homePath; HOME = $userHome }
                 $result.Output | Should -Contain 'example-ok' -Because "example '$($example.title)' of $($command.Name) must run: $($result.Output -join "`n")"
             }

@@ -354,9 +354,37 @@ Start-Sleep -Seconds 300
         $sw.Elapsed.TotalSeconds | Should -BeLessThan 2
         Wait-Until { -not (Test-Path "/proc/$grandchild") -or (Get-Content "/proc/$grandchild/stat" -ErrorAction SilentlyContinue) -match '\) Z ' } -TimeoutSec 2 | Should -BeTrue -Because 'the grandchild is killed with the tree'
         $ps.Dispose()
-        (Get-Content $script:Ledger | ConvertFrom-Json).event | Should -Be @('started', 'canceled')
+        $records = Get-Content $script:Ledger | ConvertFrom-Json
+        $records.event | Should -Be @('started', 'canceled')
+        $records[1].errorCode | Should -Be 'RunCanceled'
         (Get-MsgcodeTask -Id $task.Id -Workspace $script:Ws).Status | Should -Be 'open'
         (Get-MsgcodeTaskRun -Workspace $script:Ws).Status | Should -Be 'canceled'
+    }
+
+    It 'refuses a task that a live process is running, and recovers one whose process died' {
+        $task = New-MsgcodeTask -Title 'busy' -Prompt '1' -Runner pwsh -Workspace $script:Ws
+        $path = Join-Path $script:Ws 'tasks' "$($task.Id).json"
+        function Set-Running([int] $ProcessId, [string] $RunId) {
+            $json = Get-Content -Raw $path | ConvertFrom-Json -AsHashtable
+            $json.status = 'running'
+            $proc = Get-Process -Id $ProcessId -ErrorAction SilentlyContinue
+            $ticks = if ($IsLinux -and $proc) { [long](((Get-Content "/proc/$ProcessId/stat") -replace '^.*\) ', '' -split ' ')[19]) } else { $null }
+            $json.currentRun = @{ runId = $RunId; pid = $ProcessId; startTicks = $ticks; startTimeUtc = $(if ($proc) { $proc.StartTime.ToUniversalTime().ToString('o') }); startedAtMs = 1 }
+            $json | ConvertTo-Json -Depth 5 | Set-Content $path
+        }
+        Set-Running $PID 'run_live'
+        Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskAlreadyRunning,*'
+
+        $dead = Start-Process -FilePath (Get-Command true).Source -PassThru
+        $dead.WaitForExit()
+        Set-Running $dead.Id 'run_dead'
+        (Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws).Status | Should -Be 'succeeded'
+        $records = Get-Content $script:Ledger | ConvertFrom-Json
+        $records[0].runId | Should -Be 'run_dead'
+        $records[0].event | Should -Be 'interrupted'
+        $records[0].errorCode | Should -Be 'RunInterrupted'
+        $records.event[1..2] | Should -Be @('started', 'finished')
     }
 
     It 'kills a run at its timeout' {

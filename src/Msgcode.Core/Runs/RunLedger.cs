@@ -229,8 +229,11 @@ public sealed class RunLedger
 
         using (FileLock.For(Path))
         {
-            var lines = JsonlFile.Read(Path).ToList();
-            var records = lines.Select(l => (Line: l, Record: TryParse(l.Text))).ToList();
+            // Raw lines, so that a malformed line, which trimming does not understand, is kept as it is.
+            var text = File.ReadAllText(Path);
+            var pieces = text.Split('\n');
+            var tornTail = pieces[^1];
+            var records = pieces[..^1].Select(l => (Text: l, Record: TryParse(l.TrimEnd('\r')))).ToList();
             var firstSeen = new Dictionary<string, long>(StringComparer.Ordinal);
             var finished = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (_, record) in records)
@@ -269,9 +272,9 @@ public sealed class RunLedger
                 return 0;
             }
 
-            // Unparseable lines are kept as they are: trimming never destroys what it does not understand.
-            var kept = records.Where(r => r.Record is null || !drop.Contains(r.Record.RunId)).Select(r => r.Line.Text);
-            AtomicFile.WriteAllText(Path, string.Concat(kept.Select(t => t + "\n")));
+            // Unparseable lines (and an unterminated tail) are kept as they are: trimming never destroys what it does not understand.
+            var kept = records.Where(r => r.Record is null || !drop.Contains(r.Record.RunId)).Select(r => r.Text);
+            AtomicFile.WriteAllText(Path, string.Concat(kept.Select(t => t + "\n")) + tornTail);
             return drop.Count;
         }
     }
