@@ -72,7 +72,25 @@ public static class AtomicFile
                 ex);
         }
 
-        CleanStrayTemps(directory, Path.GetFileName(full));
+        CleanStrayTempsOccasionally(directory);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> LastCleaned = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Stray temps are cleaned at most once per folder every few minutes per process: scanning a folder of
+    /// 100,000 task files on every write would make writing quadratic.
+    /// </summary>
+    private static void CleanStrayTempsOccasionally(string directory)
+    {
+        var now = DateTime.UtcNow;
+        if (LastCleaned.TryGetValue(directory, out var last) && now - last < TimeSpan.FromMinutes(5))
+        {
+            return;
+        }
+
+        LastCleaned[directory] = now;
+        CleanStrayTemps(directory);
     }
 
     /// <summary>Removes temp files left by crashed writers of <paramref name="fileName"/> (or of every file, when null).</summary>
