@@ -38,6 +38,11 @@ public sealed class PwshRunner : IRunner
         }
 
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (key, value) in request.Context)
+        {
+            info.Environment["MSGCODE_" + key.ToUpperInvariant()] = value; // MSGCODE_TASKID, MSGCODE_RUNID
+        }
+
         return ProcessExecution.RunAsync(info, request, standardInput: null, cancellationToken);
     }
 }

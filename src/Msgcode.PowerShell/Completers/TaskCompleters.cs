@@ -41,7 +41,7 @@ public sealed class TaskIdCompleter : IArgumentCompleter
 public sealed class RunnerKindCompleter : IArgumentCompleter
 {
     /// <summary>The runner kinds this version can run; the capability registry extends it.</summary>
-    public static readonly string[] Known = ["pwsh"];
+    public static readonly string[] Known = ["pwsh", "shell"];
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {

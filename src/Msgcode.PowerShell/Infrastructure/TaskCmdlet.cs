@@ -38,6 +38,7 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
         var registry = new RunnerRegistry();
         var exe = HostCommand.PwshExecutable(this, out var prefix);
         registry.Register(new PwshRunner(exe, prefix));
+        registry.Register(new ShellRunner());
         return registry;
     }
 
