@@ -35,6 +35,14 @@ public sealed class DaemonLaneInfo
     public string? RunningTaskId { get; set; }
 }
 
+/// <summary>The error data the daemon attaches to a failed request: the stable ErrorId and its target.</summary>
+public sealed class ControlError
+{
+    public string ErrorId { get; set; } = string.Empty;
+
+    public string? Target { get; set; }
+}
+
 /// <summary>
 /// The control endpoint's wire format: JSON-RPC 2.0, one message per line (System.Text.Json), over a Unix
 /// domain socket (a named pipe on Windows). StreamJsonRpc does the protocol; this class only connects.
@@ -44,6 +52,7 @@ public static class ControlProtocol
     public const string Ping = "ping";
     public const string Status = "status";
     public const string Stop = "stop";
+    public const string Queue = "queue";
 
     public static JsonRpc Attach(Stream stream, object? target)
     {

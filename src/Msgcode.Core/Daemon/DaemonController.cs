@@ -39,6 +39,9 @@ public sealed class DaemonInfo
     public override string ToString() => Pid is int pid ? $"{Status} (PID {pid})" : Status;
 }
 
+/// <summary>A queued run, as the daemon reported it.</summary>
+public sealed record TaskRunInfoQueued(Runs.TaskRunInfo Run);
+
 /// <summary>The result of a stop request.</summary>
 public sealed class DaemonStopResult
 {
@@ -189,6 +192,44 @@ public sealed class DaemonController
 
         throw new MsgcodeException(ErrorIds.DaemonStartFailed, MsgcodeErrorCategory.OperationTimeout, Home.Path,
             $"The daemon did not become ready within {readyTimeout.TotalSeconds:0} s. {Tail(stdio)}See '{Home.LogFile}'.");
+    }
+
+    /// <summary>Hands a run of a task to the running daemon; returns the queued run at once.</summary>
+    public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
+    {
+        var record = Files.ReadStatus();
+        if (record is null || record.State != "running" || !Files.IsLockHeld())
+        {
+            throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, Home.Path,
+                $"No msgcode daemon is running for '{Home.Path}', so nothing can be queued. Start it with Start-MsgcodeDaemon, or run the task here with Invoke-MsgcodeTask (without -Queue).");
+        }
+
+        try
+        {
+            return new TaskRunInfoQueued(Query<Runs.TaskRunInfo>(record.Endpoint, ControlProtocol.Queue, TimeSpan.FromSeconds(30), cancellationToken, workspace, taskId));
+        }
+        catch (MsgcodeException ex) when (ex.InnerException is RemoteInvocationException remote && ReadError(remote) is { } error)
+        {
+            throw new MsgcodeException(error.ErrorId, MsgcodeErrorCategory.InvalidOperation, error.Target, remote.Message, remote);
+        }
+    }
+
+    private static ControlError? ReadError(RemoteInvocationException remote)
+    {
+        if (remote.ErrorData is System.Text.Json.JsonElement element && element.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            try
+            {
+                var error = System.Text.Json.JsonSerializer.Deserialize<ControlError>(element.GetRawText(), new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true });
+                return error is { ErrorId.Length: > 0 } ? error : null;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
+
+        return remote.DeserializedErrorData as ControlError;
     }
 
     /// <summary>Waits until a daemon started by someone else (a service manager) is ready.</summary>

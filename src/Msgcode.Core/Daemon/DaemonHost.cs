@@ -52,6 +52,9 @@ public sealed class DaemonOptions
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>The queue of runs, when this daemon runs work (it is also one of <see cref="Components"/>).</summary>
+    public WorkQueue? Queue { get; init; }
+
     /// <summary>Test hook (environment MSGCODE_TEST_IGNORE_SIGTERM=1): SIGTERM is logged and ignored, to test escalation.</summary>
     public bool IgnoreSigterm { get; init; }
 }
@@ -179,6 +182,9 @@ public sealed class DaemonHost
         }
     }
 
+    /// <summary>The components, for RPC targets that reach into them.</summary>
+    internal DaemonOptions Options => _options;
+
     internal DaemonRuntimeInfo Describe()
     {
         var info = new DaemonRuntimeInfo
@@ -288,6 +294,20 @@ public sealed class DaemonHost
 
         [JsonRpcMethod(ControlProtocol.Status)]
         public DaemonRuntimeInfo Status() => host.Describe();
+
+        [JsonRpcMethod(ControlProtocol.Queue)]
+        public Runs.TaskRunInfo Queue(string workspace, string taskId)
+        {
+            var queue = host._options.Queue ?? throw new LocalRpcException("This daemon runs no work queue.") { ErrorCode = -32001 };
+            try
+            {
+                return queue.Enqueue(workspace, taskId);
+            }
+            catch (MsgcodeException ex)
+            {
+                throw new LocalRpcException(ex.Message) { ErrorCode = -32000, ErrorData = new ControlError { ErrorId = ex.ErrorId, Target = ex.Target?.ToString() } };
+            }
+        }
 
         [JsonRpcMethod(ControlProtocol.Stop)]
         public bool Stop()

@@ -26,6 +26,9 @@ public sealed record TaskRunOptions
 
     /// <summary>A run id chosen in advance (queued runs); a new one otherwise.</summary>
     public string? RunId { get; init; }
+
+    /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
+    public bool CancelMeansInterrupted { get; init; }
 }
 
 /// <summary>
@@ -61,8 +64,13 @@ public static class TaskExecution
                         $"Task {id} is already running (run {(string?)d.CurrentRun?["runId"]}, PID {(int?)d.CurrentRun?["pid"]}). Wait for it, or stop that process.");
                 }
 
-                // The process that ran it is gone: that run was interrupted.
-                stale = InterruptedRecord(d, "the process that ran it is gone");
+                // The process that ran it is gone: that run was interrupted (unless it is this very run, queued
+                // again after a crash that came before its started record: then it never ran).
+                if ((string?)d.CurrentRun?["runId"] != runId)
+                {
+                    stale = InterruptedRecord(d, "the process that ran it is gone");
+                }
+
                 d.Status = TaskStatuses.Open;
             }
 
@@ -125,6 +133,11 @@ public static class TaskExecution
         }
 
         clock.Stop();
+        if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted)
+        {
+            result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
+        }
+
         var artifacts = result.Artifacts.Select(a => Relative(store.Workspace, a)).ToList();
         var preview = Preview(result.Output, options.Secrets);
         var message = result.ErrorMessage is null ? null : Redact(result.ErrorMessage, options.Secrets);
@@ -138,6 +151,7 @@ public static class TaskExecution
             {
                 RunStatuses.Succeeded => RunEvents.Finished,
                 RunStatuses.Canceled => RunEvents.Canceled,
+                RunEvents.Interrupted => RunEvents.Interrupted,
                 _ => RunEvents.Failed,
             },
             RunnerKind = runner.Kind,
@@ -162,7 +176,7 @@ public static class TaskExecution
             d.Status = result.Status switch
             {
                 RunStatuses.Succeeded => TaskStatuses.Done,
-                RunStatuses.Canceled => previousStatus == TaskStatuses.Running ? TaskStatuses.Open : previousStatus,
+                RunStatuses.Canceled or RunEvents.Interrupted => previousStatus == TaskStatuses.Running ? TaskStatuses.Open : previousStatus,
                 _ => TaskStatuses.Blocked,
             };
             d.AddArtifacts(artifacts);
@@ -248,6 +262,48 @@ public static class TaskExecution
                     return true;
                 });
             }
+        }
+
+        // Tasks left "running" by a process that is gone, whose run the ledger already closed (a crash between
+        // the outcome record and the task's update): give the task the status its run earned.
+        var outcomes = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        foreach (var task in store.List(onProblem).Where(t => t.Status == TaskStatuses.Running))
+        {
+            var document = task.Document;
+            var runId = (string?)document?.CurrentRun?["runId"];
+            if (document is null || IsLive(document.CurrentRun))
+            {
+                continue;
+            }
+
+            if (outcomes.Count == 0)
+            {
+                foreach (var record in ledger.ReadAll().Where(r => RunEvents.IsTerminal(r.Event)))
+                {
+                    outcomes[record.RunId] = record;
+                }
+            }
+
+            // No outcome and (after the loop above) no open started record: the runner never started, so the
+            // task just goes back to open and a queued run of it may run.
+            var outcome = runId is null ? null : outcomes.GetValueOrDefault(runId);
+
+            store.Update(task.Id, d =>
+            {
+                if (d.Status != TaskStatuses.Running || (string?)d.CurrentRun?["runId"] != runId || IsLive(d.CurrentRun))
+                {
+                    return false;
+                }
+
+                d.CurrentRun = null;
+                d.Status = outcome?.Status switch
+                {
+                    RunStatuses.Succeeded => TaskStatuses.Done,
+                    RunStatuses.Failed or RunStatuses.TimedOut => TaskStatuses.Blocked,
+                    _ => TaskStatuses.Open,
+                };
+                return true;
+            });
         }
 
         return closed;

@@ -30,6 +30,10 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Hands the run to the daemon and returns at once with the queued run.</summary>
+    [Parameter]
+    public SwitchParameter Queue { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var store = Store();
@@ -46,8 +50,23 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
             return;
         }
 
-        if (!ShouldProcess($"{id} ({task.Title})", $"Run with the {task.Runner} runner"))
+        if (!ShouldProcess($"{id} ({task.Title})", Queue ? "Queue a run in the daemon" : $"Run with the {task.Runner} runner"))
         {
+            return;
+        }
+
+        if (Queue)
+        {
+            try
+            {
+                var controller = new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve());
+                WriteObject(controller.Queue(store.Workspace, id, CancellationToken).Run);
+            }
+            catch (MsgcodeException ex)
+            {
+                WriteMsgcodeError(ex);
+            }
+
             return;
         }
 

@@ -40,10 +40,13 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
                 return;
             }
 
+            var queue = new WorkQueue(HostCommand.Runners(this));
             var host = new DaemonHost(new DaemonOptions
             {
                 Home = home,
                 Mode = Mode,
+                Queue = queue,
+                Components = [queue],
                 IgnoreSigterm = Environment.GetEnvironmentVariable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
             });
             WriteVerbose($"msgcode daemon for '{home.Path}' runs in the foreground (PID {Environment.ProcessId}); Ctrl+C or SIGTERM stops it.");

@@ -20,6 +20,16 @@ internal static class HostCommand
         return process;
     }
 
+    /// <summary>The runners a process hosting this module can run.</summary>
+    public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet)
+    {
+        var registry = new Core.Runners.RunnerRegistry();
+        var exe = PwshExecutable(cmdlet, out var prefix);
+        registry.Register(new Core.Runners.PwshRunner(exe, prefix));
+        registry.Register(new Core.Runners.ShellRunner());
+        return registry;
+    }
+
     public static string ModuleManifest(PSCmdlet cmdlet)
     {
         var moduleBase = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(HostCommand).Assembly.Location)!;

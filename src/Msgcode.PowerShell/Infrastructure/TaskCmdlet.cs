@@ -33,14 +33,7 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
     protected void WriteProblem(MsgcodeProblem problem) => WriteMsgcodeError(problem.ToException());
 
     /// <summary>The runners this session can run (the registry grows with later capabilities).</summary>
-    protected RunnerRegistry Runners()
-    {
-        var registry = new RunnerRegistry();
-        var exe = HostCommand.PwshExecutable(this, out var prefix);
-        registry.Register(new PwshRunner(exe, prefix));
-        registry.Register(new ShellRunner());
-        return registry;
-    }
+    protected RunnerRegistry Runners() => HostCommand.Runners(this);
 
     protected TaskRunOptions RunOptions(TimeSpan timeout, bool force)
     {

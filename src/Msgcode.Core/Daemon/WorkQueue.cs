@@ -1,0 +1,389 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Logging;
+using Msgcode.Core.Runners;
+using Msgcode.Core.Runs;
+using Msgcode.Core.Storage;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.Core.Daemon;
+
+/// <summary>One line of <c>&lt;home&gt;/queue.jsonl</c>.</summary>
+public sealed class QueueEntry
+{
+    [JsonPropertyName("op")]
+    public string Op { get; set; } = "queued"; // queued | done
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = string.Empty;
+
+    [JsonPropertyName("workspace")]
+    public string Workspace { get; set; } = string.Empty;
+
+    [JsonPropertyName("taskId")]
+    public string TaskId { get; set; } = string.Empty;
+
+    [JsonPropertyName("tsMs")]
+    public long TsMs { get; set; }
+}
+
+/// <summary>
+/// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (the daemon is its only writer),
+/// run serially per workspace and in parallel across workspaces up to <c>daemon.maxConcurrentRuns</c>.
+/// A run's id is fixed when it is queued, and the workspace's ledger says what became of it, so after a
+/// crash every queued run runs exactly once, a run that was in progress is recorded as interrupted (and
+/// queued again only if its task asks for that), and completed work never runs again.
+/// </summary>
+public sealed class WorkQueue : IDaemonComponent
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+
+    private readonly RunnerRegistry _registry;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly List<Task> _workers = [];
+    private readonly CancellationTokenSource _abort = new();
+    private SemaphoreSlim _slots = new(2);
+    private DaemonContext? _context;
+    private volatile bool _accepting;
+    private Timer? _housekeeping;
+
+    public WorkQueue(RunnerRegistry registry)
+    {
+        _registry = registry;
+    }
+
+    public string Name => "queue";
+
+    private string QueuePath => Path.Combine(_context!.Home.Path, "queue.jsonl");
+
+    private sealed class Lane
+    {
+        public Queue<QueueEntry> Pending { get; } = new();
+
+        public string? Running { get; set; }
+
+        public Task? Worker { get; set; }
+    }
+
+    public Task StartAsync(DaemonContext context, CancellationToken stopping)
+    {
+        _context = context;
+        _slots = new SemaphoreSlim((int)context.Config.GetInt64("daemon.maxConcurrentRuns"));
+        foreach (var entry in Recover())
+        {
+            Dispatch(entry);
+        }
+
+        _accepting = true;
+        _housekeeping = new Timer(_ => Housekeep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues a run of a task (called over the control endpoint). Returns the queued record.</summary>
+    public TaskRunInfo Enqueue(string workspace, string taskIdOrPrefix)
+    {
+        if (!_accepting)
+        {
+            throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, workspace, "The daemon is stopping and takes no new work.");
+        }
+
+        var store = new TaskStore(workspace);
+        store.RequireWorkspace();
+        var task = store.Get(taskIdOrPrefix);
+        var entry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        JsonlFile.Append(QueuePath, JsonSerializer.Serialize(entry, Options));
+        var digest = TextDigest.Of(task.Prompt);
+        new RunLedger(store.LedgerPath).Append(new RunRecord
+        {
+            TsMs = entry.TsMs, RunId = entry.RunId, TaskId = task.Id, Event = RunEvents.Queued, RunnerKind = task.Runner, Status = "queued",
+            PromptLength = digest.Length, PromptSha = digest.Sha,
+        });
+        _context!.Log.Info("queue", "queued", new { runId = entry.RunId, taskId = task.Id, workspace = store.Workspace });
+        Dispatch(entry);
+        return new TaskRunInfo { RunId = entry.RunId, TaskId = task.Id, Runner = task.Runner, Status = "queued", Workspace = store.Workspace, PromptLength = digest.Length, PromptSha = digest.Sha };
+    }
+
+    public async Task StopAsync(DateTimeOffset deadline)
+    {
+        _accepting = false;
+        _housekeeping?.Dispose();
+        Task[] workers;
+        lock (_gate)
+        {
+            foreach (var lane in _lanes.Values)
+            {
+                lane.Pending.Clear(); // still in queue.jsonl: they run after the next start
+            }
+
+            workers = [.. _workers];
+        }
+
+        var remaining = deadline - DateTimeOffset.UtcNow;
+        var all = Task.WhenAll(workers);
+        if (remaining > TimeSpan.Zero && await Task.WhenAny(all, Task.Delay(remaining)).ConfigureAwait(false) == all)
+        {
+            return;
+        }
+
+        // Out of time: stop what runs; each run records itself as interrupted.
+        _context?.Log.Warn("queue", "drain budget spent; interrupting running work", new { running = workers.Count(w => !w.IsCompleted) });
+        await _abort.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+    }
+
+    public void Describe(DaemonRuntimeInfo info)
+    {
+        lock (_gate)
+        {
+            foreach (var (workspace, lane) in _lanes)
+            {
+                if (lane.Pending.Count == 0 && lane.Running is null)
+                {
+                    continue;
+                }
+
+                info.Lanes.Add(new DaemonLaneInfo { Workspace = workspace, Queued = lane.Pending.Count, RunningTaskId = lane.Running });
+                info.QueueDepth += lane.Pending.Count;
+                info.RunningCount += lane.Running is null ? 0 : 1;
+            }
+        }
+    }
+
+    private void Dispatch(QueueEntry entry)
+    {
+        lock (_gate)
+        {
+            if (!_lanes.TryGetValue(entry.Workspace, out var lane))
+            {
+                lane = new Lane();
+                _lanes[entry.Workspace] = lane;
+            }
+
+            lane.Pending.Enqueue(entry);
+            if (lane.Worker is null)
+            {
+                lane.Worker = Task.Run(() => DrainLaneAsync(entry.Workspace, lane));
+                _workers.RemoveAll(w => w.IsCompleted);
+                _workers.Add(lane.Worker);
+            }
+        }
+    }
+
+    private async Task DrainLaneAsync(string workspace, Lane lane)
+    {
+        while (true)
+        {
+            QueueEntry entry;
+            lock (_gate)
+            {
+                if (lane.Pending.Count == 0 || !_accepting && lane.Running is not null)
+                {
+                    lane.Running = null;
+                    lane.Worker = null; // under the lock: Dispatch starts a new worker for the next entry
+                    return;
+                }
+
+                entry = lane.Pending.Dequeue();
+                lane.Running = entry.TaskId;
+            }
+
+            await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                if (!_accepting)
+                {
+                    lock (_gate)
+                    {
+                        lane.Running = null;
+                        lane.Worker = null;
+                    }
+
+                    return; // stopping: the entry stays in queue.jsonl and runs after the next start
+                }
+
+                await RunOneAsync(entry).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+    }
+
+    private async Task RunOneAsync(QueueEntry entry)
+    {
+        var log = _context!.Log;
+        var store = new TaskStore(entry.Workspace);
+        var ledger = new RunLedger(store.LedgerPath);
+        try
+        {
+            var config = ConfigResolver.Resolve(new ConfigSources(_context.Home, entry.Workspace));
+            var options = new TaskRunOptions
+            {
+                RunId = entry.RunId,
+                CancelMeansInterrupted = true,
+                Secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => config.GetString(k.Name)).OfType<string>().ToList(),
+                RetentionDays = config.GetInt64("runs.retentionDays"),
+                RetentionCount = config.GetInt64("runs.retentionCount"),
+            };
+            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry, options, _abort.Token).ConfigureAwait(false);
+            log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });
+        }
+        catch (MsgcodeException ex)
+        {
+            // The run could not start (task gone or corrupt, runner missing, status forbids it): give it an outcome.
+            ledger.Append(new RunRecord
+            {
+                TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = entry.RunId, TaskId = entry.TaskId, Event = RunEvents.Failed,
+                RunnerKind = string.Empty, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
+            });
+            log.Warn("queue", "run could not start", new { runId = entry.RunId, taskId = entry.TaskId, errorId = ex.ErrorId });
+        }
+        catch (Exception ex)
+        {
+            log.Error("queue", "run failed unexpectedly", new { runId = entry.RunId, taskId = entry.TaskId, error = ex.Message });
+            return; // no "done": the next start will look at the ledger and decide
+        }
+
+        JsonlFile.Append(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options));
+    }
+
+    /// <summary>Reads the queue after a start: what still has to run, what was interrupted, what is done.</summary>
+    private List<QueueEntry> Recover()
+    {
+        var log = _context!.Log;
+        var queued = new Dictionary<string, QueueEntry>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var line in JsonlFile.Read(QueuePath, p => log.Warn("queue", "malformed queue line skipped", new { path = p.Target, line = p.Line })))
+        {
+            QueueEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize<QueueEntry>(line.Text, Options);
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+
+            if (entry is null || entry.RunId.Length == 0)
+            {
+                continue;
+            }
+
+            if (entry.Op == "done")
+            {
+                queued.Remove(entry.RunId);
+            }
+            else if (queued.TryAdd(entry.RunId, entry))
+            {
+                order.Add(entry.RunId);
+            }
+        }
+
+        var pending = new List<QueueEntry>();
+        foreach (var workspace in queued.Values.Select(e => e.Workspace).Distinct(StringComparer.Ordinal))
+        {
+            var store = new TaskStore(workspace);
+            if (!Directory.Exists(store.Workspace))
+            {
+                log.Warn("queue", "workspace of queued runs is gone", new { workspace });
+                continue;
+            }
+
+            // Runs that were in progress when the previous daemon died: interrupted, never run again as they were.
+            foreach (var closed in TaskExecution.RecoverInterrupted(store, p => log.Warn("queue", "ledger problem", new { path = p.Target, line = p.Line })))
+            {
+                log.Warn("queue", "run interrupted by a crash", new { runId = closed.RunId, taskId = closed.TaskId });
+                if (queued.Remove(closed.RunId, out var entry) && RetryOnInterrupt(store, closed.TaskId))
+                {
+                    var retry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = workspace, TaskId = closed.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+                    queued[retry.RunId] = retry;
+                    order.Add(retry.RunId);
+                    new RunLedger(store.LedgerPath).Append(new RunRecord { TsMs = retry.TsMs, RunId = retry.RunId, TaskId = retry.TaskId, Event = RunEvents.Queued, RunnerKind = string.Empty, Status = "queued" });
+                }
+            }
+
+            var started = StartedRunIds(store);
+            foreach (var entry in queued.Values.Where(e => e.Workspace == workspace).ToList())
+            {
+                if (started.Contains(entry.RunId))
+                {
+                    queued.Remove(entry.RunId); // it ran (or was interrupted above): never again
+                }
+            }
+        }
+
+        foreach (var runId in order)
+        {
+            if (queued.TryGetValue(runId, out var entry))
+            {
+                pending.Add(entry);
+            }
+        }
+
+        // Compact: the file keeps only what still has to run.
+        AtomicFile.WriteAllText(QueuePath, string.Concat(pending.Select(e => JsonSerializer.Serialize(e, Options) + "\n")));
+        if (pending.Count > 0)
+        {
+            log.Info("queue", "resuming queued runs", new { count = pending.Count });
+        }
+
+        return pending;
+    }
+
+    private static HashSet<string> StartedRunIds(TaskStore store)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in new RunLedger(store.LedgerPath).ReadAll())
+        {
+            if (record.Event != RunEvents.Queued)
+            {
+                ids.Add(record.RunId);
+            }
+        }
+
+        return ids;
+    }
+
+    private static bool RetryOnInterrupt(TaskStore store, string taskId)
+    {
+        try
+        {
+            return store.ReadDocument(taskId).Root["retry"]?["onInterrupted"]?.GetValue<string>() == "requeue";
+        }
+        catch (Exception ex) when (ex is MsgcodeException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private void Housekeep()
+    {
+        string[] workspaces;
+        lock (_gate)
+        {
+            workspaces = [.. _lanes.Keys];
+        }
+
+        foreach (var workspace in workspaces)
+        {
+            try
+            {
+                var config = ConfigResolver.Resolve(new ConfigSources(_context!.Home, workspace));
+                var dropped = new RunLedger(new TaskStore(workspace).LedgerPath).Trim(config.GetInt64("runs.retentionDays"), config.GetInt64("runs.retentionCount"), DateTimeOffset.UtcNow);
+                if (dropped > 0)
+                {
+                    _context.Log.Info("housekeeping", "ledger trimmed", new { workspace, runs = dropped });
+                }
+            }
+            catch (MsgcodeException ex)
+            {
+                _context?.Log.Warn("housekeeping", "ledger trim failed", new { workspace, errorId = ex.ErrorId });
+            }
+        }
+    }
+}
