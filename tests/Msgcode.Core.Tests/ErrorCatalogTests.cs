@@ -13,7 +13,6 @@ public class ErrorCatalogTests
         [ErrorIds.DaemonEndpointUnavailable] = "needs a socket path the daemon cannot bind while holding its lock",
         [ErrorIds.FileReadFailed] = "reserved for readers of later stores",
         [ErrorIds.DaemonStartFailed] = "needs a daemon that dies while starting; provoked once a preflight can refuse a start",
-        [ErrorIds.DaemonNotRunning] = "provoked when queued work is handed to a daemon that is down (queue tests)",
     };
 
     [Fact]

@@ -1,0 +1,149 @@
+#Requires -Version 7.4
+# Queued runs through the real daemon: lanes, durability across SIGKILL, drain on stop, and a crash storm.
+
+BeforeDiscovery {
+    $script:OnLinux = $IsLinux
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:SavedEnvironment = Clear-MsgcodeEnvironment
+
+    function New-Workspace {
+        $path = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $path | Out-Null
+        return $path
+    }
+
+    function Wait-Until([scriptblock] $Condition, [double] $TimeoutSec = 30) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+        while ([DateTime]::UtcNow -lt $deadline) { if (& $Condition) { return $true }; Start-Sleep -Milliseconds 100 }
+        return $false
+    }
+
+    function Get-Outcomes([string] $Workspace) {
+        # runId -> last terminal event of the workspace's ledger
+        $outcomes = @{}
+        $ledger = Join-Path $Workspace 'tasks' 'runs.jsonl'
+        if (-not (Test-Path $ledger)) { return $outcomes }
+        foreach ($line in Get-Content $ledger) {
+            $record = $line | ConvertFrom-Json -ErrorAction Stop   # every line parses
+            if ($record.event -in 'finished', 'failed', 'interrupted', 'canceled') { $outcomes[$record.runId] = $record.event }
+        }
+        return $outcomes
+    }
+}
+
+AfterAll {
+    Restore-MsgcodeEnvironment $script:SavedEnvironment
+}
+
+Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+    AfterEach {
+        Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+    }
+
+    It 'refuses to queue when no daemon runs' {
+        $ws = New-Workspace
+        $task = New-MsgcodeTask -Title 't' -Prompt 'true' -Runner shell -Workspace $ws
+        $task | Invoke-MsgcodeTask -Queue -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'DaemonNotRunning,*'
+        (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
+    }
+
+    It 'returns at once with a queued run, runs serially per workspace, and shows lanes while busy' {
+        $null = Start-MsgcodeDaemon
+        $ws1 = New-Workspace
+        $ws2 = New-Workspace
+        $trace = Join-Path $ws1 'trace.txt'
+        $tasks = 1..4 | ForEach-Object { New-MsgcodeTask -Title "a$_" -Runner shell -Workspace $ws1 -Prompt "echo start >> '$trace'; sleep 0.4; echo end >> '$trace'" }
+        $tasks += 1..2 | ForEach-Object { New-MsgcodeTask -Title "b$_" -Runner shell -Workspace $ws2 -Prompt 'sleep 0.2' }
+        $queued = $tasks | Invoke-MsgcodeTask -Queue
+        $queued.Status | Sort-Object -Unique | Should -Be 'queued'
+        $queued.Count | Should -Be 6
+        $busy = Get-MsgcodeDaemon
+        $busy.QueueDepth + $busy.RunningCount | Should -BeGreaterThan 0
+        $busy.Lanes.Workspace | Should -Contain $ws1
+        Wait-Until { (Get-Outcomes $ws1).Count -eq 4 -and (Get-Outcomes $ws2).Count -eq 2 } | Should -BeTrue
+        Get-Content $trace | Should -Be @('start', 'end', 'start', 'end', 'start', 'end', 'start', 'end') -Because 'one workspace is one lane'
+        (Get-MsgcodeTask -Workspace $ws1).Status | Sort-Object -Unique | Should -Be 'done'
+        (Get-MsgcodeTaskRun -Workspace $ws1).Status | Sort-Object -Unique | Should -Be 'succeeded'
+    }
+
+    It 'survives SIGKILL: queued runs run once after the restart, the one in progress is interrupted, done ones never rerun' {
+        $null = Start-MsgcodeDaemon
+        $ws = New-Workspace
+        $marks = Join-Path $ws 'marks.txt'
+        $tasks = 1..5 | ForEach-Object { New-MsgcodeTask -Title "slow $_" -Runner shell -Workspace $ws -Prompt "echo `$MSGCODE_RUNID >> '$marks'; sleep 1" }
+        $queued = $tasks | Invoke-MsgcodeTask -Queue
+        Wait-Until { (Test-Path $marks) -and @(Get-Content $marks).Count -ge 2 } | Should -BeTrue
+        $daemon = Get-MsgcodeDaemon
+        & kill -9 $daemon.Pid
+        Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } | Should -BeTrue
+        (Get-MsgcodeDaemon).Status | Should -Be 'not running (stale pidfile)'
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-Outcomes $ws).Count -eq 5 } -TimeoutSec 40 | Should -BeTrue
+        $outcomes = Get-Outcomes $ws
+        $outcomes.Values | Where-Object { $_ -eq 'interrupted' } | Should -HaveCount 1
+        $outcomes.Values | Where-Object { $_ -eq 'finished' } | Should -HaveCount 4
+        $lines = @(Get-Content $marks)
+        foreach ($run in $queued) {
+            $count = @($lines | Where-Object { $_ -eq $run.RunId }).Count
+            if ($outcomes[$run.RunId] -eq 'finished') { $count | Should -Be 1 -Because "$($run.RunId) finished: exactly once" }
+            else { $count | Should -BeLessOrEqual 1 }
+        }
+        (Get-MsgcodeTask -Workspace $ws).Status | Should -Not -Contain 'running'
+        (Get-MsgcodeLog -Tail 200).Message | Should -Contain 'run interrupted by a crash'
+    }
+
+    It 'drains on stop: a run that outlives the budget is interrupted, none is left running' {
+        Set-MsgcodeConfig -Name daemon.stopTimeoutSec -Value 1
+        $null = Start-MsgcodeDaemon
+        $ws = New-Workspace
+        $task = New-MsgcodeTask -Title 'long' -Runner shell -Prompt 'sleep 30' -Workspace $ws
+        $run = $task | Invoke-MsgcodeTask -Queue
+        Wait-Until { (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status -eq 'running' } | Should -BeTrue
+        $stopped = Stop-MsgcodeDaemon -PassThru
+        $stopped.Outcome | Should -Be 'stopped'
+        (Get-Outcomes $ws)[$run.RunId] | Should -Be 'interrupted'
+        (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
+    }
+
+    It 'loses no run and repeats no finished run through 30 SIGKILLs during 300 queued runs' {
+        $workspaces = 1..3 | ForEach-Object { New-Workspace }
+        $marks = Join-Path $TestDrive "storm-$([guid]::NewGuid()).txt"
+        $tasks = foreach ($ws in $workspaces) {
+            1..100 | ForEach-Object { [pscustomobject]@{ Title = "storm $_"; Prompt = "echo `$MSGCODE_RUNID >> '$marks'" } } | New-MsgcodeTask -Runner shell -Workspace $ws
+        }
+        $null = Start-MsgcodeDaemon
+        $queued = $tasks | Invoke-MsgcodeTask -Queue
+        $queued.Count | Should -Be 300
+        $random = [Random]::new(20261124)
+        for ($kill = 1; $kill -le 30; $kill++) {
+            Start-Sleep -Milliseconds ($random.Next(50, 400))
+            $daemon = Get-MsgcodeDaemon
+            if ($daemon.Running) {
+                & kill -9 $daemon.Pid
+                $null = Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } -TimeoutSec 5
+            }
+            $null = Start-MsgcodeDaemon -WarningAction SilentlyContinue
+        }
+        Wait-Until { ($workspaces | ForEach-Object { (Get-Outcomes $_).Count } | Measure-Object -Sum).Sum -eq 300 } -TimeoutSec 120 | Should -BeTrue
+        $outcomes = @{}
+        foreach ($ws in $workspaces) { (Get-Outcomes $ws).GetEnumerator() | ForEach-Object { $outcomes[$_.Key] = $_.Value } }
+        $queued.RunId | ForEach-Object { $outcomes.ContainsKey($_) | Should -BeTrue -Because "queued run $_ must end with an outcome" }
+        $lines = @(Get-Content $marks)
+        $finished = @($queued | Where-Object { $outcomes[$_.RunId] -eq 'finished' })
+        $finished.Count | Should -BeGreaterThan 200
+        foreach ($run in $queued) {
+            $count = @($lines | Where-Object { $_ -eq $run.RunId }).Count
+            if ($outcomes[$run.RunId] -eq 'finished') { $count | Should -Be 1 -Because "$($run.RunId) finished: exactly once" }
+            else { $count | Should -BeLessOrEqual 1 -Because "$($run.RunId) was interrupted, never rerun" }
+        }
+        foreach ($ws in $workspaces) { (Get-MsgcodeTask -Workspace $ws).Status | Should -Not -Contain 'running' }
+    }
+}
