@@ -273,6 +273,8 @@ finally { Unregister-PSResourceRepository -Name '$name' }
 
 function Invoke-Start {
     Write-Step 'Start'
+    $sample = Join-Path $OutDir 'sample-workspace'
+    New-Item -ItemType Directory -Force -Path $sample | Out-Null
     $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$(Join-Path $ModuleOut 'Msgcode.psd1')'
@@ -281,7 +283,26 @@ Write-Host "msgcode `$(`$module.Version) imported from `$(`$module.ModuleBase)" 
 Write-Host ''
 Write-Host 'Effective configuration (Get-MsgcodeEffectiveConfig):' -ForegroundColor Cyan
 Get-MsgcodeEffectiveConfig | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
-Write-Host 'Next: Import-Module ./out/Msgcode; Get-Command -Module Msgcode; Get-Help about_Msgcode' -ForegroundColor Cyan
+
+`$daemon = Start-MsgcodeDaemon -PassThru -WarningAction Continue
+Write-Host "Daemon running: PID `$(`$daemon.Pid), log `$(`$daemon.LogPath)" -ForegroundColor Cyan
+
+`$task = New-MsgcodeTask -Workspace '$sample' -Title 'Hello from msgcode' -Runner pwsh -Prompt '"Hello from msgcode in `$PWD"; "PowerShell `$(`$PSVersionTable.PSVersion) on `$([Environment]::OSVersion.Platform)"'
+Write-Host "Task `$(`$task.Id) created in $sample; queueing it in the daemon..." -ForegroundColor Cyan
+`$queued = `$task | Invoke-MsgcodeTask -Queue
+`$deadline = (Get-Date).AddSeconds(60)
+do { Start-Sleep -Milliseconds 200; `$run = Get-MsgcodeTaskRun -Workspace '$sample' -TaskId `$task.Id -Last 1 }
+while (`$run.Status -in 'queued', 'running' -and (Get-Date) -lt `$deadline)
+`$run | Format-List RunId, TaskId, Runner, Status, Duration, Artifacts, Preview | Out-String | Write-Host
+if (`$run.Artifacts) { Get-Content (Join-Path '$sample' `$run.Artifacts[0]) | ForEach-Object { Write-Host "  output> `$_" } }
+if (`$run.Status -ne 'succeeded') { throw "The sample run ended `$(`$run.Status): `$(`$run.ErrorMessage)" }
+Write-Host ''
+Write-Host 'Next:' -ForegroundColor Cyan
+Write-Host "  Import-Module ./out/Msgcode            # in any pwsh 7.4+"
+Write-Host "  Get-MsgcodeLog -Follow                 # follow the daemon's log (Ctrl+C to stop following)"
+Write-Host "  Get-MsgcodeTask -Workspace '$sample'"
+Write-Host "  Stop-MsgcodeDaemon                     # stop the daemon"
+Write-Host "  Get-Help about_Msgcode"
 "@
     Invoke-FreshPwsh -Command $script
 }
