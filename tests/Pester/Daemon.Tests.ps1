@@ -31,14 +31,6 @@ BeforeAll {
         }
     }
 
-    function Wait-Until([scriptblock] $Condition, [double] $TimeoutSec = 15) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while ([DateTime]::UtcNow -lt $deadline) {
-            if (& $Condition) { return $true }
-            Start-Sleep -Milliseconds 50
-        }
-        return $false
-    }
 
     function Start-ForegroundDaemon([string] $Mode = 'systemd', [hashtable] $Environment = @{}) {
         # Runs `pwsh -c Start-MsgcodeDaemon -Foreground` as a child process; returns the Process.

@@ -10,17 +10,7 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SavedEnvironment = Clear-MsgcodeEnvironment
 
-    function New-Workspace {
-        $path = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        New-Item -ItemType Directory -Path $path | Out-Null
-        return $path
-    }
 
-    function Wait-Until([scriptblock] $Condition, [double] $TimeoutSec = 30) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while ([DateTime]::UtcNow -lt $deadline) { if (& $Condition) { return $true }; Start-Sleep -Milliseconds 100 }
-        return $false
-    }
 
     function Get-Outcomes([string] $Workspace) {
         # runId -> last terminal event of the workspace's ledger
@@ -48,7 +38,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
     }
 
     It 'refuses to queue when no daemon runs' {
-        $ws = New-Workspace
+        $ws = New-TestWorkspace
         $task = New-MsgcodeTask -Title 't' -Prompt 'true' -Runner shell -Workspace $ws
         $task | Invoke-MsgcodeTask -Queue -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'DaemonNotRunning,*'
@@ -57,8 +47,8 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
 
     It 'returns at once with a queued run, runs serially per workspace, and shows lanes while busy' {
         $null = Start-MsgcodeDaemon
-        $ws1 = New-Workspace
-        $ws2 = New-Workspace
+        $ws1 = New-TestWorkspace
+        $ws2 = New-TestWorkspace
         $trace = Join-Path $ws1 'trace.txt'
         $tasks = 1..4 | ForEach-Object { New-MsgcodeTask -Title "a$_" -Runner shell -Workspace $ws1 -Prompt "echo start >> '$trace'; sleep 0.4; echo end >> '$trace'" }
         $tasks += 1..2 | ForEach-Object { New-MsgcodeTask -Title "b$_" -Runner shell -Workspace $ws2 -Prompt 'sleep 0.2' }
@@ -76,7 +66,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
 
     It 'survives SIGKILL: queued runs run once after the restart, the one in progress is interrupted, done ones never rerun' {
         $null = Start-MsgcodeDaemon
-        $ws = New-Workspace
+        $ws = New-TestWorkspace
         $marks = Join-Path $ws 'marks.txt'
         $tasks = 1..5 | ForEach-Object { New-MsgcodeTask -Title "slow $_" -Runner shell -Workspace $ws -Prompt "echo `$MSGCODE_RUNID >> '$marks'; sleep 1" }
         $queued = $tasks | Invoke-MsgcodeTask -Queue
@@ -103,7 +93,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
     It 'drains on stop: a run that outlives the budget is interrupted, none is left running' {
         Set-MsgcodeConfig -Name daemon.stopTimeoutSec -Value 1
         $null = Start-MsgcodeDaemon
-        $ws = New-Workspace
+        $ws = New-TestWorkspace
         $task = New-MsgcodeTask -Title 'long' -Runner shell -Prompt 'sleep 30' -Workspace $ws
         $run = $task | Invoke-MsgcodeTask -Queue
         Wait-Until { (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status -eq 'running' } | Should -BeTrue
@@ -114,7 +104,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
     }
 
     It 'loses no run and repeats no finished run through 30 SIGKILLs during 300 queued runs' {
-        $workspaces = 1..3 | ForEach-Object { New-Workspace }
+        $workspaces = 1..3 | ForEach-Object { New-TestWorkspace }
         $marks = Join-Path $TestDrive "storm-$([guid]::NewGuid()).txt"
         $tasks = foreach ($ws in $workspaces) {
             1..100 | ForEach-Object { [pscustomobject]@{ Title = "storm $_"; Prompt = "echo `$MSGCODE_RUNID >> '$marks'" } } | New-MsgcodeTask -Runner shell -Workspace $ws

@@ -6,22 +6,12 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SavedEnvironment = Clear-MsgcodeEnvironment
 
-    function New-Workspace {
-        $path = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        New-Item -ItemType Directory -Path $path | Out-Null
-        return $path
-    }
 
     function Get-TreeHash([string] $Path) {
         Get-ChildItem -Path $Path -Recurse -File -Force | Where-Object Name -NotLike '*.lock' | Sort-Object FullName |
             ForEach-Object { "$($_.FullName)=$((Get-FileHash $_.FullName).Hash)" }
     }
 
-    function Wait-Until([scriptblock] $Condition, [double] $TimeoutSec = 15) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while ([DateTime]::UtcNow -lt $deadline) { if (& $Condition) { return $true }; Start-Sleep -Milliseconds 50 }
-        return $false
-    }
 }
 
 AfterAll {
@@ -31,7 +21,7 @@ AfterAll {
 Describe 'New-MsgcodeTask and Get-MsgcodeTask' {
     BeforeEach {
         $null = New-TestHome
-        $script:Ws = New-Workspace
+        $script:Ws = New-TestWorkspace
     }
 
     It 'creates the task object and its readable pair of files' {
@@ -121,7 +111,7 @@ Describe 'New-MsgcodeTask and Get-MsgcodeTask' {
 Describe 'Status model: Set-MsgcodeTask and Close-MsgcodeTask' {
     BeforeEach {
         $null = New-TestHome
-        $script:Ws = New-Workspace
+        $script:Ws = New-TestWorkspace
         $script:Task = New-MsgcodeTask -Title 'model' -Workspace $script:Ws
     }
 
@@ -176,7 +166,7 @@ Describe 'Status model: Set-MsgcodeTask and Close-MsgcodeTask' {
 Describe 'Hand edits and bad input' {
     BeforeEach {
         $null = New-TestHome
-        $script:Ws = New-Workspace
+        $script:Ws = New-TestWorkspace
         $script:Tasks = 1..3 | ForEach-Object { New-MsgcodeTask -Title "task $_" -Prompt "prompt $_" -Workspace $script:Ws }
         $script:Dir = Join-Path $script:Ws 'tasks'
         $null = Get-MsgcodeTask -Workspace $script:Ws   # index written
@@ -262,7 +252,7 @@ Describe 'Hand edits and bad input' {
         $e[0].FullyQualifiedErrorId | Should -BeLike 'WorkspaceNotFound,*'
         Get-MsgcodeTask -Workspace (Join-Path $TestDrive 'missing') -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'WorkspaceNotFound,*'
-        $readOnly = New-Workspace
+        $readOnly = New-TestWorkspace
         Set-Content (Join-Path $readOnly 'tasks') 'a file where the folder should be'
         New-MsgcodeTask -Title 'x' -Workspace $readOnly -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'WorkspaceNotWritable,*'
@@ -278,7 +268,7 @@ Describe 'Hand edits and bad input' {
 Describe 'Invoke-MsgcodeTask and the run ledger' {
     BeforeEach {
         $null = New-TestHome
-        $script:Ws = New-Workspace
+        $script:Ws = New-TestWorkspace
         $script:Ledger = Join-Path $script:Ws 'tasks' 'runs.jsonl'
     }
 
@@ -411,7 +401,7 @@ Start-Sleep -Seconds 300
 Describe 'Many processes, and a killed one' -Skip:($IsWindows) {
     BeforeEach {
         $null = New-TestHome
-        $script:Ws = New-Workspace
+        $script:Ws = New-TestWorkspace
     }
 
     It 'creates exactly 2,000 distinct tasks from 4 processes at once, with a consistent index and no temp files' {

@@ -61,4 +61,22 @@ function New-TestHome {
     return $path
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome
+function New-TestWorkspace {
+    # A fresh, empty workspace folder under $TestDrive.
+    $path = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $path | Out-Null
+    return $path
+}
+
+function Wait-Until {
+    # Polls a condition until it holds or the time is up; returns whether it held.
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSec = 15)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if (& $Condition) { return $true }
+        Start-Sleep -Milliseconds 50
+    }
+    return $false
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until

@@ -194,6 +194,9 @@ public sealed class DaemonController
             $"The daemon did not become ready within {readyTimeout.TotalSeconds:0} s. {Tail(stdio)}See '{Home.LogFile}'.");
     }
 
+    /// <summary>How long a stop waits for the drain before SIGKILL: daemon.stopTimeoutSec plus five seconds.</summary>
+    public static int DefaultStopTimeoutSec(ConfigSources sources) => (int)ConfigResolver.Resolve(sources).GetInt64("daemon.stopTimeoutSec") + 5;
+
     /// <summary>Hands a run of a task to the running daemon; returns the queued run at once.</summary>
     public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
     {

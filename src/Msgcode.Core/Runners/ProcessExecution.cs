@@ -160,7 +160,11 @@ public static class ProcessExecution
             }
         }
 
-        artifact.Commit();
+        if (written > 0)
+        {
+            artifact.Commit(); // an empty output leaves no file (and costs no fsync)
+        }
+
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
     }
 

@@ -28,7 +28,7 @@ public sealed class RestartMsgcodeDaemonCommand : MsgcodeCmdlet
         }
 
         var controller = new DaemonController(sources.Home);
-        var timeout = TimeoutSec > 0 ? TimeoutSec : (int)ConfigResolver.Resolve(sources).GetInt64("daemon.stopTimeoutSec") + 5;
+        var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
         var stopped = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
         if (stopped.Outcome == "killed")
         {

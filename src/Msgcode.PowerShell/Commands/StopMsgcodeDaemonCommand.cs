@@ -31,7 +31,7 @@ public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
             return;
         }
 
-        var timeout = TimeoutSec > 0 ? TimeoutSec : (int)ConfigResolver.Resolve(sources).GetInt64("daemon.stopTimeoutSec") + 5;
+        var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
         var result = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
         switch (result.Outcome)
         {
