@@ -41,7 +41,7 @@ $PublishDir = Join-Path $Root 'obj' 'publish'
 # listed here, fails the build: nothing ships by accident.
 $ModuleFiles = @{
     Root         = @('Msgcode.PowerShell.dll')
-    Static       = @('Msgcode.psd1', 'Msgcode.Format.ps1xml')
+    Static       = @('Msgcode.psd1', 'Msgcode.Format.ps1xml', 'capabilities.json')
     Dependencies = @(
         'Msgcode.Core.dll'
         'LibGit2Sharp.dll'

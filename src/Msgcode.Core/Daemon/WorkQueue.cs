@@ -225,6 +225,7 @@ public sealed class WorkQueue : IDaemonComponent
             {
                 RunId = entry.RunId,
                 CancelMeansInterrupted = true,
+                PolicyMode = config.GetString("policy.mode") ?? "egress-allowed",
                 Secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => config.GetString(k.Name)).OfType<string>().ToList(),
                 RetentionDays = config.GetInt64("runs.retentionDays"),
                 RetentionCount = config.GetInt64("runs.retentionCount"),

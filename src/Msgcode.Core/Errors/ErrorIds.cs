@@ -39,6 +39,11 @@ public static class ErrorIds
     public const string RunnerTimedOut = "RunnerTimedOut";
     public const string RunCanceled = "RunCanceled";
     public const string RunInterrupted = "RunInterrupted";
+    public const string RunnerBlockedByPolicy = "RunnerBlockedByPolicy";
+    public const string RunnerUnavailable = "RunnerUnavailable";
+    public const string RunnerOutputInvalid = "RunnerOutputInvalid";
+    public const string CapabilityFileInvalid = "CapabilityFileInvalid";
+    public const string CapabilityEntryInvalid = "CapabilityEntryInvalid";
 
     // Daemon
     public const string DaemonAlreadyRunning = "DaemonAlreadyRunning";

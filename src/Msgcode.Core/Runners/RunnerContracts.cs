@@ -72,14 +72,49 @@ public interface IRunner
     Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken);
 }
 
-/// <summary>The runners this process knows, by kind.</summary>
+/// <summary>The runners this process knows, by kind, with their registry entries.</summary>
 public sealed class RunnerRegistry
 {
     private readonly Dictionary<string, IRunner> _runners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, RunnerEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Register(IRunner runner) => _runners[runner.Kind] = runner;
+    public void Register(IRunner runner, RunnerEntry? entry = null)
+    {
+        _runners[runner.Kind] = runner;
+        if (entry is not null)
+        {
+            _entries[runner.Kind] = entry;
+        }
+    }
 
     public IRunner? Find(string kind) => _runners.GetValueOrDefault(kind);
 
+    public RunnerEntry? EntryOf(string kind) => _entries.GetValueOrDefault(kind);
+
     public IReadOnlyCollection<string> Kinds => _runners.Keys;
+
+    /// <summary>
+    /// The registry for this process: every entry of the capability registry that has an implementation —
+    /// a code runner from <paramref name="builtins"/> or a command template.
+    /// </summary>
+    public static RunnerRegistry From(CapabilityRegistry capabilities, IReadOnlyDictionary<string, IRunner> builtins)
+    {
+        var registry = new RunnerRegistry();
+        foreach (var entry in capabilities.Entries)
+        {
+            if (entry.Builtin)
+            {
+                if (builtins.TryGetValue(entry.Kind, out var runner))
+                {
+                    registry.Register(runner, entry);
+                }
+            }
+            else
+            {
+                registry.Register(new DeclarativeRunner(entry), entry);
+            }
+        }
+
+        return registry;
+    }
 }

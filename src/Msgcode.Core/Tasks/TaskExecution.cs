@@ -27,6 +27,9 @@ public sealed record TaskRunOptions
     /// <summary>A run id chosen in advance (queued runs); a new one otherwise.</summary>
     public string? RunId { get; init; }
 
+    /// <summary>policy.mode as seen from the workspace: local-only refuses runners that send data off the machine.</summary>
+    public string PolicyMode { get; init; } = "egress-allowed";
+
     /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
     public bool CancelMeansInterrupted { get; init; }
 }
@@ -48,6 +51,7 @@ public static class TaskExecution
         var document = store.ReadDocument(id);
         var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
             $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
+        RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id);
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
@@ -307,6 +311,17 @@ public static class TaskExecution
         }
 
         return closed;
+    }
+
+    /// <summary>Throws <see cref="ErrorIds.RunnerBlockedByPolicy"/> when a runner that sends data off the machine meets policy.mode local-only.</summary>
+    public static void RequirePolicy(RunnerEntry? entry, string policyMode, object target)
+    {
+        if (entry is { Egress: true } && string.Equals(policyMode, "local-only", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MsgcodeException(ErrorIds.RunnerBlockedByPolicy, MsgcodeErrorCategory.SecurityError, target,
+                $"The {entry.Kind} runner sends data off this machine, and policy.mode is local-only. Use a local runner (pwsh, shell, lmstudio on this machine), " +
+                "or allow it with: Set-MsgcodeConfig -Name policy.mode -Value egress-allowed (add -Workspace <path> for one workspace).");
+        }
     }
 
     internal static bool IsLive(JsonObject? run)

@@ -40,12 +40,23 @@ public sealed class TaskIdCompleter : IArgumentCompleter
 /// <summary>Completes runner kinds.</summary>
 public sealed class RunnerKindCompleter : IArgumentCompleter
 {
-    /// <summary>The runner kinds this version can run; the capability registry extends it.</summary>
-    public static readonly string[] Known = ["pwsh", "shell"];
-
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        return Known.Where(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)).Select(k => new CompletionResult(k, k, CompletionResultType.ParameterValue, k));
+        Msgcode.Core.Runners.CapabilityRegistry registry;
+        try
+        {
+            var moduleBase = Path.GetDirectoryName(typeof(RunnerKindCompleter).Assembly.Location)!;
+            registry = Msgcode.Core.Runners.CapabilityRegistry.Load(Path.Combine(moduleBase, "capabilities.json"), Msgcode.Core.Config.MsgcodeHome.Resolve().CapabilitiesFile);
+        }
+        catch (Exception)
+        {
+            yield break;
+        }
+
+        foreach (var entry in registry.Entries.Where(e => e.Kind.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
+        {
+            yield return new CompletionResult(entry.Kind, entry.Kind, CompletionResultType.ParameterValue, entry.Description);
+        }
     }
 }

@@ -20,15 +20,27 @@ internal static class HostCommand
         return process;
     }
 
-    /// <summary>The runners a process hosting this module can run.</summary>
-    public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet)
+    /// <summary>The capability registry: the module's capabilities.json with the user's layered over it.</summary>
+    public static Core.Runners.CapabilityRegistry Capabilities(PSCmdlet cmdlet)
     {
-        var registry = new Core.Runners.RunnerRegistry();
-        var exe = PwshExecutable(cmdlet, out var prefix);
-        registry.Register(new Core.Runners.PwshRunner(exe, prefix));
-        registry.Register(new Core.Runners.ShellRunner());
-        return registry;
+        var moduleBase = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(HostCommand).Assembly.Location)!;
+        return Core.Runners.CapabilityRegistry.Load(Path.Combine(moduleBase, "capabilities.json"), Core.Config.MsgcodeHome.Resolve().CapabilitiesFile);
     }
+
+    /// <summary>The code runners of this module, by kind (the registry's builtin entries point at them).</summary>
+    public static IReadOnlyDictionary<string, Core.Runners.IRunner> BuiltinRunners(PSCmdlet cmdlet)
+    {
+        var exe = PwshExecutable(cmdlet, out var prefix);
+        return new Dictionary<string, Core.Runners.IRunner>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["pwsh"] = new Core.Runners.PwshRunner(exe, prefix),
+            ["shell"] = new Core.Runners.ShellRunner(),
+        };
+    }
+
+    /// <summary>The runners a process hosting this module can run: every registry entry with an implementation.</summary>
+    public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet)
+        => Core.Runners.RunnerRegistry.From(Capabilities(cmdlet), BuiltinRunners(cmdlet));
 
     public static string ModuleManifest(PSCmdlet cmdlet)
     {

@@ -43,6 +43,7 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
         {
             Timeout = timeout,
             Force = force,
+            PolicyMode = report.GetString("policy.mode") ?? "egress-allowed",
             Secrets = secrets,
             RetentionDays = report.GetInt64("runs.retentionDays"),
             RetentionCount = report.GetInt64("runs.retentionCount"),

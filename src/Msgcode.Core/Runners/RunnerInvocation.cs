@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.Core.Runners;
+
+/// <summary>The outcome of a one-shot runner call (Invoke-MsgcodeRunner).</summary>
+public sealed class RunnerOutput
+{
+    public required string RunId { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Status { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>The answer (cut at the output cap; the artifacts have all of it).</summary>
+    public string Output { get; init; } = string.Empty;
+
+    public bool OutputTruncated { get; init; }
+
+    public string[] Artifacts { get; init; } = [];
+
+    public TimeSpan Duration { get; init; }
+
+    public override string ToString() => Output;
+}
+
+/// <summary>Calls one runner without a task, like the original's <c>msgcode run &lt;kind&gt;</c>.</summary>
+public static class RunnerInvocation
+{
+    public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, TaskRunOptions options, CancellationToken cancellationToken)
+    {
+        var runner = registry.Find(kind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
+            $"There is no runner '{kind}' (available: {string.Join(", ", registry.Kinds.Order())}). Get-MsgcodeRunner lists them with what each needs.");
+        TaskExecution.RequirePolicy(registry.EntryOf(kind), options.PolicyMode, kind);
+        if (!Directory.Exists(workspace))
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, workspace, $"The workspace folder '{workspace}' does not exist.");
+        }
+
+        var runId = Runs.RunLedger.NewRunId();
+        var clock = Stopwatch.StartNew();
+        var result = await runner.RunAsync(new RunnerRequest
+        {
+            Kind = runner.Kind,
+            WorkspacePath = workspace,
+            Payload = prompt,
+            Model = model,
+            ArtifactDirectory = Path.Combine(artifactRoot, runId),
+            Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = workspace },
+            Context = new Dictionary<string, string> { ["runId"] = runId },
+        }, cancellationToken).ConfigureAwait(false);
+        return new RunnerOutput
+        {
+            RunId = runId,
+            Kind = runner.Kind,
+            Status = result.Status,
+            ErrorCode = result.ErrorCode,
+            ErrorMessage = result.ErrorMessage is null ? null : TaskExecution.Redact(result.ErrorMessage, options.Secrets),
+            Output = result.Output,
+            OutputTruncated = result.OutputTruncated,
+            Artifacts = [.. result.Artifacts],
+            Duration = clock.Elapsed,
+        };
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Msgcode.Core.Runners;
+
+/// <summary>What Get-MsgcodeRunner shows: a registry entry with a live probe of its dependencies.</summary>
+public sealed class RunnerInfo
+{
+    public required string Kind { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>builtin (code) or declarative (a command template).</summary>
+    public required string Implementation { get; init; }
+
+    public required string Risk { get; init; }
+
+    public bool EditsFiles { get; init; }
+
+    public bool Egress { get; init; }
+
+    public string[] Platforms { get; init; } = [];
+
+    public required bool Available { get; init; }
+
+    /// <summary>The version the probe found (of the first executable dependency), when there is one.</summary>
+    public string? Version { get; init; }
+
+    public string[] Problems { get; init; } = [];
+
+    public string? FixHint { get; init; }
+
+    public required string Source { get; init; }
+
+    public override string ToString() => $"{Kind} ({(Available ? "available" : "unavailable")})";
+}
+
+/// <summary>Probes runners' dependencies: executables (found on PATH, version checked), HTTP endpoints, variables, files.</summary>
+public static partial class RunnerProbe
+{
+    [GeneratedRegex(@"\d+(\.\d+){1,3}")]
+    private static partial Regex VersionPattern();
+
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public static async Task<IReadOnlyList<RunnerInfo>> ProbeAllAsync(IEnumerable<RunnerEntry> entries, Func<RunnerEntry, bool> implemented, CancellationToken cancellationToken)
+        => await Task.WhenAll(entries.Select(e => Task.Run(() => ProbeAsync(e, implemented(e), cancellationToken), cancellationToken))).ConfigureAwait(false);
+
+    public static async Task<RunnerInfo> ProbeAsync(RunnerEntry entry, bool implemented, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var hints = new List<string>();
+        string? version = null;
+        if (!entry.SupportsThisPlatform())
+        {
+            problems.Add($"not supported on this platform (supports {string.Join(", ", entry.Platforms)})");
+        }
+
+        if (!implemented)
+        {
+            problems.Add("this version of msgcode has no built-in implementation of this kind");
+        }
+
+        foreach (var dependency in entry.Dependencies)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            var (ok, found, problem) = dependency.Type switch
+            {
+                "executable" => await ProbeExecutableAsync(dependency, timeout.Token).ConfigureAwait(false),
+                "http" => await ProbeHttpAsync(dependency.Name, timeout.Token).ConfigureAwait(false),
+                "env" => (Environment.GetEnvironmentVariable(dependency.Name) is { Length: > 0 }, null, $"environment variable {dependency.Name} is not set"),
+                _ => (File.Exists(Environment.ExpandEnvironmentVariables(dependency.Name)) || Directory.Exists(Environment.ExpandEnvironmentVariables(dependency.Name)), null, $"'{dependency.Name}' does not exist"),
+            };
+            version ??= found;
+            if (!ok)
+            {
+                problems.Add(problem!);
+                if (dependency.Hint is not null)
+                {
+                    hints.Add(dependency.Hint);
+                }
+            }
+        }
+
+        return new RunnerInfo
+        {
+            Kind = entry.Kind,
+            Description = entry.Description,
+            Implementation = entry.Builtin ? "builtin" : "declarative",
+            Risk = entry.Risk,
+            EditsFiles = entry.EditsFiles,
+            Egress = entry.Egress,
+            Platforms = [.. entry.Platforms],
+            Available = problems.Count == 0,
+            Version = version,
+            Problems = [.. problems],
+            FixHint = hints.Count > 0 ? string.Join(" ", hints.Distinct()) : null,
+            Source = entry.Source,
+        };
+    }
+
+    private static async Task<(bool Ok, string? Version, string? Problem)> ProbeExecutableAsync(RunnerDependency dependency, CancellationToken cancellationToken)
+    {
+        var path = ExecutableLocator.Find(dependency.Name);
+        if (path is null)
+        {
+            return (false, null, $"'{dependency.Name}' is not on PATH");
+        }
+
+        if (dependency.VersionArguments is not { Count: > 0 })
+        {
+            return (true, null, null);
+        }
+
+        try
+        {
+            var info = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            foreach (var argument in dependency.VersionArguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(info)!;
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                return (false, null, $"'{dependency.Name} {string.Join(' ', dependency.VersionArguments)}' did not answer within {Timeout.TotalSeconds:0} s");
+            }
+
+            var text = await output.ConfigureAwait(false) + await errors.ConfigureAwait(false);
+            var found = VersionPattern().Match(text);
+            if (!found.Success)
+            {
+                return (process.ExitCode == 0, null, $"'{dependency.Name}' printed no version");
+            }
+
+            if (dependency.MinVersion is { } min && Version.TryParse(Normalize(found.Value), out var have) && Version.TryParse(Normalize(min), out var need) && have < need)
+            {
+                return (false, found.Value, $"'{dependency.Name}' {found.Value} is older than the {min} this runner needs");
+            }
+
+            return (true, found.Value, null);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (false, null, $"'{dependency.Name}' cannot be run: {ex.Message}");
+        }
+    }
+
+    private static async Task<(bool, string?, string?)> ProbeHttpAsync(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            using var response = await client.GetAsync(url, cancellationToken).ConfigureAwait(false);
+            var ok = response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.Unauthorized;
+            return (ok, null, ok ? null : $"{url} answered {(int)response.StatusCode}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException or InvalidOperationException)
+        {
+            return (false, null, $"{url} is not reachable ({ex.Message})");
+        }
+    }
+
+    private static string Normalize(string version) => version.Count(c => c == '.') == 0 ? version + ".0" : version;
+}
