@@ -1,0 +1,234 @@
+#Requires -Version 7.4
+# Runners: the capability registry, declarative runners, probes, policy, and the CLI runners against
+# stand-in executables that accept exactly the documented flags and print the documented shapes.
+
+BeforeDiscovery {
+    $script:OnUnix = -not $IsWindows
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:SavedEnvironment = Clear-MsgcodeEnvironment
+    $script:SavedPath = $env:PATH
+
+    function New-StandIn([string] $Folder, [string] $Name, [string] $Body) {
+        New-Item -ItemType Directory -Force -Path $Folder | Out-Null
+        $path = Join-Path $Folder $Name
+        Set-Content -Path $path -Value ("#!/bin/sh`n" + $Body) -NoNewline
+        & chmod +x $path
+        return $path
+    }
+}
+
+AfterAll {
+    $env:PATH = $script:SavedPath
+    Restore-MsgcodeEnvironment $script:SavedEnvironment
+}
+
+Describe 'The capability registry and Get-MsgcodeRunner' -Skip:(-not $script:OnUnix) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $env:PATH = $script:SavedPath
+    }
+
+    It 'lists every built-in runner with a live probe and a fix hint for what is missing' {
+        $env:PATH = '/usr/bin:/bin'   # no claude, codex or opencode here
+        $runners = Get-MsgcodeRunner
+        $runners.Kind | Should -Be @('pwsh', 'shell', 'claude', 'codex', 'opencode')
+        ($runners | Where-Object Kind -EQ 'pwsh').Available | Should -BeTrue
+        ($runners | Where-Object Kind -EQ 'shell').Implementation | Should -Be 'builtin'
+        $claude = $runners | Where-Object Kind -EQ 'claude'
+        $claude.Available | Should -BeFalse
+        $claude.Implementation | Should -Be 'declarative'
+        $claude.Egress | Should -BeTrue
+        $claude.Problems | Should -Contain "'claude' is not on PATH"
+        $claude.FixHint | Should -Match 'npm install -g @anthropic-ai/claude-code'
+        (Get-MsgcodeRunner -Kind 'co*').Kind | Should -Be @('codex')
+    }
+
+    It 'adds a working runner from the user registry alone: listed, probed, and running a task end to end' {
+        $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $tool = New-StandIn $bin 'shout' @'
+if [ "$1" = "--version" ]; then echo "shout 2.3.1"; exit 0; fi
+if [ "$1" != "--upper" ]; then echo "usage: shout --upper" >&2; exit 2; fi
+tr '[:lower:]' '[:upper:]'
+'@
+        @{ version = 1; runners = @(@{
+            kind = 'shout'; description = 'Upper-cases the prompt'; risk = 'low'; platforms = @('linux', 'macos')
+            dependencies = @(@{ type = 'executable'; name = $tool; versionArguments = @('--version'); minVersion = '2.0' })
+            command = @{ executable = $tool; arguments = @('--upper'); prompt = 'stdin'; result = @{ from = 'stdout' } }
+        }) } | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        $info = Get-MsgcodeRunner shout
+        $info.Available | Should -BeTrue
+        $info.Version | Should -Be '2.3.1'
+        $info.Source | Should -Be (Join-Path $script:TestHome 'capabilities.json')
+        $ws = New-TestWorkspace
+        $run = New-MsgcodeTask -Title 'shout it' -Prompt 'hello registry' -Runner shout -Workspace $ws | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded'
+        $run.Preview | Should -Be 'HELLO REGISTRY'
+        (Invoke-MsgcodeRunner shout 'again').Output.Trim() | Should -Be 'AGAIN'
+    }
+
+    It 'reports a broken registry file or entry and still loads the rest' {
+        Set-Content (Join-Path $script:TestHome 'capabilities.json') '{ "version": 1, "runners": [ '
+        $runners = Get-MsgcodeRunner -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'CapabilityFileInvalid,*'
+        $runners.Kind | Should -Contain 'pwsh'
+
+        '{ "version": 1, "runners": [ { "kind": "half", "description": "no command" }, { "kind": "BAD KIND", "description": "x", "builtin": true } ] }' |
+            Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        $runners = Get-MsgcodeRunner -ErrorVariable e -ErrorAction SilentlyContinue
+        @($e | Where-Object FullyQualifiedErrorId -Like 'CapabilityEntryInvalid,*').Count | Should -Be 2
+        $runners.Kind | Should -Not -Contain 'half'
+        $runners.Kind | Should -Contain 'shell'
+    }
+
+    It 'reports an old version as unavailable' {
+        $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $null = New-StandIn $bin 'claude' 'echo "0.9.1 (Claude Code)"'
+        $env:PATH = "$bin$([IO.Path]::PathSeparator)$script:SavedPath"
+        $claude = Get-MsgcodeRunner claude
+        $claude.Available | Should -BeFalse
+        $claude.Version | Should -Be '0.9.1'
+        $claude.Problems[0] | Should -Match 'older than the 1.0.0'
+    }
+}
+
+Describe 'CLI runners against stand-ins' -Skip:(-not $script:OnUnix) {
+    BeforeAll {
+        $script:Bin = Join-Path $TestDrive 'cli-bin'
+        $script:Calls = Join-Path $TestDrive 'cli-calls.log'
+        # claude -p <prompt> --output-format json [--model <m>]: one JSON object with "result".
+        $null = New-StandIn $script:Bin 'claude' @"
+echo "claude `$*" >> '$script:Calls'
+if [ "`$1" = "--version" ]; then echo "2.1.119 (Claude Code)"; exit 0; fi
+[ "`$1" = "-p" ] && [ "`$3" = "--output-format" ] && [ "`$4" = "json" ] || { echo "error: unknown options `$*" >&2; exit 2; }
+printf '{"type":"result","subtype":"success","is_error":false,"result":"claude says: %s","session_id":"s-1"}\n' "`$2"
+"@
+        # codex exec --json --sandbox workspace-write --output-last-message <file> [--model <m>] <prompt>; stdin must be empty.
+        $null = New-StandIn $script:Bin 'codex' @"
+echo "codex `$*" >> '$script:Calls'
+if [ "`$1" = "--version" ]; then echo "codex-cli 0.124.0"; exit 0; fi
+[ "`$1" = "exec" ] && [ "`$2" = "--json" ] && [ "`$3" = "--sandbox" ] && [ "`$5" = "--output-last-message" ] || { echo "bad args: `$*" >&2; exit 2; }
+out="`$6"; shift 6
+if [ "`$1" = "--model" ]; then shift 2; fi
+if [ -n "`$(cat)" ]; then echo "stdin was not empty" >&2; exit 3; fi
+echo '{"type":"thread.started","thread_id":"t-1"}'
+echo '{"type":"item.completed","item":{"type":"agent_message","text":"working"}}'
+printf 'codex did: %s' "`$1" > "`$out"
+echo '{"type":"turn.completed"}'
+"@
+        # opencode run --format json [-m <m>] <prompt>: JSON events, text in part.text.
+        $null = New-StandIn $script:Bin 'opencode' @"
+echo "opencode `$*" >> '$script:Calls'
+if [ "`$1" = "--version" ]; then echo "1.4.7"; exit 0; fi
+[ "`$1" = "run" ] && [ "`$2" = "--format" ] && [ "`$3" = "json" ] || { echo "bad args" >&2; exit 2; }
+shift 3
+if [ "`$1" = "-m" ]; then shift 2; fi
+echo '{"type":"step_start","part":{"type":"step-start"}}'
+printf '{"type":"text","part":{"type":"text","text":"opencode: %s"}}\n' "`$1"
+echo '{"type":"step_finish","part":{"type":"step-finish"}}'
+"@
+    }
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $env:PATH = "$script:Bin$([IO.Path]::PathSeparator)$script:SavedPath"
+        Remove-Item $script:Calls -ErrorAction SilentlyContinue
+    }
+    AfterEach {
+        $env:PATH = $script:SavedPath
+    }
+
+    It 'probes their versions' {
+        $runners = Get-MsgcodeRunner claude, codex, opencode
+        $runners.Available | Should -Be @($true, $true, $true)
+        $runners.Version | Should -Be @('2.1.119', '0.124.0', '1.4.7')
+    }
+
+    It 'runs claude -p with JSON output and reads the result field' {
+        $out = Invoke-MsgcodeRunner claude 'explain the repo'
+        $out.Status | Should -Be 'succeeded'
+        $out.Output | Should -Be 'claude says: explain the repo'
+        @(Get-Content $script:Calls)[-1] | Should -Be 'claude -p explain the repo --output-format json'
+        $null = Invoke-MsgcodeRunner claude 'x' -Model sonnet
+        @(Get-Content $script:Calls)[-1] | Should -Be 'claude -p x --output-format json --model sonnet'
+    }
+
+    It 'runs codex exec with stdin closed and reads --output-last-message, through a task' {
+        $ws = New-TestWorkspace
+        $run = New-MsgcodeTask -Title 'codex' -Prompt 'fix the bug' -Runner codex -Workspace $ws | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        $run.Preview | Should -Be 'codex did: fix the bug'
+        @(Get-Content $script:Calls)[-1] | Should -BeLike 'codex exec --json --sandbox workspace-write --output-last-message */answer.txt fix the bug'
+        $task = Get-MsgcodeTask -Workspace $ws
+        $task.Artifacts | Should -Contain "tasks/artifacts/$($run.RunId)/answer.txt"
+    }
+
+    It 'runs opencode run --format json and joins the text parts' {
+        (Invoke-MsgcodeRunner opencode 'plan it').Output | Should -Be 'opencode: plan it'
+    }
+
+    It 'refuses runners that send data off the machine under local-only, for tasks and one-shot calls' {
+        $ws = New-TestWorkspace
+        Set-MsgcodeConfig -Name policy.mode -Value local-only -Workspace $ws
+        $task = New-MsgcodeTask -Title 'c' -Prompt 'p' -Runner claude -Workspace $ws
+        $task | Invoke-MsgcodeTask -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
+        $e[0].Exception.Message | Should -Match 'policy.mode'
+        (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
+        Test-Path $script:Calls | Should -BeFalse -Because 'the CLI never ran'
+        Invoke-MsgcodeRunner codex 'p' -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
+        (Invoke-MsgcodeRunner shell 'echo local' -Workspace $ws).Output.Trim() | Should -Be 'local'
+    }
+}
+
+Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $env:PATH = $script:SavedPath
+    }
+
+    It 'says how to install a missing executable, and names an unknown kind' {
+        $env:PATH = '/usr/bin:/bin'
+        Invoke-MsgcodeRunner opencode 'x' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerUnavailable,*'
+        $e[0].Exception.Message | Should -Match 'opencode-ai'
+        Invoke-MsgcodeRunner nosuch 'x' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerNotFound,*'
+    }
+
+    It 'caps a huge output in the result and keeps all of it in the artifact' {
+        $out = Invoke-MsgcodeRunner shell 'head -c 5000000 /dev/zero | tr "\0" "x"'
+        $out.Status | Should -Be 'succeeded'
+        $out.OutputTruncated | Should -BeTrue
+        $out.Output.Length | Should -Be (1MB)
+        (Get-Item $out.Artifacts[0]).Length | Should -Be 5000000
+    }
+
+    It 'reports an answer that is not in the promised shape' {
+        $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $tool = New-StandIn $bin 'notjson' 'echo "<html>oops</html>"'
+        @{ version = 1; runners = @(@{ kind = 'notjson'; description = 'prints HTML'; risk = 'low'
+            command = @{ executable = $tool; arguments = @(); prompt = 'argument'; result = @{ from = 'json'; field = 'result' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        $out = Invoke-MsgcodeRunner notjson 'x' -ErrorVariable e -ErrorAction SilentlyContinue
+        $out.Status | Should -Be 'failed'
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerOutputInvalid,*'
+    }
+
+    It 'redacts secret settings from what the ledger records' {
+        $secret = 'sk-' + [guid]::NewGuid().ToString('N')
+        $env:LMSTUDIO_API_KEY = $secret
+        try {
+            $ws = New-TestWorkspace
+            $run = New-MsgcodeTask -Title 'leak' -Prompt "echo token=$secret; exit 4" -Runner shell -Workspace $ws | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
+            $run.Preview | Should -Not -Match $secret
+            $ledger = Get-Content -Raw (Join-Path $ws 'tasks' 'runs.jsonl')
+            $ledger | Should -Not -Match $secret
+            $ledger | Should -Match 'token=\*\*\*\*\*\*\*\*'
+        }
+        finally { $env:LMSTUDIO_API_KEY = $null }
+    }
+}
