@@ -35,7 +35,7 @@ Describe 'The capability registry and Get-MsgcodeRunner' -Skip:(-not $script:OnU
     It 'lists every built-in runner with a live probe and a fix hint for what is missing' {
         $env:PATH = '/usr/bin:/bin'   # no claude, codex or opencode here
         $runners = Get-MsgcodeRunner
-        $runners.Kind | Should -Be @('pwsh', 'shell', 'claude', 'codex', 'opencode')
+        $runners.Kind | Should -Be @('pwsh', 'shell', 'lmstudio', 'claude', 'codex', 'opencode')
         ($runners | Where-Object Kind -EQ 'pwsh').Available | Should -BeTrue
         ($runners | Where-Object Kind -EQ 'shell').Implementation | Should -Be 'builtin'
         $claude = $runners | Where-Object Kind -EQ 'claude'
@@ -230,5 +230,92 @@ Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
             $ledger | Should -Match 'token=\*\*\*\*\*\*\*\*'
         }
         finally { $env:LMSTUDIO_API_KEY = $null }
+    }
+}
+
+Describe 'The lmstudio runner against a loopback stand-in server' {
+    BeforeAll {
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $script:Port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $script:Listener = [Net.HttpListener]::new()
+        $script:Listener.Prefixes.Add("http://127.0.0.1:$script:Port/")
+        $script:Listener.Start()
+        $script:Server = Start-ThreadJob -ArgumentList $script:Listener -ScriptBlock {
+            param($listener)
+            $deadline = [DateTime]::UtcNow.AddMinutes(5)   # bounded: it stops by itself
+            while ([DateTime]::UtcNow -lt $deadline -and $listener.IsListening) {
+                try { $context = $listener.GetContext() } catch { break }   # Stop() ends the wait
+                $request = $context.Request
+                $body = [IO.StreamReader]::new($request.InputStream).ReadToEnd()
+                $status = 200; $type = 'application/json'
+                if ($request.Url.AbsolutePath -eq '/v1/models') { $reply = '{"object":"list","data":[{"id":"qwen-test","object":"model"}]}' }
+                elseif ($request.Url.AbsolutePath -eq '/v1/chat/completions' -and $request.HttpMethod -eq 'POST') {
+                    $json = $body | ConvertFrom-Json
+                    $content = $json.messages[0].content
+                    if ($content -eq 'SLOW') { Start-Sleep -Seconds 5 }
+                    if ($content -eq 'HTML') { $type = 'text/html'; $reply = '<html><body>LM Studio</body></html>' }
+                    elseif ($content -eq 'ERROR') { $status = 500; $reply = '{"error":"model crashed"}' }
+                    else {
+                        $auth = $request.Headers['Authorization']
+                        $reply = @{ id = 'c1'; object = 'chat.completion'; model = $json.model
+                            choices = @(@{ index = 0; finish_reason = 'stop'; message = @{ role = 'assistant'; content = "echo: $content via $($json.model) max=$($json.max_tokens) auth=$auth" } }) } | ConvertTo-Json -Depth 5
+                    }
+                }
+                else { $status = 404; $reply = '{"error":"not found"}' }
+                $bytes = [Text.Encoding]::UTF8.GetBytes($reply)
+                $context.Response.StatusCode = $status
+                $context.Response.ContentType = $type
+                try { $context.Response.OutputStream.Write($bytes, 0, $bytes.Length); $context.Response.Close() } catch { }
+            }
+        }
+        $script:BaseUrl = "http://127.0.0.1:$script:Port"
+    }
+    AfterAll {
+        $script:Listener.Stop()
+        $script:Server | Wait-Job -Timeout 10 | Remove-Job -Force
+    }
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        Set-MsgcodeConfig -Name lmstudio.baseUrl -Value $script:BaseUrl
+    }
+
+    It 'is probed available, picks the first loaded model for auto, and sends the key and max_tokens' {
+        $env:LMSTUDIO_API_KEY = 'sk-local-test'
+        try {
+            (Get-MsgcodeRunner lmstudio).Available | Should -BeTrue
+            Set-MsgcodeConfig -Name lmstudio.maxTokens -Value 77
+            $out = Invoke-MsgcodeRunner lmstudio 'hello model'
+            $out.Status | Should -Be 'succeeded'
+            $out.Output | Should -Be 'echo: hello model via qwen-test max=77 auth=Bearer sk-local-test'
+            (Invoke-MsgcodeRunner lmstudio 'hi' -Model other).Output | Should -Match 'via other '
+        }
+        finally { $env:LMSTUDIO_API_KEY = $null }
+    }
+
+    It 'runs a task and records the answer' {
+        $ws = New-TestWorkspace
+        $run = New-MsgcodeTask -Title 'ask' -Prompt 'what is 2+2' -Runner lmstudio -Workspace $ws | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded'
+        $run.Preview | Should -Match '^echo: what is 2\+2 via qwen-test'
+    }
+
+    It 'reports an error status, an HTML reply and a reply slower than lmstudio.timeoutMs' {
+        $out = Invoke-MsgcodeRunner lmstudio 'ERROR' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerFailed,*'
+        $out.ErrorMessage | Should -Match '500'
+        Invoke-MsgcodeRunner lmstudio 'HTML' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerOutputInvalid,*'
+        Set-MsgcodeConfig -Name lmstudio.timeoutMs -Value 500
+        $out = Invoke-MsgcodeRunner lmstudio 'SLOW' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerTimedOut,*'
+        $out.Duration.TotalSeconds | Should -BeLessThan 4
+    }
+
+    It 'is refused under local-only when its URL leaves the machine, and allowed on loopback' {
+        Set-MsgcodeConfig -Name policy.mode -Value local-only
+        (Invoke-MsgcodeRunner lmstudio 'on loopback').Status | Should -Be 'succeeded'
+        Set-MsgcodeConfig -Name lmstudio.baseUrl -Value 'http://lmstudio.invalid:1234'
+        Invoke-MsgcodeRunner lmstudio 'x' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
     }
 }

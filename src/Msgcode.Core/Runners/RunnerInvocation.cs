@@ -36,7 +36,7 @@ public static class RunnerInvocation
     {
         var runner = registry.Find(kind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
             $"There is no runner '{kind}' (available: {string.Join(", ", registry.Kinds.Order())}). Get-MsgcodeRunner lists them with what each needs.");
-        TaskExecution.RequirePolicy(registry.EntryOf(kind), options.PolicyMode, kind);
+        TaskExecution.RequirePolicy(registry.EntryOf(kind), options.PolicyMode, kind, runner, workspace);
         if (!Directory.Exists(workspace))
         {
             throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, workspace, $"The workspace folder '{workspace}' does not exist.");

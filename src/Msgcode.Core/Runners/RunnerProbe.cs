@@ -43,10 +43,11 @@ public static partial class RunnerProbe
 
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<IReadOnlyList<RunnerInfo>> ProbeAllAsync(IEnumerable<RunnerEntry> entries, Func<RunnerEntry, bool> implemented, CancellationToken cancellationToken)
-        => await Task.WhenAll(entries.Select(e => Task.Run(() => ProbeAsync(e, implemented(e), cancellationToken), cancellationToken))).ConfigureAwait(false);
+    /// <param name="expand">Expands <c>{config:key}</c> placeholders in dependency names (e.g. an endpoint under lmstudio.baseUrl).</param>
+    public static async Task<IReadOnlyList<RunnerInfo>> ProbeAllAsync(IEnumerable<RunnerEntry> entries, Func<RunnerEntry, bool> implemented, CancellationToken cancellationToken, Func<string, string>? expand = null)
+        => await Task.WhenAll(entries.Select(e => Task.Run(() => ProbeAsync(e, implemented(e), cancellationToken, expand), cancellationToken))).ConfigureAwait(false);
 
-    public static async Task<RunnerInfo> ProbeAsync(RunnerEntry entry, bool implemented, CancellationToken cancellationToken)
+    public static async Task<RunnerInfo> ProbeAsync(RunnerEntry entry, bool implemented, CancellationToken cancellationToken, Func<string, string>? expand = null)
     {
         var problems = new List<string>();
         var hints = new List<string>();
@@ -61,8 +62,12 @@ public static partial class RunnerProbe
             problems.Add("this version of msgcode has no built-in implementation of this kind");
         }
 
-        foreach (var dependency in entry.Dependencies)
+        foreach (var declared in entry.Dependencies)
         {
+            var dependency = expand is null ? declared : new RunnerDependency
+            {
+                Type = declared.Type, Name = expand(declared.Name), VersionArguments = declared.VersionArguments, MinVersion = declared.MinVersion, Hint = declared.Hint,
+            };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);
             var (ok, found, problem) = dependency.Type switch
@@ -169,6 +174,13 @@ public static partial class RunnerProbe
             return (false, null, $"{url} is not reachable ({ex.Message})");
         }
     }
+
+    /// <summary>An expander for <c>{config:key}</c> placeholders from a resolved configuration.</summary>
+    public static Func<string, string> ConfigExpander(Config.ConfigReport config)
+        => text => ConfigPlaceholder().Replace(text, m => config.Entries.FirstOrDefault(e => e.Name == m.Groups[1].Value)?.Value?.ToString() ?? m.Value);
+
+    [GeneratedRegex(@"\{config:([A-Za-z0-9.]+)\}")]
+    private static partial Regex ConfigPlaceholder();
 
     private static string Normalize(string version) => version.Count(c => c == '.') == 0 ? version + ".0" : version;
 }

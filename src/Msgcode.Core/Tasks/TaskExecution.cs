@@ -51,7 +51,7 @@ public static class TaskExecution
         var document = store.ReadDocument(id);
         var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
             $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
-        RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id);
+        RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
@@ -314,12 +314,13 @@ public static class TaskExecution
     }
 
     /// <summary>Throws <see cref="ErrorIds.RunnerBlockedByPolicy"/> when a runner that sends data off the machine meets policy.mode local-only.</summary>
-    public static void RequirePolicy(RunnerEntry? entry, string policyMode, object target)
+    public static void RequirePolicy(RunnerEntry? entry, string policyMode, object target, IRunner? runner = null, string? workspace = null)
     {
-        if (entry is { Egress: true } && string.Equals(policyMode, "local-only", StringComparison.OrdinalIgnoreCase))
+        var egress = entry is { Egress: true } || (runner is IPolicyAware aware && workspace is not null && aware.SendsDataOffMachine(workspace));
+        if (egress && string.Equals(policyMode, "local-only", StringComparison.OrdinalIgnoreCase))
         {
             throw new MsgcodeException(ErrorIds.RunnerBlockedByPolicy, MsgcodeErrorCategory.SecurityError, target,
-                $"The {entry.Kind} runner sends data off this machine, and policy.mode is local-only. Use a local runner (pwsh, shell, lmstudio on this machine), " +
+                $"The {entry?.Kind ?? runner?.Kind} runner sends data off this machine, and policy.mode is local-only. Use a local runner (pwsh, shell, lmstudio on this machine), " +
                 "or allow it with: Set-MsgcodeConfig -Name policy.mode -Value egress-allowed (add -Workspace <path> for one workspace).");
         }
     }

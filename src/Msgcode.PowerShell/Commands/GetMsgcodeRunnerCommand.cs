@@ -28,7 +28,8 @@ public sealed class GetMsgcodeRunnerCommand : MsgcodeCmdlet
         var patterns = (Kind ?? ["*"]).Select(k => WildcardPattern.Get(k, WildcardOptions.IgnoreCase)).ToArray();
         var selected = capabilities.Entries.Where(e => patterns.Any(p => p.IsMatch(e.Kind))).ToList();
         var builtins = HostCommand.BuiltinRunners(this);
-        var probes = RunnerProbe.ProbeAllAsync(selected, e => !e.Builtin || builtins.ContainsKey(e.Kind), CancellationToken).GetAwaiter().GetResult();
+        var config = Core.Config.ConfigResolver.Resolve(ConfigSources(null));
+        var probes = RunnerProbe.ProbeAllAsync(selected, e => !e.Builtin || builtins.ContainsKey(e.Kind), CancellationToken, RunnerProbe.ConfigExpander(config)).GetAwaiter().GetResult();
         WriteObject(probes, enumerateCollection: true);
     }
 }

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Runners;
+
+/// <summary>A runner whose need to send data off the machine depends on its settings.</summary>
+public interface IPolicyAware
+{
+    bool SendsDataOffMachine(string workspacePath);
+}
+
+/// <summary>
+/// LM Studio through its OpenAI-compatible server: <c>POST /v1/chat/completions</c> at <c>lmstudio.baseUrl</c>,
+/// model <c>auto</c> = the first model <c>GET /v1/models</c> lists, a bearer key from <c>lmstudio.apiKey</c>,
+/// <c>lmstudio.timeoutMs</c> and <c>lmstudio.maxTokens</c>. None of the peers drives LM Studio directly.
+/// </summary>
+public sealed class LmStudioRunner : IRunner, IPolicyAware
+{
+    private readonly MsgcodeHome _home;
+    private readonly HttpMessageHandler? _handler;
+
+    public LmStudioRunner(MsgcodeHome home, HttpMessageHandler? handler = null)
+    {
+        _home = home;
+        _handler = handler;
+    }
+
+    public string Kind => "lmstudio";
+
+    public bool SendsDataOffMachine(string workspacePath) => !IsLoopback(Settings(workspacePath).BaseUrl);
+
+    public async Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken)
+    {
+        var settings = Settings(request.WorkspacePath);
+        var timeout = TimeSpan.FromMilliseconds(Math.Min(settings.TimeoutMs, request.Constraints.Timeout.TotalMilliseconds));
+        using var client = _handler is null ? new HttpClient() : new HttpClient(_handler, disposeHandler: false);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        client.BaseAddress = new Uri(settings.BaseUrl.TrimEnd('/') + "/");
+        if (!string.IsNullOrEmpty(settings.ApiKey))
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var model = string.IsNullOrWhiteSpace(request.Model) || request.Model == "auto" ? settings.Model : request.Model!;
+            if (model == "auto")
+            {
+                model = await FirstModelAsync(client, deadline.Token).ConfigureAwait(false);
+            }
+
+            var body = new JsonObject
+            {
+                ["model"] = model,
+                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = request.Payload }),
+                ["max_tokens"] = settings.MaxTokens,
+                ["stream"] = false,
+            };
+            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("v1/chat/completions", content, deadline.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Failed(ErrorIds.RunnerFailed, $"LM Studio answered {(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(text)}");
+            }
+
+            var answer = ReadAnswer(text) ?? throw new FormatException($"the reply is not an OpenAI chat completion ({Shorten(text)})");
+            Directory.CreateDirectory(request.ArtifactDirectory);
+            var artifact = Path.Combine(request.ArtifactDirectory, "answer.txt");
+            AtomicFile.WriteAllText(artifact, answer);
+            var cut = answer.Length > request.Constraints.MaxOutputBytes;
+            return new RunnerResult
+            {
+                Status = RunStatuses.Succeeded,
+                Output = cut ? answer[..(int)request.Constraints.MaxOutputBytes] : answer,
+                OutputTruncated = cut,
+                Artifacts = [artifact],
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new RunnerResult { Status = RunStatuses.Canceled, ErrorCode = ErrorIds.RunCanceled, ErrorMessage = "The request to LM Studio was canceled." };
+        }
+        catch (OperationCanceledException)
+        {
+            return new RunnerResult { Status = RunStatuses.TimedOut, ErrorCode = ErrorIds.RunnerTimedOut, ErrorMessage = $"LM Studio did not answer within {timeout.TotalSeconds:0.#} s (lmstudio.timeoutMs)." };
+        }
+        catch (HttpRequestException ex)
+        {
+            return Failed(ErrorIds.RunnerUnavailable, $"LM Studio is not reachable at {settings.BaseUrl} ({ex.Message}). Start its server (in LM Studio, or: lms server start), or set lmstudio.baseUrl.");
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return Failed(ErrorIds.RunnerOutputInvalid, $"LM Studio's reply could not be read: {ex.Message}");
+        }
+    }
+
+    private static async Task<string> FirstModelAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetAsync("v1/models", cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /v1/models answered {(int)response.StatusCode}: {Shorten(text)}");
+        }
+
+        using var document = JsonDocument.Parse(text);
+        if (document.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var model in data.EnumerateArray())
+            {
+                if (model.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    return id.GetString()!;
+                }
+            }
+        }
+
+        throw new FormatException("LM Studio has no model loaded (GET /v1/models listed none); load one, or set lmstudio.model");
+    }
+
+    private static string? ReadAnswer(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+            && choices[0].TryGetProperty("message", out var message) && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+        {
+            return content.GetString();
+        }
+
+        return null;
+    }
+
+    private (string BaseUrl, string Model, string? ApiKey, long TimeoutMs, long MaxTokens) Settings(string workspace)
+    {
+        var config = ConfigResolver.Resolve(new ConfigSources(_home, Directory.Exists(workspace) ? workspace : null));
+        return (config.GetString("lmstudio.baseUrl")!, config.GetString("lmstudio.model") ?? "auto", config.GetString("lmstudio.apiKey"),
+            config.GetInt64("lmstudio.timeoutMs"), config.GetInt64("lmstudio.maxTokens"));
+    }
+
+    public static bool IsLoopback(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host is "localhost" || (System.Net.IPAddress.TryParse(uri.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
+
+    private static RunnerResult Failed(string code, string message) => new() { Status = RunStatuses.Failed, ErrorCode = code, ErrorMessage = message };
+
+    private static string Shorten(string text)
+    {
+        var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= 200 ? flat : flat[..200] + "…";
+    }
+}
