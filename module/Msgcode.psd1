@@ -30,6 +30,7 @@
         'Set-MsgcodeTask'
         'Start-MsgcodeDaemon'
         'Stop-MsgcodeDaemon'
+        'Test-MsgcodeDoctor'
         'Uninstall-MsgcodeService'
     )
     FunctionsToExport    = @()

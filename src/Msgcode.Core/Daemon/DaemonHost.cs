@@ -84,11 +84,27 @@ public sealed class DaemonHost
     {
         var home = _options.Home;
         var files = new DaemonFiles(home);
-        Directory.CreateDirectory(home.Path);
-        Directory.CreateDirectory(home.LogDirectory);
+        try
+        {
+            Directory.CreateDirectory(home.Path);
+            Directory.CreateDirectory(home.LogDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Reported by the preflight below, with the fix.
+        }
+
         if (_options.Mode == DaemonModes.Detached)
         {
             ProcessControl.DetachFromTerminal();
+        }
+
+        var preflight = Doctor.Doctor.Preflight(home).Where(c => c.Status == Doctor.CheckStatuses.Fail).ToList();
+        if (preflight.Count > 0)
+        {
+            var why = string.Join(" ", preflight.Select(c => c.Message + (c.FixHint is null ? string.Empty : " Fix: " + c.FixHint)));
+            Console.Error.WriteLine("msgcode daemon: preflight failed: " + why);
+            throw new MsgcodeException(ErrorIds.DaemonPreflightFailed, MsgcodeErrorCategory.ResourceUnavailable, home.Path, "The daemon did not start: " + why);
         }
 
         using var daemonLock = AcquireLock(files);

@@ -50,6 +50,7 @@ public static class ErrorIds
     public const string DaemonNotRunning = "DaemonNotRunning";
     public const string DaemonStartFailed = "DaemonStartFailed";
     public const string DaemonStopFailed = "DaemonStopFailed";
+    public const string DaemonPreflightFailed = "DaemonPreflightFailed";
     public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
 
     // Service

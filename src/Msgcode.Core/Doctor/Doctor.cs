@@ -1,0 +1,332 @@
+using System.Runtime.InteropServices;
+using Msgcode.Core.Config;
+using Msgcode.Core.Daemon;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Git;
+using Msgcode.Core.Runners;
+using Msgcode.Core.Runs;
+using Msgcode.Core.Storage;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.Core.Doctor;
+
+public static class CheckStatuses
+{
+    public const string Pass = "pass";
+    public const string Warn = "warn";
+    public const string Fail = "fail";
+    public const string Skip = "skip";
+}
+
+/// <summary>One finding of Test-MsgcodeDoctor. Its JSON is stable from run to run (no times, no durations).</summary>
+public sealed class DoctorCheck
+{
+    public required string Category { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>pass, warn, fail or skip.</summary>
+    public required string Status { get; init; }
+
+    public required string Message { get; init; }
+
+    /// <summary>A command or setting that fixes it (for warn and fail).</summary>
+    public string? FixHint { get; init; }
+
+    public SortedDictionary<string, string> Details { get; init; } = new(StringComparer.Ordinal);
+
+    public override string ToString() => $"[{Status}] {Category}/{Name}: {Message}";
+}
+
+/// <summary>What the doctor looks at.</summary>
+public sealed class DoctorContext
+{
+    public required MsgcodeHome Home { get; init; }
+
+    public required string PowerShellVersion { get; init; }
+
+    public required CapabilityRegistry Capabilities { get; init; }
+
+    public required Func<RunnerEntry, bool> Implemented { get; init; }
+
+    /// <summary>Workspaces whose tasks folder is checked.</summary>
+    public IReadOnlyList<string> Workspaces { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+/// <summary>
+/// msgcode's doctor: environment, home and workspace root, configuration, runners, tasks, daemon and disk.
+/// Warnings are warnings and failures are failures; every failing check says what to do next.
+/// </summary>
+public static class Doctor
+{
+    public static readonly IReadOnlyList<string> Categories = ["environment", "home", "configuration", "runners", "tasks", "daemon", "disk"];
+
+    public static async Task<IReadOnlyList<DoctorCheck>> RunAsync(DoctorContext context, IReadOnlyCollection<string>? categories, CancellationToken cancellationToken)
+    {
+        bool Wanted(string category) => categories is null || categories.Count == 0 || categories.Contains(category, StringComparer.OrdinalIgnoreCase);
+        var sources = new ConfigSources(context.Home, null, context.Environment);
+        var config = ConfigResolver.Resolve(sources);
+        var runnerProbes = Wanted("runners")
+            ? RunnerProbe.ProbeAllAsync(context.Capabilities.Entries, context.Implemented, cancellationToken, RunnerProbe.ConfigExpander(config))
+            : Task.FromResult<IReadOnlyList<RunnerInfo>>([]);
+        var checks = new List<DoctorCheck>();
+        if (Wanted("environment")) checks.AddRange(Environment(context));
+        if (Wanted("home")) checks.AddRange(HomeChecks(context, config));
+        if (Wanted("configuration")) checks.AddRange(ConfigurationChecks(config));
+        if (Wanted("runners")) checks.AddRange(RunnerChecks(context, config, await runnerProbes.ConfigureAwait(false)));
+        if (Wanted("tasks")) checks.AddRange(TaskChecks(context));
+        if (Wanted("daemon")) checks.AddRange(DaemonChecks(context));
+        if (Wanted("disk")) checks.AddRange(DiskChecks(context));
+        return checks;
+    }
+
+    /// <summary>The checks the daemon needs to pass before it starts: its home is writable and its log can be written.</summary>
+    public static IReadOnlyList<DoctorCheck> Preflight(MsgcodeHome home)
+        => HomeChecks(new DoctorContext { Home = home, PowerShellVersion = string.Empty, Capabilities = new CapabilityRegistry { Entries = [], Problems = [] }, Implemented = _ => true }, null)
+            .Where(c => c.Name is "home-writable" or "log-writable").ToList();
+
+    private static IEnumerable<DoctorCheck> Environment(DoctorContext context)
+    {
+        var ps = Version.TryParse(context.PowerShellVersion.Split('-')[0], out var psVersion) ? psVersion : null;
+        yield return ps is not null && ps >= new Version(7, 4)
+            ? Check("environment", "powershell", CheckStatuses.Pass, $"PowerShell {context.PowerShellVersion}")
+            : Check("environment", "powershell", CheckStatuses.Fail, $"PowerShell {context.PowerShellVersion} is older than 7.4, which msgcode needs", "Install PowerShell 7.4 or newer.");
+        yield return Check("environment", "dotnet", CheckStatuses.Pass, $".NET {System.Environment.Version.ToString(2)} on {RuntimeInformation.RuntimeIdentifier}");
+        DoctorCheck libgit;
+        try
+        {
+            var version = GitInfo.LibraryVersion();
+            libgit = Check("environment", "libgit2", CheckStatuses.Pass, "The native git library loads.", details: new() { ["version"] = version.Split(' ')[0] });
+        }
+        catch (MsgcodeException ex)
+        {
+            libgit = Check("environment", "libgit2", CheckStatuses.Fail, ex.Message, "Reinstall the module for this platform (its Dependencies/runtimes folder must hold libgit2).");
+        }
+
+        yield return libgit;
+        yield return ExecutableLocator.Find("git") is { } git
+            ? Check("environment", "git", CheckStatuses.Pass, "git is on PATH.", details: new() { ["path"] = git })
+            : Check("environment", "git", CheckStatuses.Warn, "git is not on PATH; msgcode itself does not need it, but people applying patches by hand will.", "Install git.");
+    }
+
+    private static IEnumerable<DoctorCheck> HomeChecks(DoctorContext context, ConfigReport? config)
+    {
+        var home = context.Home;
+        var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["path"] = home.Path };
+        if (!Directory.Exists(home.Path))
+        {
+            yield return Check("home", "home-writable", WritableParent(home.Path) ? CheckStatuses.Pass : CheckStatuses.Fail,
+                WritableParent(home.Path) ? "The msgcode home does not exist yet; it is created on the first write." : $"The msgcode home '{home.Path}' cannot be created.",
+                WritableParent(home.Path) ? null : $"Create it (mkdir -p '{home.Path}'), or point MSGCODE_HOME at a writable folder.", details);
+        }
+        else
+        {
+            var writable = CanWrite(home.Path);
+            yield return Check("home", "home-writable", writable ? CheckStatuses.Pass : CheckStatuses.Fail,
+                writable ? "The msgcode home is writable." : $"The msgcode home '{home.Path}' is not writable.",
+                writable ? null : $"Give yourself write access (chmod u+rwx '{home.Path}'), or point MSGCODE_HOME elsewhere.", details);
+        }
+
+        var logDir = home.LogDirectory;
+        var logOk = Directory.Exists(logDir) ? CanWrite(logDir) : WritableParent(logDir) || !Directory.Exists(home.Path);
+        yield return Check("home", "log-writable", logOk ? CheckStatuses.Pass : CheckStatuses.Fail,
+            logOk ? "The daemon's log folder can be written." : $"The log folder '{logDir}' is not writable.",
+            logOk ? null : $"chmod u+rwx '{logDir}'", new() { ["path"] = logDir });
+
+        if (config is not null)
+        {
+            var root = MsgcodeHome.ExpandHome(config.GetString("workspace.root") ?? "~/msgcode-workspaces");
+            yield return Directory.Exists(root)
+                ? Check("home", "workspace-root", CanWrite(root) ? CheckStatuses.Pass : CheckStatuses.Fail,
+                    CanWrite(root) ? "The workspace root exists and is writable." : $"The workspace root '{root}' is not writable.",
+                    CanWrite(root) ? null : $"chmod u+rwx '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root })
+                : Check("home", "workspace-root", CheckStatuses.Warn, $"The workspace root '{root}' does not exist; chat workspaces are created under it.",
+                    $"mkdir -p '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root });
+        }
+    }
+
+    private static IEnumerable<DoctorCheck> ConfigurationChecks(ConfigReport config)
+    {
+        if (config.Problems.Count == 0)
+        {
+            yield return Check("configuration", "layers", CheckStatuses.Pass, "Every configuration layer parses and every value is valid.");
+            yield break;
+        }
+
+        foreach (var problem in config.Problems)
+        {
+            var severe = problem.ErrorId is ErrorIds.ConfigFileInvalidJson or ErrorIds.ConfigValueInvalid or ErrorIds.ConfigFileUnreadable;
+            var where = problem.Path is null ? problem.Layer : problem.Line is int l ? $"{problem.Path}:{l}" : problem.Path;
+            yield return Check("configuration", problem.Key ?? problem.Layer.ToLowerInvariant(), severe ? CheckStatuses.Fail : CheckStatuses.Warn,
+                $"{problem.ErrorId}: {problem.Message}",
+                problem.Key is { } key && ConfigSchema.Find(key) is not null
+                    ? $"Get-MsgcodeEffectiveConfig -Name {key} -Explain shows every layer; fix the value at {where}."
+                    : $"Fix or remove it at {where}.",
+                new() { ["layer"] = problem.Layer, ["where"] = where, ["errorId"] = problem.ErrorId });
+        }
+    }
+
+    private static IEnumerable<DoctorCheck> RunnerChecks(DoctorContext context, ConfigReport config, IReadOnlyList<RunnerInfo> probes)
+    {
+        foreach (var problem in context.Capabilities.Problems)
+        {
+            yield return Check("runners", "registry", CheckStatuses.Fail, $"{problem.ErrorId}: {problem.Message}", $"Fix '{problem.Target}' (see Get-Help Get-MsgcodeRunner for the format).");
+        }
+
+        var defaultKind = config.GetString("runner.default");
+        foreach (var probe in probes.OrderBy(p => p.Kind, StringComparer.Ordinal))
+        {
+            var isDefault = string.Equals(probe.Kind, defaultKind, StringComparison.OrdinalIgnoreCase);
+            var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["implementation"] = probe.Implementation, ["risk"] = probe.Risk };
+            if (probe.Version is not null)
+            {
+                details["version"] = probe.Version;
+            }
+
+            yield return probe.Available
+                ? Check("runners", probe.Kind, CheckStatuses.Pass, $"{probe.Kind} is available{(isDefault ? " (runner.default)" : string.Empty)}.", details: details)
+                : Check("runners", probe.Kind, CheckStatuses.Warn,
+                    $"{probe.Kind} is not available: {string.Join("; ", probe.Problems)}{(isDefault ? ". It is runner.default, so tasks without a runner will fail" : string.Empty)}.",
+                    probe.FixHint ?? (isDefault ? "Set-MsgcodeConfig runner.default pwsh" : "Get-MsgcodeRunner " + probe.Kind), details);
+        }
+    }
+
+    private static IEnumerable<DoctorCheck> TaskChecks(DoctorContext context)
+    {
+        if (context.Workspaces.Count == 0)
+        {
+            yield return Check("tasks", "workspaces", CheckStatuses.Skip, "No workspace with a tasks folder was given or found.");
+            yield break;
+        }
+
+        foreach (var workspace in context.Workspaces)
+        {
+            var store = new TaskStore(workspace);
+            var name = Path.GetFileName(workspace.TrimEnd(Path.DirectorySeparatorChar));
+            var problems = new List<MsgcodeProblem>();
+            IReadOnlyList<TaskInfo> tasks = [];
+            try
+            {
+                tasks = store.List(problems.Add);
+            }
+            catch (MsgcodeException ex)
+            {
+                problems.Add(ex.ToProblem());
+            }
+
+            var corrupt = problems.Where(p => p.ErrorId == ErrorIds.TaskFileCorrupt).ToList();
+            yield return corrupt.Count == 0
+                ? Check("tasks", $"{name}:files", CheckStatuses.Pass, $"{tasks.Count} task(s); the index agrees with the task files.", details: new() { ["workspace"] = workspace })
+                : Check("tasks", $"{name}:files", CheckStatuses.Fail, $"{corrupt.Count} task file(s) cannot be read: {string.Join("; ", corrupt.Select(p => p.Target).Take(5))}",
+                    "Repair them by hand (Get-MsgcodeTask shows each reason), or restore them from version control.", new() { ["workspace"] = workspace });
+
+            var ledgerProblems = new List<MsgcodeProblem>();
+            var ledger = new RunLedger(store.LedgerPath);
+            var open = ledger.OpenRuns(ledgerProblems.Add);
+            var torn = HasTornTail(store.LedgerPath);
+            yield return ledgerProblems.Count > 0
+                ? Check("tasks", $"{name}:ledger", CheckStatuses.Fail, $"runs.jsonl has {ledgerProblems.Count} malformed line(s), first at line {ledgerProblems[0].Line}.",
+                    $"Look at those lines in '{store.LedgerPath}'; malformed lines are skipped when reading.", new() { ["workspace"] = workspace })
+                : torn
+                    ? Check("tasks", $"{name}:ledger", CheckStatuses.Warn, "runs.jsonl ends in an unterminated line (a write cut short); it is skipped, and the next record starts on a new line.",
+                        "Nothing to do; the next run fences it off.", new() { ["workspace"] = workspace })
+                    : Check("tasks", $"{name}:ledger", CheckStatuses.Pass, "Every line of runs.jsonl parses.", details: new() { ["workspace"] = workspace });
+
+            var orphans = open.Where(r => r.Pid is not int pid || !ProcessControl.IsAlive(pid)).ToList();
+            yield return orphans.Count == 0
+                ? Check("tasks", $"{name}:runs", CheckStatuses.Pass, "No run is left running without a live process.", details: new() { ["workspace"] = workspace })
+                : Check("tasks", $"{name}:runs", CheckStatuses.Warn, $"{orphans.Count} run(s) are recorded as running but their process is gone: {string.Join(", ", orphans.Select(r => r.RunId).Take(5))}.",
+                    "Start-MsgcodeDaemon records them as interrupted; or run the task again with Invoke-MsgcodeTask.", new() { ["workspace"] = workspace });
+        }
+    }
+
+    private static IEnumerable<DoctorCheck> DaemonChecks(DoctorContext context)
+    {
+        var info = new DaemonController(context.Home).GetStatus(queryEndpoint: false);
+        yield return info.Status switch
+        {
+            "not running (stale pidfile)" => Check("daemon", "status", CheckStatuses.Warn, "The daemon is not running, and a stale pidfile says it crashed.", "Start-MsgcodeDaemon (then Get-MsgcodeLog -Tail 50 to see why it stopped)"),
+            "not running" => Check("daemon", "status", CheckStatuses.Pass, "The daemon is not running.", details: new() { ["status"] = info.Status }),
+            _ => Check("daemon", "status", CheckStatuses.Pass, $"The daemon is {info.Status}.", details: new() { ["status"] = info.Status }),
+        };
+    }
+
+    private static IEnumerable<DoctorCheck> DiskChecks(DoctorContext context)
+    {
+        var probe = Directory.Exists(context.Home.Path) ? context.Home.Path : Path.GetPathRoot(Path.GetFullPath(context.Home.Path)) ?? "/";
+        long free = -1;
+        string? failure = null;
+        try
+        {
+            free = new DriveInfo(probe).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            failure = ex.Message;
+        }
+
+        if (failure is not null)
+        {
+            yield return Check("disk", "free", CheckStatuses.Skip, $"Free space could not be read ({failure}).");
+            yield break;
+        }
+
+        var gib = free / (1024.0 * 1024 * 1024);
+        var rounded = gib >= 10 ? $"{Math.Floor(gib / 10) * 10:0}+ GiB" : $"{Math.Floor(gib):0} GiB";
+        yield return free < 100L * 1024 * 1024
+            ? Check("disk", "free", CheckStatuses.Fail, "Less than 100 MiB is free where msgcode keeps its files; writes will fail.", "Free disk space.")
+            : free < 1024L * 1024 * 1024
+                ? Check("disk", "free", CheckStatuses.Warn, "Less than 1 GiB is free where msgcode keeps its files.", "Free disk space, or lower runs.retentionCount.")
+                : Check("disk", "free", CheckStatuses.Pass, $"About {rounded} free.");
+    }
+
+    private static bool HasTornTail(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length == 0)
+            {
+                return false;
+            }
+
+            stream.Seek(-1, SeekOrigin.End);
+            return stream.ReadByte() != '\n';
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool CanWrite(string folder)
+    {
+        var probe = Path.Combine(folder, ".msgcode-doctor-" + System.Environment.ProcessId);
+        try
+        {
+            AtomicFile.WriteAllText(probe, string.Empty, new AtomicWriteOptions { CreateDirectory = false });
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception ex) when (ex is MsgcodeException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool WritableParent(string path)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
+        while (parent is not null && !Directory.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent);
+        }
+
+        return parent is not null && CanWrite(parent);
+    }
+
+    private static DoctorCheck Check(string category, string name, string status, string message, string? fix = null, SortedDictionary<string, string>? details = null)
+        => new() { Category = category, Name = name, Status = status, Message = message, FixHint = status is CheckStatuses.Warn or CheckStatuses.Fail ? fix : null, Details = details ?? new(StringComparer.Ordinal) };
+}

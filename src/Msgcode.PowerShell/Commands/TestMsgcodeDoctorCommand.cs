@@ -1,0 +1,84 @@
+using System.Management.Automation;
+using Msgcode.Core.Config;
+using Msgcode.Core.Doctor;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Checks msgcode's environment, home, configuration, runners, tasks, daemon and disk; returns $true when nothing fails.</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "MsgcodeDoctor", DefaultParameterSetName = QuietSet)]
+[OutputType(typeof(bool), ParameterSetName = [QuietSet])]
+[OutputType(typeof(DoctorCheck), ParameterSetName = [DetailedSet])]
+public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
+{
+    public const string QuietSet = "Quiet";
+    public const string DetailedSet = "Detailed";
+
+    [Parameter(Mandatory = true, ParameterSetName = DetailedSet)]
+    public SwitchParameter Detailed { get; set; }
+
+    [Parameter]
+    [ValidateSet("environment", "home", "configuration", "runners", "tasks", "daemon", "disk")]
+    public string[]? Category { get; set; }
+
+    /// <summary>Workspaces whose tasks to check; default: the current folder and the workspaces under workspace.root.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Workspace { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var home = MsgcodeHome.Resolve();
+        var workspaces = Workspace is not null
+            ? Workspace.Select(ResolvePath).ToList()
+            : DefaultWorkspaces(home);
+        var builtins = HostCommand.BuiltinRunners(this);
+        var psVersion = SessionState.PSVariable.GetValue("PSVersionTable") is System.Collections.IDictionary table && table["PSVersion"] is object v ? v.ToString()! : "0.0";
+        var context = new DoctorContext
+        {
+            Home = home,
+            PowerShellVersion = psVersion,
+            Capabilities = HostCommand.Capabilities(this),
+            Implemented = e => !e.Builtin || builtins.ContainsKey(e.Kind),
+            Workspaces = workspaces,
+        };
+        var checks = Doctor.RunAsync(context, Category, CancellationToken).GetAwaiter().GetResult();
+        if (Detailed)
+        {
+            WriteObject(checks, enumerateCollection: true);
+            return;
+        }
+
+        foreach (var check in checks.Where(c => c.Status is CheckStatuses.Fail or CheckStatuses.Warn))
+        {
+            WriteVerbose(check.ToString() + (check.FixHint is null ? string.Empty : " Fix: " + check.FixHint));
+        }
+
+        WriteObject(!checks.Any(c => c.Status == CheckStatuses.Fail));
+    }
+
+    private List<string> DefaultWorkspaces(MsgcodeHome home)
+    {
+        var result = new List<string>();
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        if (Directory.Exists(Path.Combine(here, "tasks")))
+        {
+            result.Add(here);
+        }
+
+        var root = MsgcodeHome.ExpandHome(ConfigResolver.Resolve(new Core.Config.ConfigSources(home)).GetString("workspace.root") ?? "~/msgcode-workspaces");
+        if (Directory.Exists(root))
+        {
+            foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+            {
+                if (Directory.Exists(Path.Combine(folder, "tasks")) && !result.Contains(folder))
+                {
+                    result.Add(folder);
+                }
+            }
+        }
+
+        return result;
+    }
+}
