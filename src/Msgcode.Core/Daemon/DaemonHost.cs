@@ -288,6 +288,11 @@ public sealed class DaemonHost
             {
                 return new FileStream(files.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
+            catch (Exception ex) when (ex is DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                throw new MsgcodeException(ErrorIds.DaemonPreflightFailed, MsgcodeErrorCategory.PermissionDenied, files.LockFile,
+                    $"The daemon cannot create its lock file '{files.LockFile}': {ex.Message} Check that the msgcode home is a writable folder.", ex);
+            }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(50);

@@ -321,6 +321,11 @@ public static class Doctor
         var parent = Path.GetDirectoryName(Path.GetFullPath(path));
         while (parent is not null && !Directory.Exists(parent))
         {
+            if (File.Exists(parent))
+            {
+                return false; // a file stands where a folder would have to be created
+            }
+
             parent = Path.GetDirectoryName(parent);
         }
 
