@@ -35,7 +35,7 @@ Describe 'The capability registry and Get-MsgcodeRunner' -Skip:(-not $script:OnU
     It 'lists every built-in runner with a live probe and a fix hint for what is missing' {
         $env:PATH = '/usr/bin:/bin'   # no claude, codex or opencode here
         $runners = Get-MsgcodeRunner
-        $runners.Kind | Should -Be @('pwsh', 'shell', 'lmstudio', 'claude', 'codex', 'opencode')
+        $runners.Kind | Should -Be @('pwsh', 'shell', 'lmstudio', 'tts', 'claude', 'codex', 'opencode')
         ($runners | Where-Object Kind -EQ 'pwsh').Available | Should -BeTrue
         ($runners | Where-Object Kind -EQ 'shell').Implementation | Should -Be 'builtin'
         $claude = $runners | Where-Object Kind -EQ 'claude'
@@ -317,5 +317,38 @@ Describe 'The lmstudio runner against a loopback stand-in server' {
         Set-MsgcodeConfig -Name lmstudio.baseUrl -Value 'http://lmstudio.invalid:1234'
         Invoke-MsgcodeRunner lmstudio 'x' -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
+    }
+}
+
+Describe 'The tts runner' -Skip:(-not $script:OnUnix) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $env:PATH = $script:SavedPath
+    }
+
+    It 'speaks text into a real audio file with espeak-ng' {
+        if ($IsMacOS) { Set-ItResult -Skipped -Because 'macOS uses say; this checks espeak-ng' ; return }
+        if (-not (Get-Command espeak-ng -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'espeak-ng is not installed here (Debian: apt-get install espeak-ng)'; return }
+        (Get-MsgcodeRunner tts).Available | Should -BeTrue
+        $out = Invoke-MsgcodeRunner tts 'Hello from msgcode. The build is green.'
+        $out.Status | Should -Be 'succeeded'
+        $wav = $out.Artifacts | Where-Object { $_ -like '*speech.wav' }
+        $bytes = [IO.File]::ReadAllBytes($wav)
+        [Text.Encoding]::ASCII.GetString($bytes, 0, 4) | Should -Be 'RIFF'
+        [Text.Encoding]::ASCII.GetString($bytes, 8, 4) | Should -Be 'WAVE'
+        $bytes.Length | Should -BeGreaterThan 10000
+        $ws = New-TestWorkspace
+        $run = New-MsgcodeTask -Title 'say it' -Prompt 'Done.' -Runner tts -Workspace $ws | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded'
+        $run.Artifacts | Should -Contain "tasks/artifacts/$($run.RunId)/speech.wav"
+    }
+
+    It 'names what to install when its backend is missing' {
+        $env:PATH = '/nonexistent'
+        Set-MsgcodeConfig -Name tts.backend -Value espeak-ng
+        Invoke-MsgcodeRunner tts 'x' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerUnavailable,*'
+        $e[0].Exception.Message | Should -Match 'apt-get install espeak-ng'
+        (Get-MsgcodeRunner tts).FixHint | Should -Match 'espeak-ng'
     }
 }

@@ -36,6 +36,7 @@ internal static class HostCommand
             ["pwsh"] = new Core.Runners.PwshRunner(exe, prefix),
             ["shell"] = new Core.Runners.ShellRunner(),
             ["lmstudio"] = new Core.Runners.LmStudioRunner(Core.Config.MsgcodeHome.Resolve()),
+            ["tts"] = new Core.Runners.TtsRunner(Core.Config.MsgcodeHome.Resolve()),
         };
     }
 
