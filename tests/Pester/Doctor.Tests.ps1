@@ -24,7 +24,7 @@ Describe 'Test-MsgcodeDoctor' {
         $env:PATH = '/usr/bin:/bin'
         $checks = Test-MsgcodeDoctor -Detailed -Workspace $script:Ws
         ($checks.Category | Sort-Object -Unique) | Should -Be @('configuration', 'daemon', 'disk', 'environment', 'home', 'runners', 'tasks')
-        foreach ($kind in 'claude', 'codex', 'opencode', 'lmstudio', 'tts') {
+        foreach ($kind in 'claude', 'codex', 'opencode', 'lmstudio') {
             $check = $checks | Where-Object { $_.Category -eq 'runners' -and $_.Name -eq $kind }
             $check.Status | Should -Be 'warn'
             $check.FixHint | Should -Not -BeNullOrEmpty
