@@ -58,8 +58,14 @@ public static class AtomicFile
                 File.SetUnixFileMode(temp, exact); // the umask trimmed the create mode; the file keeps the mode it had
             }
 
+            var replacing = File.Exists(full);
             File.Move(temp, full, overwrite: true);
-            NativeFs.FsyncDirectory(directory);
+            if (!replacing)
+            {
+                // A new name must reach the disk for the file to exist after a power loss. A replaced name
+                // needs no folder fsync: after a crash the folder holds the old file or the new one, both whole.
+                NativeFs.FsyncDirectory(directory);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
