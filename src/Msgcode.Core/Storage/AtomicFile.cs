@@ -50,7 +50,7 @@ public static class AtomicFile
             using (var stream = new FileStream(temp, streamOptions))
             {
                 stream.Write(contents);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: options.Fsync);
             }
 
             if (mode is UnixFileMode exact && !OperatingSystem.IsWindows())
@@ -60,7 +60,7 @@ public static class AtomicFile
 
             var replacing = File.Exists(full);
             File.Move(temp, full, overwrite: true);
-            if (!replacing)
+            if (!replacing && options.Fsync)
             {
                 // A new name must reach the disk for the file to exist after a power loss. A replaced name
                 // needs no folder fsync: after a crash the folder holds the old file or the new one, both whole.
@@ -181,6 +181,13 @@ public sealed record AtomicWriteOptions
 
     /// <summary>Create the containing folder when it is missing.</summary>
     public bool CreateDirectory { get; init; } = true;
+
+    /// <summary>
+    /// fsync before the rename (the default). Off only for files whose truth is recorded durably elsewhere
+    /// and repaired from there after a crash (a task's status while it runs: the run ledger is the record).
+    /// The replace stays atomic either way.
+    /// </summary>
+    public bool Fsync { get; init; } = true;
 }
 
 /// <summary>

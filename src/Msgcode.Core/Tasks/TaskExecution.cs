@@ -91,7 +91,7 @@ public static class TaskExecution
             };
             document = d.Clone();
             return true;
-        });
+        }, durable: false); // the started record below is the durable truth; recovery repairs the task from the ledger
         if (stale is not null)
         {
             ledger.Append(stale);
@@ -186,7 +186,7 @@ public static class TaskExecution
             d.AddArtifacts(artifacts);
             d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
             return true;
-        });
+        }, durable: false); // the outcome record above is durable; a task left "running" is repaired from it
 
         MaybeTrim(ledger, options);
         return new TaskRunInfo

@@ -190,7 +190,8 @@ public sealed partial class TaskStore
     }
 
     /// <summary>Changes one task under the store's lock. <paramref name="mutate"/> returns false for "nothing to change".</summary>
-    public TaskInfo Update(string idOrPrefix, Func<TaskDocument, bool> mutate)
+    /// <param name="durable">false only for run bookkeeping that the fsynced run ledger can restore after a crash.</param>
+    public TaskInfo Update(string idOrPrefix, Func<TaskDocument, bool> mutate, bool durable = true)
     {
         var id = Resolve(idOrPrefix);
         EnsureTasksDirectory();
@@ -202,7 +203,7 @@ public sealed partial class TaskStore
             if (mutate(document))
             {
                 document.UpdatedAtMs = Math.Max(_clock.GetUtcNow().ToUnixTimeMilliseconds(), document.UpdatedAtMs + 1);
-                AtomicFile.WriteAllText(JsonPath(id), document.Serialize());
+                AtomicFile.WriteAllText(JsonPath(id), document.Serialize(), durable ? AtomicWriteOptions.Default : new AtomicWriteOptions { Fsync = false });
                 if (document.Title != title || document.Prompt != prompt || !File.Exists(MarkdownPath(id)))
                 {
                     AtomicFile.WriteAllText(MarkdownPath(id), TaskMarkdown.Render(document.Title, document.Prompt));
