@@ -32,7 +32,6 @@ public static class ProcessExecution
             }
         }
 
-        Directory.CreateDirectory(request.ArtifactDirectory);
         var outputPath = Path.Combine(request.ArtifactDirectory, "output.txt");
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");
 
@@ -79,22 +78,14 @@ public static class ProcessExecution
             await stdin.ConfigureAwait(false);
 
             var artifacts = new List<string>();
-            if (File.Exists(outputPath) && new FileInfo(outputPath).Length > 0)
+            if (File.Exists(outputPath))
             {
                 artifacts.Add(outputPath);
             }
-            else
-            {
-                TryDelete(outputPath);
-            }
 
-            if (File.Exists(errorPath) && new FileInfo(errorPath).Length > 0)
+            if (File.Exists(errorPath))
             {
                 artifacts.Add(errorPath);
-            }
-            else
-            {
-                TryDelete(errorPath);
             }
 
             if (cancellationToken.IsCancellationRequested)
@@ -137,32 +128,40 @@ public static class ProcessExecution
         var truncated = false;
         long written = 0;
         var buffer = new byte[81920];
-        await using var artifact = new Storage.AtomicFileStream(artifactPath);
-        int read;
-        while ((read = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        Storage.AtomicFileStream? artifact = null; // created on the first byte: an empty output costs no file at all
+        try
         {
-            if (written < constraints.MaxArtifactBytes)
+            int read;
+            while ((read = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                var n = (int)Math.Min(read, constraints.MaxArtifactBytes - written);
-                await artifact.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-                written += n;
+                if (written < constraints.MaxArtifactBytes)
+                {
+                    artifact ??= new Storage.AtomicFileStream(artifactPath);
+                    var n = (int)Math.Min(read, constraints.MaxArtifactBytes - written);
+                    await artifact.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                    written += n;
+                }
+
+                if (kept.Length < constraints.MaxOutputBytes)
+                {
+                    var n = (int)Math.Min(read, constraints.MaxOutputBytes - kept.Length);
+                    kept.Write(buffer, 0, n);
+                    truncated |= n < read;
+                }
+                else
+                {
+                    truncated = true; // keep draining so the child never blocks on a full pipe
+                }
             }
 
-            if (kept.Length < constraints.MaxOutputBytes)
-            {
-                var n = (int)Math.Min(read, constraints.MaxOutputBytes - kept.Length);
-                kept.Write(buffer, 0, n);
-                truncated |= n < read;
-            }
-            else
-            {
-                truncated = true; // keep draining so the child never blocks on a full pipe
-            }
+            artifact?.Commit();
         }
-
-        if (written > 0)
+        finally
         {
-            artifact.Commit(); // an empty output leaves no file (and costs no fsync)
+            if (artifact is not null)
+            {
+                await artifact.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
@@ -181,17 +180,6 @@ public static class ProcessExecution
         {
         }
         catch (System.ComponentModel.Win32Exception)
-        {
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
         {
         }
     }
