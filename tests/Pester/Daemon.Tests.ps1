@@ -164,6 +164,22 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         finally { Stop-Process -Id $sleeper.Id -Force -ErrorAction SilentlyContinue }
     }
 
+    It 'survives the death of the terminal that started it' -Skip:(-not (Get-Command script -ErrorAction SilentlyContinue)) {
+        # script(1) gives the launcher a real pseudo-terminal and session; when it exits, the terminal is gone.
+        $launch = Join-Path $TestDrive 'launch.ps1'
+        Set-Content $launch "Import-Module '$(Get-TestModulePath)'; (Start-MsgcodeDaemon -PassThru).Pid; (Get-Content /proc/`$PID/stat).Split(' ')[5]"
+        $env:MSGCODE_HOME = $script:TestHome
+        $output = @(& script -qec "$((Get-TestPwsh) -join ' ') -NoProfile -NonInteractive -File '$launch'" /dev/null 2>&1 |
+            ForEach-Object { ("$_" -replace '\e\[[0-9;?]*[a-zA-Z]', '' -replace '\e[=>]', '').Trim() } | Where-Object { $_ -match '^\d+$' })
+        $daemonPid = [int]$output[0]
+        $launcherSession = [int]$output[1]
+        Start-Sleep -Milliseconds 500
+        Test-Path "/proc/$daemonPid" | Should -BeTrue -Because 'the daemon outlives its terminal'
+        $session = [int]((Get-Content "/proc/$daemonPid/stat") -replace '^.*\) ', '' -split ' ')[3]
+        $session | Should -Not -Be $launcherSession
+        (Get-MsgcodeDaemon).Pid | Should -Be $daemonPid
+    }
+
     It 'stops idempotently when nothing runs' {
         (Stop-MsgcodeDaemon -PassThru).Outcome | Should -Be 'not running'
         { Stop-MsgcodeDaemon -ErrorAction Stop } | Should -Not -Throw

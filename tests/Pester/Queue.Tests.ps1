@@ -90,6 +90,29 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeLog -Tail 200).Message | Should -Contain 'run interrupted by a crash'
     }
 
+    It 'resumes after a crash past a torn and a malformed ledger line, reporting the malformed one with its line' {
+        $null = Start-MsgcodeDaemon
+        $ws = New-TestWorkspace
+        $tasks = 1..3 | ForEach-Object { New-MsgcodeTask -Title "t$_" -Runner shell -Workspace $ws -Prompt 'sleep 1' }
+        $queued = $tasks | Invoke-MsgcodeTask -Queue
+        $ledger = Join-Path $ws 'tasks' 'runs.jsonl'
+        Wait-Until { (Get-Content $ledger -Raw) -match '"event":"started"' } | Should -BeTrue
+        $daemon = Get-MsgcodeDaemon
+        & kill -9 $daemon.Pid
+        Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } | Should -BeTrue
+        Add-Content $ledger 'this line is not json'
+        Add-Content $ledger '{"runId":"run_torn","event":"sta' -NoNewline
+        $malformedLine = @(Get-Content $ledger).Count - 1
+        $null = Start-MsgcodeDaemon
+        Wait-Until { $finished = @(Get-Content $ledger | Where-Object { $_ -match '"event":"(finished|interrupted)"' }).Count; $finished -ge 3 } -TimeoutSec 30 | Should -BeTrue
+        $lines = @(Get-Content $ledger)
+        $lines | Should -Contain '{"runId":"run_torn","event":"sta' -Because 'the torn fragment was fenced off by a newline, not glued to the next record'
+        $lines | Where-Object { $_ -ne 'this line is not json' -and $_ -ne '{"runId":"run_torn","event":"sta' } | ForEach-Object { { $_ | ConvertFrom-Json -ErrorAction Stop } | Should -Not -Throw }
+        $problem = Get-MsgcodeLog -Tail 200 | Where-Object Message -EQ 'ledger problem' | Select-Object -First 1
+        $problem.Fields.path | Should -Be $ledger
+        $problem.Fields.line | Should -Be $malformedLine
+    }
+
     It 'drains on stop: a run that outlives the budget is interrupted, none is left running' {
         Set-MsgcodeConfig -Name daemon.stopTimeoutSec -Value 1
         $null = Start-MsgcodeDaemon
