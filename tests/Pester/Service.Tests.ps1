@@ -53,11 +53,8 @@ esac
         Invoke-TestPwsh -Script "`$ErrorActionPreference = 'Stop'; try { $Script } catch { 'ERROR=' + `$_.FullyQualifiedErrorId; `$_.Exception.Message; exit 3 }" -Environment $env
     }
 
-    function Get-Calls { if (Test-Path $script:Log) { @(Get-Content $script:Log) } else { @() } }
-}
-
-Describe 'Install-MsgcodeService for systemd' -Skip:(-not $script:OnUnix) {
-    BeforeEach {
+    function Initialize-ServiceSandbox {
+        # A fresh user home, msgcode home and stand-in folder for each test.
         $script:Root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 8))
         $script:Stubs = Join-Path $script:Root 'bin'
         $script:UserHome = Join-Path $script:Root 'user'
@@ -65,6 +62,14 @@ Describe 'Install-MsgcodeService for systemd' -Skip:(-not $script:OnUnix) {
         $script:Log = Join-Path $script:Root 'calls.log'
         New-Item -ItemType Directory -Path $script:UserHome | Out-Null
         New-StandIns $script:Stubs
+    }
+
+    function Get-Calls { if (Test-Path $script:Log) { @(Get-Content $script:Log) } else { @() } }
+}
+
+Describe 'Install-MsgcodeService for systemd' -Skip:(-not $script:OnUnix) {
+    BeforeEach {
+        Initialize-ServiceSandbox
         $script:Unit = Join-Path $script:UserHome '.config' 'systemd' 'user' 'msgcode.service'
     }
 
@@ -147,13 +152,7 @@ Describe 'Install-MsgcodeService for systemd' -Skip:(-not $script:OnUnix) {
 
 Describe 'Install-MsgcodeService for launchd' -Skip:(-not $script:OnUnix) {
     BeforeEach {
-        $script:Root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 8))
-        $script:Stubs = Join-Path $script:Root 'bin'
-        $script:UserHome = Join-Path $script:Root 'user'
-        $script:MsgHome = Join-Path $script:Root 'msgcode'
-        $script:Log = Join-Path $script:Root 'calls.log'
-        New-Item -ItemType Directory -Path $script:UserHome | Out-Null
-        New-StandIns $script:Stubs
+        Initialize-ServiceSandbox
         $script:Plist = Join-Path $script:UserHome 'Library' 'LaunchAgents' 'com.msgcode.plist'
         $script:Uid = (& id -u)
     }
