@@ -289,16 +289,17 @@ Describe 'Get-MsgcodeLog' -Skip:(-not $script:OnLinux) {
     It 'follows new lines within a second, through truncation and rotation, losing none, and stops when asked' {
         Write-LogLine $script:LogFile 0
         $ps = [PowerShell]::Create()
-        $null = $ps.AddScript("`$env:MSGCODE_HOME = '$script:TestHome'; Import-Module '$(Get-TestModulePath)'; Get-MsgcodeLog -Tail 0 -Follow -Raw -PollIntervalSec 0.1 -WarningAction SilentlyContinue")
+        $null = $ps.AddScript("`$env:MSGCODE_HOME = '$script:TestHome'; Import-Module '$(Get-TestModulePath)'; Get-MsgcodeLog -Tail 1 -Follow -Raw -PollIntervalSec 0.1 -WarningAction SilentlyContinue")
         $output = [Management.Automation.PSDataCollection[psobject]]::new()
         $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
         try {
-            Start-Sleep -Milliseconds 1500   # module import in the runspace
+            # Ready when the last existing line (0) has been shown; only then is "within a second" measurable.
+            Wait-Until { $output.Count -ge 1 } -TimeoutSec 30 | Should -BeTrue
             Write-LogLine $script:LogFile 1
-            Wait-Until { $output.Count -ge 1 } -TimeoutSec 1.5 | Should -BeTrue -Because 'a new line shows within a second'
+            Wait-Until { $output.Count -ge 2 } -TimeoutSec 1.5 | Should -BeTrue -Because 'a new line shows within a second'
 
             2..5 | ForEach-Object { Write-LogLine $script:LogFile $_ }
-            Wait-Until { $output.Count -ge 5 } -TimeoutSec 3 | Should -BeTrue
+            Wait-Until { $output.Count -ge 6 } -TimeoutSec 3 | Should -BeTrue
 
             # Rotation by rename: lines written to the old file just before the switch are not lost.
             Write-LogLine $script:LogFile 6
@@ -306,13 +307,13 @@ Describe 'Get-MsgcodeLog' -Skip:(-not $script:OnLinux) {
             Write-LogLine "$script:LogFile.1" 7
             Write-LogLine $script:LogFile 8
             9..10 | ForEach-Object { Write-LogLine $script:LogFile $_ }
-            Wait-Until { $output.Count -ge 10 } -TimeoutSec 3 | Should -BeTrue
+            Wait-Until { $output.Count -ge 11 } -TimeoutSec 3 | Should -BeTrue
 
             # Truncation: start again from the top.
             [IO.File]::WriteAllText($script:LogFile, '')
             Start-Sleep -Milliseconds 300
             11..12 | ForEach-Object { Write-LogLine $script:LogFile $_ }
-            Wait-Until { $output.Count -ge 12 } -TimeoutSec 3 | Should -BeTrue
+            Wait-Until { $output.Count -ge 13 } -TimeoutSec 3 | Should -BeTrue
         }
         finally {
             $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -321,7 +322,7 @@ Describe 'Get-MsgcodeLog' -Skip:(-not $script:OnLinux) {
         }
         $sw.Elapsed.TotalSeconds | Should -BeLessThan 2 -Because 'Ctrl+C stops following promptly'
         $numbers = $output | ForEach-Object { ($_ | ConvertFrom-Json).n }
-        $numbers | Sort-Object | Should -Be (1..12)
+        $numbers | Sort-Object | Should -Be (0..12)
         $ps.Dispose()
     }
 }
