@@ -200,6 +200,13 @@ public sealed class DaemonController
     /// <summary>Hands a run of a task to the running daemon; returns the queued run at once.</summary>
     public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
     {
+        using var connection = OpenQueue(cancellationToken);
+        return connection.Queue(workspace, taskId, cancellationToken);
+    }
+
+    /// <summary>One connection to the running daemon for queueing many runs (a pipeline of tasks).</summary>
+    public QueueConnection OpenQueue(CancellationToken cancellationToken = default)
+    {
         var record = Files.ReadStatus();
         if (record is null || record.State != "running" || !Files.IsLockHeld())
         {
@@ -207,14 +214,33 @@ public sealed class DaemonController
                 $"No msgcode daemon is running for '{Home.Path}', so nothing can be queued. Start it with Start-MsgcodeDaemon, or run the task here with Invoke-MsgcodeTask (without -Queue).");
         }
 
-        try
+        return new QueueConnection(record.Endpoint, ControlProtocol.ConnectAsync(record.Endpoint, TimeSpan.FromSeconds(10), cancellationToken).GetAwaiter().GetResult());
+    }
+
+    /// <summary>An open control connection used to queue runs.</summary>
+    public sealed class QueueConnection(string endpoint, JsonRpc rpc) : IDisposable
+    {
+        public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
         {
-            return new TaskRunInfoQueued(Query<Runs.TaskRunInfo>(record.Endpoint, ControlProtocol.Queue, TimeSpan.FromSeconds(30), cancellationToken, workspace, taskId));
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                return new TaskRunInfoQueued(rpc.InvokeWithCancellationAsync<Runs.TaskRunInfo>(ControlProtocol.Queue, [workspace, taskId], timeout.Token).GetAwaiter().GetResult());
+            }
+            catch (RemoteInvocationException remote) when (ReadError(remote) is { } error)
+            {
+                throw new MsgcodeException(error.ErrorId, MsgcodeErrorCategory.InvalidOperation, error.Target, remote.Message, remote);
+            }
+            catch (Exception ex) when (ex is ConnectionLostException or OperationCanceledException or RemoteInvocationException or IOException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ConnectionError, endpoint,
+                    $"The daemon did not take the run ({ex.Message}). Check Get-MsgcodeDaemon and Get-MsgcodeLog.", ex);
+            }
         }
-        catch (MsgcodeException ex) when (ex.InnerException is RemoteInvocationException remote && ReadError(remote) is { } error)
-        {
-            throw new MsgcodeException(error.ErrorId, MsgcodeErrorCategory.InvalidOperation, error.Target, remote.Message, remote);
-        }
+
+        public void Dispose() => rpc.Dispose();
     }
 
     private static ControlError? ReadError(RemoteInvocationException remote)

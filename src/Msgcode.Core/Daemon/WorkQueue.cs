@@ -96,7 +96,7 @@ public sealed class WorkQueue : IDaemonComponent
         var entry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         JsonlFile.Append(QueuePath, JsonSerializer.Serialize(entry, Options));
         var digest = TextDigest.Of(task.Prompt);
-        new RunLedger(store.LedgerPath).Append(new RunRecord
+        new RunLedger(store.LedgerPath).AppendHint(new RunRecord
         {
             TsMs = entry.TsMs, RunId = entry.RunId, TaskId = task.Id, Event = RunEvents.Queued, RunnerKind = task.Runner, Status = "queued",
             PromptLength = digest.Length, PromptSha = digest.Sha,
@@ -249,7 +249,8 @@ public sealed class WorkQueue : IDaemonComponent
             return; // no "done": the next start will look at the ledger and decide
         }
 
-        JsonlFile.Append(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options));
+        // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
+        JsonlFile.AppendMany(QueuePath, [JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options)], fsync: false);
     }
 
     /// <summary>Reads the queue after a start: what still has to run, what was interrupted, what is done.</summary>

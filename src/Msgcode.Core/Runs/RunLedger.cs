@@ -139,6 +139,9 @@ public sealed class RunLedger
 
     public void Append(RunRecord record) => JsonlFile.Append(Path, JsonSerializer.Serialize(record, Options));
 
+    /// <summary>Appends a record that another durable file backs up (a queued run: queue.jsonl holds it), without an fsync.</summary>
+    public void AppendHint(RunRecord record) => JsonlFile.AppendMany(Path, [JsonSerializer.Serialize(record, Options)], fsync: false);
+
     public void AppendMany(IEnumerable<RunRecord> records) => JsonlFile.AppendMany(Path, records.Select(r => JsonSerializer.Serialize(r, Options)));
 
     public static RunRecord? TryParse(string line)

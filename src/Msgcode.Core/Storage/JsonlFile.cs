@@ -27,7 +27,8 @@ public static class JsonlFile
 
     /// <param name="beforeWrite">Runs under the file's lock before the append, with the number of bytes about
     /// to be written (used to rotate a log without a window in which another writer could append).</param>
-    public static void AppendMany(string path, IEnumerable<string> jsonLines, TimeSpan? lockTimeout = null, Action<long>? beforeWrite = null)
+    /// <param name="fsync">false only for records whose loss a reader can tolerate (a hint another file backs up).</param>
+    public static void AppendMany(string path, IEnumerable<string> jsonLines, TimeSpan? lockTimeout = null, Action<long>? beforeWrite = null, bool fsync = true)
     {
         var full = Path.GetFullPath(path);
         var buffer = new MemoryStream();
@@ -66,7 +67,7 @@ public static class JsonlFile
             stream.Seek(0, SeekOrigin.End);
             buffer.Position = 0;
             buffer.CopyTo(stream);
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk: fsync);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -16,6 +16,8 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 {
     private const int ProgressActivityId = 0x6d73;
 
+    private Core.Daemon.DaemonController.QueueConnection? _queue;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
     [ArgumentCompleter(typeof(TaskIdCompleter))]
@@ -33,6 +35,12 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     /// <summary>Hands the run to the daemon and returns at once with the queued run.</summary>
     [Parameter]
     public SwitchParameter Queue { get; set; }
+
+    protected override void EndProcessingCore()
+    {
+        _queue?.Dispose();
+        _queue = null;
+    }
 
     protected override void ProcessRecordCore()
     {
@@ -59,8 +67,9 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         {
             try
             {
-                var controller = new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve());
-                WriteObject(controller.Queue(store.Workspace, id, CancellationToken).Run);
+                // One connection for the whole pipeline: queueing 300 tasks opens the socket once.
+                _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueue(CancellationToken);
+                WriteObject(_queue.Queue(store.Workspace, id, CancellationToken).Run);
             }
             catch (MsgcodeException ex)
             {
