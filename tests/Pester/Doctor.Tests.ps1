@@ -68,6 +68,21 @@ Describe 'Test-MsgcodeDoctor' {
         ((Test-MsgcodeDoctor -Detailed -Category tasks -Workspace $script:Ws) | Where-Object Name -EQ "${name}:ledger").Status | Should -Be 'warn'
     }
 
+    It 'checks the current folder and the workspaces under workspace.root by default' {
+        $root = Join-Path $TestDrive ('root-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $inRoot = Join-Path $root 'acme'
+        New-Item -ItemType Directory -Path $inRoot, (Join-Path $root 'empty') | Out-Null
+        $null = New-MsgcodeTask -Title 't' -Workspace $inRoot
+        $null = New-MsgcodeTask -Title 'here' -Workspace $script:Ws
+        Set-MsgcodeConfig -Name workspace.root -Value $root
+        Push-Location $script:Ws
+        try { $names = (Test-MsgcodeDoctor -Detailed -Category tasks).Name }
+        finally { Pop-Location }
+        $names | Should -Contain 'acme:files'
+        $names | Should -Contain "$(Split-Path $script:Ws -Leaf):files"
+        $names | Should -Not -Contain 'empty:files'
+    }
+
     It 'makes the daemon refuse to start, saying why, when its home cannot be written' {
         $blocker = Join-Path $TestDrive ('file-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         Set-Content $blocker 'a file, not a folder'

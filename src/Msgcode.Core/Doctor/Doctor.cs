@@ -82,6 +82,30 @@ public static class Doctor
         return checks;
     }
 
+    /// <summary>The workspaces the doctor looks at by default: <paramref name="current"/> when it has a tasks folder, and every workspace under workspace.root that has one.</summary>
+    public static List<string> DefaultWorkspaces(MsgcodeHome home, string current)
+    {
+        var result = new List<string>();
+        if (Directory.Exists(Path.Combine(current, "tasks")))
+        {
+            result.Add(current);
+        }
+
+        var root = MsgcodeHome.ExpandHome(ConfigResolver.Resolve(new ConfigSources(home)).GetString("workspace.root") ?? "~/msgcode-workspaces");
+        if (Directory.Exists(root))
+        {
+            foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+            {
+                if (Directory.Exists(Path.Combine(folder, "tasks")) && !result.Contains(folder))
+                {
+                    result.Add(folder);
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The checks the daemon needs to pass before it starts: its home is writable and its log can be written.</summary>
     public static IReadOnlyList<DoctorCheck> Preflight(MsgcodeHome home)
         => HomeChecks(new DoctorContext { Home = home, PowerShellVersion = string.Empty, Capabilities = new CapabilityRegistry { Entries = [], Problems = [] }, Implemented = _ => true }, null)

@@ -32,7 +32,7 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
         var home = MsgcodeHome.Resolve();
         var workspaces = Workspace is not null
             ? Workspace.Select(ResolvePath).ToList()
-            : DefaultWorkspaces(home);
+            : Doctor.DefaultWorkspaces(home, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         var builtins = HostCommand.BuiltinRunners(this);
         var psVersion = SessionState.PSVariable.GetValue("PSVersionTable") is System.Collections.IDictionary table && table["PSVersion"] is object v ? v.ToString()! : "0.0";
         var context = new DoctorContext
@@ -56,29 +56,5 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
         }
 
         WriteObject(!checks.Any(c => c.Status == CheckStatuses.Fail));
-    }
-
-    private List<string> DefaultWorkspaces(MsgcodeHome home)
-    {
-        var result = new List<string>();
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        if (Directory.Exists(Path.Combine(here, "tasks")))
-        {
-            result.Add(here);
-        }
-
-        var root = MsgcodeHome.ExpandHome(ConfigResolver.Resolve(new Core.Config.ConfigSources(home)).GetString("workspace.root") ?? "~/msgcode-workspaces");
-        if (Directory.Exists(root))
-        {
-            foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
-            {
-                if (Directory.Exists(Path.Combine(folder, "tasks")) && !result.Contains(folder))
-                {
-                    result.Add(folder);
-                }
-            }
-        }
-
-        return result;
     }
 }
