@@ -11,19 +11,24 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Msgcode.Format.ps1xml')
     CmdletsToExport      = @(
+        'Clear-MsgcodeWorktree'
         'Close-MsgcodeTask'
         'Get-MsgcodeDaemon'
         'Get-MsgcodeEffectiveConfig'
         'Get-MsgcodeLog'
+        'Get-MsgcodePatch'
         'Get-MsgcodeRunner'
         'Get-MsgcodeService'
         'Get-MsgcodeTask'
         'Get-MsgcodeTaskRun'
         'Get-MsgcodeVersion'
+        'Get-MsgcodeWorktree'
         'Install-MsgcodeService'
         'Invoke-MsgcodeRunner'
         'Invoke-MsgcodeTask'
+        'Merge-MsgcodePatch'
         'New-MsgcodeTask'
+        'Remove-MsgcodeWorktree'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
         'Set-MsgcodeConfig'
@@ -31,6 +36,7 @@
         'Start-MsgcodeDaemon'
         'Stop-MsgcodeDaemon'
         'Test-MsgcodeDoctor'
+        'Test-MsgcodePatch'
         'Uninstall-MsgcodeService'
     )
     FunctionsToExport    = @()

@@ -61,7 +61,7 @@ public sealed class DoctorContext
 /// </summary>
 public static class Doctor
 {
-    public static readonly IReadOnlyList<string> Categories = ["environment", "home", "configuration", "runners", "tasks", "daemon", "disk"];
+    public static readonly IReadOnlyList<string> Categories = ["environment", "home", "configuration", "runners", "tasks", "worktrees", "daemon", "disk"];
 
     public static async Task<IReadOnlyList<DoctorCheck>> RunAsync(DoctorContext context, IReadOnlyCollection<string>? categories, CancellationToken cancellationToken)
     {
@@ -77,6 +77,7 @@ public static class Doctor
         if (Wanted("configuration")) checks.AddRange(ConfigurationChecks(config));
         if (Wanted("runners")) checks.AddRange(RunnerChecks(context, config, await runnerProbes.ConfigureAwait(false)));
         if (Wanted("tasks")) checks.AddRange(TaskChecks(context));
+        if (Wanted("worktrees")) checks.AddRange(WorktreeChecks(context));
         if (Wanted("daemon")) checks.AddRange(DaemonChecks(context));
         if (Wanted("disk")) checks.AddRange(DiskChecks(context));
         return checks;
@@ -263,6 +264,50 @@ public static class Doctor
                 ? Check("tasks", $"{name}:runs", CheckStatuses.Pass, "No run is left running without a live process.", details: new() { ["workspace"] = workspace })
                 : Check("tasks", $"{name}:runs", CheckStatuses.Warn, $"{orphans.Count} run(s) are recorded as running but their process is gone: {string.Join(", ", orphans.Select(r => r.RunId).Take(5))}.",
                     "Start-MsgcodeDaemon records them as interrupted; or run the task again with Invoke-MsgcodeTask.", new() { ["workspace"] = workspace });
+        }
+    }
+
+    private static IEnumerable<DoctorCheck> WorktreeChecks(DoctorContext context)
+    {
+        var any = false;
+        foreach (var workspace in context.Workspaces)
+        {
+            var name = Path.GetFileName(workspace.TrimEnd(Path.DirectorySeparatorChar));
+            var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["workspace"] = workspace };
+            var manager = new Worktrees.WorktreeManager(new TaskStore(workspace), Worktrees.WorktreeSettings.From(ConfigResolver.Resolve(new ConfigSources(context.Home, workspace, context.Environment))));
+            if (!Directory.Exists(manager.WorktreesDirectory) && !File.Exists(Path.Combine(manager.RepositoryPath, ".git")) && !Directory.Exists(Path.Combine(manager.RepositoryPath, ".git")))
+            {
+                continue;
+            }
+
+            any = true;
+            DoctorCheck check;
+            try
+            {
+                var problems = manager.Problems();
+                check = problems.Count == 0
+                    ? Check("worktrees", $"{name}:worktrees", CheckStatuses.Pass, "Every task worktree is a live git worktree with its task.", details: details)
+                    : Check("worktrees", $"{name}:worktrees", CheckStatuses.Warn,
+                        $"{problems.Count} worktree problem(s): {string.Join("; ", problems.Take(5).Select(p => $"{p.TaskId} is {p.State}"))}.",
+                        $"Clear-MsgcodeWorktree -Workspace '{workspace}' prunes what is safe and keeps what holds work (add -WhatIf to see it first).", details);
+            }
+            catch (MsgcodeException ex) when (ex.ErrorId is ErrorIds.WorktreeRepositoryNotFound or ErrorIds.WorktreeRepositoryEmpty or ErrorIds.WorktreeSubmoduleUnsupported)
+            {
+                check = Directory.Exists(manager.WorktreesDirectory)
+                    ? Check("worktrees", $"{name}:worktrees", CheckStatuses.Warn, $"There is a worktrees folder, but: {ex.Message}", "Point worktree.repository at the workspace's repository: Set-MsgcodeConfig worktree.repository <path> -Workspace <ws>.", details)
+                    : Check("worktrees", $"{name}:worktrees", CheckStatuses.Skip, ex.Message, details: details);
+            }
+            catch (MsgcodeException ex)
+            {
+                check = Check("worktrees", $"{name}:worktrees", CheckStatuses.Warn, ex.Message, ex.ErrorId == ErrorIds.GitNotFound ? "Install git." : "See the message.", details);
+            }
+
+            yield return check;
+        }
+
+        if (!any)
+        {
+            yield return Check("worktrees", "worktrees", CheckStatuses.Skip, "No workspace with a git repository or a worktrees folder was given or found.");
         }
     }
 

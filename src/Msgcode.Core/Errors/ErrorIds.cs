@@ -24,6 +24,23 @@ public static class ErrorIds
 
     // Git
     public const string GitNativeLibraryUnavailable = "GitNativeLibraryUnavailable";
+    public const string GitNotFound = "GitNotFound";
+    public const string GitCommandFailed = "GitCommandFailed";
+
+    // Worktrees and patches
+    public const string WorktreeRepositoryNotFound = "WorktreeRepositoryNotFound";
+    public const string WorktreeRepositoryEmpty = "WorktreeRepositoryEmpty";
+    public const string WorktreeSubmoduleUnsupported = "WorktreeSubmoduleUnsupported";
+    public const string WorktreePathOccupied = "WorktreePathOccupied";
+    public const string WorktreeBranchExists = "WorktreeBranchExists";
+    public const string WorktreeBaseStale = "WorktreeBaseStale";
+    public const string WorktreeNotFound = "WorktreeNotFound";
+    public const string WorktreeLost = "WorktreeLost";
+    public const string WorktreeHasUncapturedChanges = "WorktreeHasUncapturedChanges";
+    public const string WorktreeHeadDetached = "WorktreeHeadDetached";
+    public const string PatchNotFound = "PatchNotFound";
+    public const string PatchConflict = "PatchConflict";
+    public const string PatchTouchesLocalChanges = "PatchTouchesLocalChanges";
 
     // Tasks and runs
     public const string TaskIdInvalid = "TaskIdInvalid";

@@ -51,7 +51,7 @@ public sealed class DeclarativeRunner : IRunner
         {
             ["{prompt}"] = request.Payload,
             ["{promptFile}"] = promptFile,
-            ["{workspace}"] = request.WorkspacePath,
+            ["{workspace}"] = request.Constraints.WorkingDirectory ?? request.WorkspacePath,
             ["{model}"] = model,
             ["{outputFile}"] = outputFile,
         };

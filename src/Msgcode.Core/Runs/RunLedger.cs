@@ -76,6 +76,16 @@ public sealed class RunRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OutputSha { get; set; }
 
+    /// <summary>The patch a worktree run wrote (relative to the workspace).</summary>
+    [JsonPropertyName("patch")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Patch { get; set; }
+
+    /// <summary>The commit a worktree run started from.</summary>
+    [JsonPropertyName("baseCommit")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BaseCommit { get; set; }
+
     /// <summary>The process that runs it (started records): with its start ticks, tells a live run from an interrupted one.</summary>
     [JsonPropertyName("pid")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -32,6 +32,9 @@ public sealed record TaskRunOptions
 
     /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
     public bool CancelMeansInterrupted { get; init; }
+
+    /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
+    public IRunIsolation? Isolation { get; init; }
 }
 
 /// <summary>
@@ -52,6 +55,7 @@ public static class TaskExecution
         var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
             $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
         RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
+        options.Isolation?.Validate(store, document);
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
@@ -114,8 +118,10 @@ public static class TaskExecution
 
         var clock = Stopwatch.StartNew();
         RunnerResult result;
+        IIsolatedRun? isolated = null;
         try
         {
+            isolated = options.Isolation?.Prepare(store, document, runId, cancellationToken);
             result = await runner.RunAsync(new RunnerRequest
             {
                 Kind = runner.Kind,
@@ -123,9 +129,13 @@ public static class TaskExecution
                 Payload = document.Prompt,
                 Model = document.Model,
                 ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
-                Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = store.Workspace },
+                Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace },
                 Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
             }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MsgcodeException ex) when (isolated is null && options.Isolation is not null)
+        {
+            result = new RunnerResult { Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -142,7 +152,15 @@ public static class TaskExecution
             result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
         }
 
-        var artifacts = result.Artifacts.Select(a => Relative(store.Workspace, a)).ToList();
+        // An isolated run's changes are captured whatever its outcome (a failed run's partial work is still worth a look).
+        var isolation = isolated?.Capture(store, document, runId, runner.Kind, result, Path.Combine(store.ArtifactsDirectory, runId));
+        if (isolation?.ErrorCode is not null && result.ErrorCode is null)
+        {
+            result = result with { Status = RunStatuses.Failed, ErrorCode = isolation.ErrorCode, ErrorMessage = isolation.ErrorMessage };
+        }
+
+        var artifacts = result.Artifacts.Concat(isolation?.Artifacts ?? []).Select(a => Relative(store.Workspace, a)).ToList();
+        var patches = (isolation?.Patches ?? []).Select(a => Relative(store.Workspace, a)).ToList();
         var preview = Preview(result.Output, options.Secrets);
         var message = result.ErrorMessage is null ? null : Redact(result.ErrorMessage, options.Secrets);
         var outputDigest = TextDigest.Of(result.Output);
@@ -167,6 +185,8 @@ public static class TaskExecution
             Preview = preview,
             OutputLength = outputDigest.Length,
             OutputSha = outputDigest.Sha,
+            Patch = isolation?.PatchPath is { } patchPath ? Relative(store.Workspace, patchPath) : null,
+            BaseCommit = isolation?.BaseCommit,
         };
         ledger.Append(outcome);
         store.Update(id, d =>
@@ -183,7 +203,13 @@ public static class TaskExecution
                 RunStatuses.Canceled or RunEvents.Interrupted => previousStatus == TaskStatuses.Running ? TaskStatuses.Open : previousStatus,
                 _ => TaskStatuses.Blocked,
             };
-            d.AddArtifacts(artifacts);
+            d.AddArtifacts(artifacts.Except(patches));
+            foreach (var patch in patches)
+            {
+                d.AddPatch(patch);
+            }
+
+            isolation?.UpdateTask?.Invoke(d);
             d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
             return true;
         }, durable: false); // the outcome record above is durable; a task left "running" is repaired from it

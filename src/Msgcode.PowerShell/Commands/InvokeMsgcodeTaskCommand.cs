@@ -36,6 +36,14 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     [Parameter]
     public SwitchParameter Queue { get; set; }
 
+    /// <summary>Runs the task in its own git worktree (&lt;workspace&gt;/worktrees/&lt;id&gt;) and captures a patch; the main tree is never touched.</summary>
+    [Parameter]
+    public SwitchParameter Worktree { get; set; }
+
+    /// <summary>With -Worktree: start over from the current HEAD instead of reusing the task's worktree.</summary>
+    [Parameter]
+    public SwitchParameter Fresh { get; set; }
+
     protected override void EndProcessingCore()
     {
         _queue?.Dispose();
@@ -58,13 +66,26 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
             return;
         }
 
-        if (!ShouldProcess($"{id} ({task.Title})", Queue ? "Queue a run in the daemon" : $"Run with the {task.Runner} runner"))
+        if (!ShouldProcess($"{id} ({task.Title})", Queue ? "Queue a run in the daemon" : Worktree ? $"Run with the {task.Runner} runner in a git worktree" : $"Run with the {task.Runner} runner"))
         {
+            return;
+        }
+
+        if (Fresh && !Worktree)
+        {
+            WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Fresh", "-Fresh only means something with -Worktree: Invoke-MsgcodeTask <id> -Worktree -Fresh."));
             return;
         }
 
         if (Queue)
         {
+            if (Worktree)
+            {
+                WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Worktree",
+                    "Queued runs do not run in worktrees yet. Run it now with Invoke-MsgcodeTask <id> -Worktree, or queue it without -Worktree."));
+                return;
+            }
+
             try
             {
                 // One connection for the whole pipeline: queueing 300 tasks opens the socket once.
@@ -80,6 +101,11 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         }
 
         var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force);
+        if (Worktree)
+        {
+            options = options with { Isolation = new Core.Worktrees.WorktreeIsolation(WorktreeSettings(), Fresh) };
+        }
+
         var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;

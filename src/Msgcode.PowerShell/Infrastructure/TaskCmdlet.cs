@@ -30,6 +30,12 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
         return store;
     }
 
+    /// <summary>The worktrees of the workspace, with its worktree settings.</summary>
+    protected Core.Worktrees.WorktreeManager Worktrees() => new(Store(), WorktreeSettings());
+
+    protected Core.Worktrees.WorktreeSettings WorktreeSettings()
+        => Core.Worktrees.WorktreeSettings.From(ConfigResolver.Resolve(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath)));
+
     protected void WriteProblem(MsgcodeProblem problem) => WriteMsgcodeError(problem.ToException());
 
     /// <summary>The runners this session can run (the registry grows with later capabilities).</summary>

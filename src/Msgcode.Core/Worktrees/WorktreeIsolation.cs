@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Runners;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.Core.Worktrees;
+
+/// <summary>Runs a task in its own git worktree and captures a patch afterwards (Invoke-MsgcodeTask -Worktree).</summary>
+public sealed class WorktreeIsolation : IRunIsolation
+{
+    public WorktreeIsolation(WorktreeSettings settings, bool fresh)
+    {
+        Settings = settings;
+        Fresh = fresh;
+    }
+
+    public WorktreeSettings Settings { get; }
+
+    public bool Fresh { get; }
+
+    public void Validate(TaskStore store, TaskDocument task)
+    {
+        GitCli.Executable();
+        var manager = new WorktreeManager(store, Settings);
+        manager.Plan(task, Fresh, manager.Inspect());
+    }
+
+    public IIsolatedRun Prepare(TaskStore store, TaskDocument task, string runId, CancellationToken cancellationToken)
+    {
+        var manager = new WorktreeManager(store, Settings);
+        var record = manager.Prepare(task, Fresh, out _, out var facts, cancellationToken);
+        var copy = (JsonObject)record.DeepClone();
+        // Recorded at once: a crash during the run leaves a worktree its task still knows.
+        store.Update(task.Id, d =>
+        {
+            d.Root["worktree"] = copy.DeepClone();
+            return true;
+        });
+        return new Run(manager, copy, facts.LocalChanges);
+    }
+
+    private sealed class Run(WorktreeManager manager, JsonObject record, int localChanges) : IIsolatedRun
+    {
+        public string WorkingDirectory => Path.GetFullPath(Path.Combine(manager.Workspace, WorktreeManager.Str(record, "path")!));
+
+        public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string artifactDirectory)
+        {
+            CapturedPatch captured;
+            try
+            {
+                captured = manager.Capture(task, record, runId, runnerKind, result.Status, TaskExecution.Preview(result.Output, []), localChanges, artifactDirectory);
+            }
+            catch (MsgcodeException ex)
+            {
+                return new IsolationOutcome { ErrorCode = ex.ErrorId, ErrorMessage = ex.Message, BaseCommit = WorktreeManager.Str(record, "baseCommit") };
+            }
+
+            var patch = Relative(store.Workspace, captured.PatchPath);
+            var tree = captured.Tree;
+            return new IsolationOutcome
+            {
+                Artifacts = [captured.PatchPath, captured.SummaryPath],
+                Patches = [captured.PatchPath, captured.SummaryPath],
+                PatchPath = captured.PatchPath,
+                BaseCommit = captured.BaseCommit,
+                UpdateTask = d =>
+                {
+                    var current = d.Root["worktree"] as JsonObject ?? (JsonObject)record.DeepClone();
+                    current["capturedTree"] = tree;
+                    current["lastPatch"] = patch;
+                    d.Root["worktree"] = current;
+                },
+            };
+        }
+
+        private static string Relative(string workspace, string path) => Path.GetRelativePath(workspace, path).Replace('\\', '/');
+    }
+}

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Worktrees;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Applies a task's patch to the main tree: to the working tree for review, or with -Commit as a commit on the checked-out branch.</para>
+/// </summary>
+[Cmdlet(VerbsData.Merge, "MsgcodePatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(PatchApplyResult))]
+public sealed class MergeMsgcodePatchCommand : TaskCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("TaskId")]
+    [ArgumentCompleter(typeof(TaskIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>A patch file of the task other than its newest.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Commits the patch on the branch checked out in the main tree (its working tree and index follow).</summary>
+    [Parameter]
+    public SwitchParameter Commit { get; set; }
+
+    /// <summary>The commit message (default: the task's title and id).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Message { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        try
+        {
+            var manager = Worktrees();
+            var patch = manager.GetPatch(Id, Path is null ? null : ResolvePath(Path));
+            var where = Commit ? "as a commit on the checked-out branch" : "to the main working tree";
+            if (!ShouldProcess($"{manager.RepositoryPath} ({patch.FilesChanged} file(s) from task {patch.TaskId})", $"Apply the patch {where}"))
+            {
+                return;
+            }
+
+            WriteObject(manager.Apply(patch.TaskId, Commit, Message, patch.Path, CancellationToken));
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+        }
+    }
+}
