@@ -421,9 +421,15 @@ public sealed partial class WorktreeManager
             }
 
             var environment = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = index };
-            var add = new List<string> { "add", "--all", "--", "." };
-            add.AddRange(excluded.Select(e => $":(exclude,literal){e}"));
-            GitCli.Require(worktree, add, environment, worktree, cancellationToken);
+            GitCli.Require(worktree, ["add", "--all", "--", "."], environment, worktree, cancellationToken);
+            if (excluded.Count > 0)
+            {
+                // Copied files (.env and the like) never enter a patch, even when the runner committed them.
+                var remove = new List<string> { "rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--" };
+                remove.AddRange(excluded.Select(e => $":(literal){e}"));
+                GitCli.Require(worktree, remove, environment, worktree, cancellationToken);
+            }
+
             return GitCli.Require(worktree, ["write-tree"], environment, worktree, cancellationToken).Text.Trim();
         }
         finally

@@ -67,7 +67,7 @@ public sealed partial class WorktreeManager
         var kinds = ChangeKinds(path);
         if (kinds.Count == files.Count)
         {
-            files = files.Select((f, i) => new PatchFileChange { Path = f.Path, OldPath = f.OldPath, Change = kinds[i], Added = f.Added, Deleted = f.Deleted, Binary = f.Binary }).ToList();
+            files = files.Select((f, i) => new PatchFileChange { Path = f.Path, OldPath = f.OldPath ?? kinds[i].OldPath, Change = kinds[i].Kind, Added = f.Added, Deleted = f.Deleted, Binary = f.Binary }).ToList();
         }
 
         var summary = Path.Combine(Path.GetDirectoryName(path)!, "summary.md");
@@ -256,38 +256,73 @@ public sealed partial class WorktreeManager
     private static MsgcodeException PatchMissing(string id, string path)
         => new(ErrorIds.PatchNotFound, MsgcodeErrorCategory.ObjectNotFound, path, $"The patch '{path}' of task {id} does not exist (deleted?). Run the task again with -Worktree to make a new one.");
 
-    /// <summary>The kind of change of each file of a patch, in the patch's order (read from its extended headers).</summary>
-    private static List<string> ChangeKinds(string path)
+    /// <summary>The kind of change (and the old path of a rename or copy) of each file of a patch, in the patch's order, read from its extended headers.</summary>
+    private static List<(string Kind, string? OldPath)> ChangeKinds(string path)
     {
-        var kinds = new List<string>();
+        var kinds = new List<(string Kind, string? OldPath)>();
         foreach (var line in File.ReadLines(path))
         {
             if (line.StartsWith("diff --git ", StringComparison.Ordinal))
             {
-                kinds.Add("modified");
+                kinds.Add(("modified", null));
             }
-            else if (kinds.Count > 0 && kinds[^1] == "modified")
+            else if (kinds.Count > 0 && line.Length > 0 && line[0] is not ('+' or '-' or ' ' or '@'))
             {
+                var (kind, old) = kinds[^1];
                 if (line.StartsWith("new file mode", StringComparison.Ordinal))
                 {
-                    kinds[^1] = "added";
+                    kind = "added";
                 }
                 else if (line.StartsWith("deleted file mode", StringComparison.Ordinal))
                 {
-                    kinds[^1] = "deleted";
+                    kind = "deleted";
                 }
-                else if (line.StartsWith("rename to ", StringComparison.Ordinal))
+                else if (line.StartsWith("rename from ", StringComparison.Ordinal))
                 {
-                    kinds[^1] = "renamed";
+                    (kind, old) = ("renamed", Unquote(line["rename from ".Length..]));
                 }
-                else if (line.StartsWith("copy to ", StringComparison.Ordinal))
+                else if (line.StartsWith("copy from ", StringComparison.Ordinal))
                 {
-                    kinds[^1] = "copied";
+                    (kind, old) = ("copied", Unquote(line["copy from ".Length..]));
                 }
+
+                kinds[^1] = (kind, old);
             }
         }
 
         return kinds;
+    }
+
+    /// <summary>A path as git writes it in a patch: plain, or C-quoted with octal escapes for bytes outside ASCII.</summary>
+    internal static string Unquote(string text)
+    {
+        if (text.Length < 2 || text[0] != '"' || text[^1] != '"')
+        {
+            return text;
+        }
+
+        var bytes = new List<byte>();
+        for (var i = 1; i < text.Length - 1; i++)
+        {
+            var c = text[i];
+            if (c != '\\' || i + 1 >= text.Length - 1)
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+                continue;
+            }
+
+            var next = text[++i];
+            if (next is >= '0' and <= '7' && i + 2 < text.Length - 1)
+            {
+                bytes.Add(Convert.ToByte(text.Substring(i, 3), 8));
+                i += 2;
+                continue;
+            }
+
+            bytes.Add(next switch { 'n' => (byte)'\n', 't' => (byte)'\t', 'r' => (byte)'\r', 'a' => 7, 'b' => 8, 'f' => 12, 'v' => 11, _ => (byte)next });
+        }
+
+        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     private static Dictionary<string, string> ReadHeader(string path)

@@ -1,0 +1,470 @@
+#Requires -Version 7.4
+# Worktree isolation with real git repositories: a task runs in its own worktree, the main tree is never touched,
+# the patch applies, removal leaves nothing behind, base drift is reported, and every bad input has its ErrorId.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:SavedEnvironment = Clear-MsgcodeEnvironment
+    $script:SavedGit = @{}
+    foreach ($name in 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM') {
+        $script:SavedGit[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+    $env:GIT_AUTHOR_NAME = 'msgcode test'; $env:GIT_AUTHOR_EMAIL = 'test@example.com'
+    $env:GIT_COMMITTER_NAME = 'msgcode test'; $env:GIT_COMMITTER_EMAIL = 'test@example.com'
+    $env:GIT_CONFIG_GLOBAL = Join-Path $TestDrive 'gitconfig-global'
+    $env:GIT_CONFIG_NOSYSTEM = '1'
+    Set-Content -Path $env:GIT_CONFIG_GLOBAL -Value "[init]`n`tdefaultBranch = main`n[core]`n`tautocrlf = false"
+
+    function script:git { & (Get-Command git -CommandType Application | Select-Object -First 1) @args; if ($LASTEXITCODE -ne 0) { throw "git $args failed ($LASTEXITCODE)" } }
+
+    function script:New-Repo {
+        # A workspace that is a git repository with text files, a binary file and a first commit.
+        param([switch] $NoCommit)
+        $ws = New-TestWorkspace
+        git -C $ws init -q
+        if ($NoCommit) { return $ws }
+        Set-Content -Path (Join-Path $ws 'a.txt') -Value "alpha`nbeta`ngamma`ndelta`nepsilon" -NoNewline
+        Set-Content -Path (Join-Path $ws 'b.txt') -Value "remove me`n" -NoNewline
+        Set-Content -Path (Join-Path $ws 'c.txt') -Value "rename me: a file long enough to be recognised as a rename`nline 2`nline 3`n" -NoNewline
+        Set-Content -Path (Join-Path $ws 'other.txt') -Value "untouched`n" -NoNewline
+        [IO.File]::WriteAllBytes((Join-Path $ws 'old.bin'), [byte[]](0, 1, 2, 3, 254, 255, 0, 7))
+        Set-Content -Path (Join-Path $ws 'run.sh') -Value "echo hi`n" -NoNewline
+        git -C $ws add -A
+        git -C $ws commit -q -m 'first'
+        return $ws
+    }
+
+    function script:Get-Porcelain([string] $Path) {
+        # Byte for byte: the raw output of git status --porcelain (the tasks/ folder shows as one untracked entry).
+        $info = [Diagnostics.ProcessStartInfo]::new('git')
+        foreach ($a in '-C', $Path, 'status', '--porcelain') { $info.ArgumentList.Add($a) }
+        $info.RedirectStandardOutput = $true
+        $info.UseShellExecute = $false
+        $p = [Diagnostics.Process]::Start($info)
+        $out = [IO.MemoryStream]::new()
+        $p.StandardOutput.BaseStream.CopyTo($out)
+        $p.WaitForExit()
+        [Convert]::ToBase64String($out.ToArray())
+    }
+
+    function script:Get-ContentMap([string] $Path, [string[]] $Skip) {
+        # path -> sha256 of every file, with the folders and files given skipped.
+        $map = [ordered]@{}
+        Get-ChildItem -LiteralPath $Path -Recurse -File -Force | ForEach-Object {
+            $relative = [IO.Path]::GetRelativePath($Path, $_.FullName).Replace('\', '/')
+            if ($relative -eq '.git' -or $relative.StartsWith('.git/')) { return }
+            foreach ($s in $Skip) { if ($relative -eq $s -or $relative.StartsWith("$s/")) { return } }
+            $map[$relative] = (Get-FileHash -LiteralPath $_.FullName).Hash
+        }
+        $sorted = [ordered]@{}
+        foreach ($k in @($map.Keys | Sort-Object -CaseSensitive)) { $sorted[$k] = $map[$k] }
+        return ($sorted | ConvertTo-Json -Compress)
+    }
+
+    # The edits a task makes: modify, add (a binary, a name with a space and non-ASCII), delete, rename, make
+    # executable, commit part of it, leave the rest uncommitted.
+    $script:EditScript = @'
+printf 'alpha\nBETA\ngamma\ndelta\nepsilon' > a.txt
+rm b.txt
+git mv c.txt "renamed c.txt"
+printf '\000\001\002\377\376binary' > new.bin
+printf 'caf\303\251\n' > "$(printf 'caf\303\251 menu.txt')"
+chmod +x run.sh
+printf '\011\011\011' >> old.bin
+git add -A && git commit -q -m 'runner commit'
+printf 'uncommitted line\n' >> other2.txt
+echo done
+'@
+}
+
+AfterAll {
+    foreach ($name in $script:SavedGit.Keys) { [Environment]::SetEnvironmentVariable($name, $script:SavedGit[$name]) }
+    Restore-MsgcodeEnvironment $script:SavedEnvironment
+}
+
+Describe 'Invoke-MsgcodeTask -Worktree' {
+    BeforeEach {
+        $null = New-TestHome
+    }
+
+    It 'runs the task in its own worktree, leaves the main tree byte for byte as it was, and writes a patch that applies' {
+        $ws = New-Repo
+        Set-Content -Path (Join-Path $ws '.env') -Value 'TOKEN=local-only-secret'
+        Set-Content -Path (Join-Path $ws 'a.txt') -Value 'a local edit in the main tree' -NoNewline   # dirty main tree: allowed
+        $task = New-MsgcodeTask -Title 'Edit files' -Prompt ($script:EditScript + "`ncat .env") -Runner shell -Workspace $ws
+        $before = Get-Porcelain $ws
+
+        $run = $task | Invoke-MsgcodeTask -Worktree
+        $run.Status | Should -Be 'succeeded'
+        Get-Porcelain $ws | Should -Be $before
+        (Get-Content -Raw (Join-Path $ws 'a.txt')) | Should -Be 'a local edit in the main tree'
+
+        $wt = Join-Path $ws 'worktrees' $task.Id
+        Test-Path (Join-Path $wt '.git') | Should -BeTrue
+        (git -C $wt rev-parse --abbrev-ref HEAD) | Should -Be "msgcode/$($task.Id)"
+        Get-Content (Join-Path $wt '.env') | Should -Be 'TOKEN=local-only-secret'   # copied in
+
+        $patch = Get-MsgcodePatch $task.Id -Workspace $ws -Content
+        $patch.BaseCommit | Should -Be (git -C $ws rev-parse HEAD)
+        $patch.Content | Should -Match 'GIT binary patch'
+        $patch.Content | Should -Not -Match 'local-only-secret'
+        $patch.Content | Should -Not -Match '\.env'
+        $files = @{}; foreach ($f in $patch.Files) { $files[$f.Path] = $f }
+        $files['a.txt'].Change | Should -Be 'modified'
+        $files['b.txt'].Change | Should -Be 'deleted'
+        $files['renamed c.txt'].Change | Should -Be 'renamed'
+        $files['renamed c.txt'].OldPath | Should -Be 'c.txt'
+        $files['new.bin'].Binary | Should -BeTrue
+        $files['new.bin'].Change | Should -Be 'added'
+        $files['café menu.txt'].Change | Should -Be 'added'
+        $files['other2.txt'].Change | Should -Be 'added'     # uncommitted changes are captured too
+        $files.Keys | Should -Contain 'run.sh'                # mode change
+        $patch.Content | Should -Match 'new mode 100755'
+
+        $json = Get-Content -Raw (Join-Path $ws 'tasks' "$($task.Id).json") | ConvertFrom-Json
+        @($json.outputs.patches) | Should -HaveCount 2
+        $json.outputs.patches[0] | Should -BeLike 'tasks/artifacts/*/patch.diff'
+        $json.outputs.patches[1] | Should -BeLike 'tasks/artifacts/*/summary.md'
+        $json.worktree.baseCommit | Should -Be $patch.BaseCommit
+        $ledger = Get-Content (Join-Path $ws 'tasks' 'runs.jsonl') | ConvertFrom-Json | Where-Object event -EQ 'finished'
+        $ledger.patch | Should -Be $json.outputs.patches[0]
+        $ledger.baseCommit | Should -Be $patch.BaseCommit
+        $summary = Get-Content -Raw $patch.SummaryPath
+        $summary | Should -Match ([regex]::Escape($patch.BaseCommit))
+        $summary | Should -Match 'not included'   # the main tree's local change
+        $summary | Should -Match 'renamed'
+
+        # git apply --check against the base, in a clean clone of it
+        $clone = Join-Path $TestDrive ('clone-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        git clone -q $ws $clone
+        git -C $clone apply --check $patch.Path
+    }
+
+    It 'makes the main tree equal to the worktree when the patch is merged, to the working tree or as a commit' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'Edit files' -Prompt $script:EditScript -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        $wt = Join-Path $ws 'worktrees' $task.Id
+        Test-MsgcodePatch $task.Id -Workspace $ws | Should -BeTrue
+
+        Merge-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false | Select-Object -ExpandProperty Mode | Should -Be 'workingTree'
+        Get-ContentMap $ws @('tasks', 'worktrees') | Should -Be (Get-ContentMap $wt @())
+        (Get-Item (Join-Path $ws 'run.sh')).UnixFileMode.HasFlag([IO.UnixFileMode]::UserExecute) | Should -BeTrue
+
+        # The same again as a commit, from a second repository in the same state.
+        $ws2 = New-Repo
+        $task2 = New-MsgcodeTask -Title 'Edit files' -Prompt $script:EditScript -Runner shell -Workspace $ws2
+        $null = $task2 | Invoke-MsgcodeTask -Worktree
+        Set-Content -Path (Join-Path $ws2 'notes.txt') -Value 'my own untracked work'
+        $head = git -C $ws2 rev-parse HEAD
+        $result = Merge-MsgcodePatch $task2.Id -Workspace $ws2 -Commit -Confirm:$false
+        $result.Commit | Should -Be (git -C $ws2 rev-parse HEAD)
+        (git -C $ws2 rev-parse HEAD~1) | Should -Be $head
+        (git -C $ws2 log -1 --format=%s) | Should -Be 'Edit files'
+        Get-ContentMap $ws2 @('tasks', 'worktrees', 'notes.txt') | Should -Be (Get-ContentMap (Join-Path $ws2 'worktrees' $task2.Id) @())
+        git -C $ws2 status --porcelain | Should -Be @('?? notes.txt', '?? tasks/')
+    }
+
+    It 'removes a worktree in one command: no folder, no branch, no record in git worktree list' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        (Get-MsgcodeWorktree -Workspace $ws).State | Should -Be 'active'
+        Remove-MsgcodeWorktree $task.Id -Workspace $ws -Confirm:$false
+        Test-Path (Join-Path $ws 'worktrees' $task.Id) | Should -BeFalse
+        git -C $ws branch --list "msgcode/*" | Should -BeNullOrEmpty
+        git -C $ws worktree list --porcelain | Where-Object { $_ -like 'worktree *' } | Should -HaveCount 1
+        (Get-Content -Raw (Join-Path $ws 'tasks' "$($task.Id).json") | ConvertFrom-Json).worktree | Should -BeNullOrEmpty
+        Get-MsgcodePatch $task.Id -Workspace $ws | Should -Not -BeNullOrEmpty   # the patch outlives its worktree
+        $null = Remove-MsgcodeWorktree $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeNotFound,*'
+    }
+
+    It 'refuses to remove a worktree holding changes no patch captured, unless -Force' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        $wt = Join-Path $ws 'worktrees' $task.Id
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).HasUncapturedChanges | Should -BeFalse
+        Set-Content (Join-Path $wt 'later.txt') 'edited by hand after the run'
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).HasUncapturedChanges | Should -BeTrue
+        Remove-MsgcodeWorktree $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeHasUncapturedChanges,*'
+        Test-Path (Join-Path $wt 'later.txt') | Should -BeTrue
+        Remove-MsgcodeWorktree $task.Id -Workspace $ws -Force -Confirm:$false
+        Test-Path $wt | Should -BeFalse
+    }
+
+    It 'reuses the worktree on the same base, refuses a stale base, and starts over with -Fresh' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo run >> log.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        $null = Invoke-MsgcodeTask $task.Id -Workspace $ws -Worktree -Force
+        (Get-MsgcodePatch $task.Id -Workspace $ws -Content).Content | Should -Match '\+run\s+\+run'   # reused: two lines
+
+        Set-Content (Join-Path $ws 'other.txt') 'moved on'; git -C $ws commit -q -am 'main moves'
+        $null = Invoke-MsgcodeTask $task.Id -Workspace $ws -Worktree -Force -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeBaseStale,*'
+        $run = Invoke-MsgcodeTask $task.Id -Workspace $ws -Worktree -Fresh -Force
+        $run.Status | Should -Be 'succeeded'
+        $patch = Get-MsgcodePatch $task.Id -Workspace $ws -Content
+        $patch.BaseCommit | Should -Be (git -C $ws rev-parse HEAD)
+        $patch.Content | Should -Not -Match '\+run\s+\+run'
+    }
+
+    It 'reports base drift: a conflict when main changed the same lines, a clean apply when it changed other files' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt $script:EditScript -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+
+        Set-Content (Join-Path $ws 'other.txt') 'main edits another file'; git -C $ws commit -q -am 'other file'
+        $check = Test-MsgcodePatch $task.Id -Workspace $ws -Detailed
+        $check.BaseDrift | Should -BeTrue
+        $check.CommitsSinceBase | Should -Be 1
+        $check.AppliesCleanly | Should -BeTrue
+        $check.Conflicts | Should -BeNullOrEmpty
+
+        Set-Content (Join-Path $ws 'a.txt') "alpha`nbeta changed on main`ngamma`ndelta`nepsilon" -NoNewline; git -C $ws commit -q -am 'same lines'
+        $before = Get-Porcelain $ws
+        $check = Test-MsgcodePatch $task.Id -Workspace $ws -Detailed
+        $check.AppliesCleanly | Should -BeFalse
+        $check.CommitsSinceBase | Should -Be 2
+        $check.Conflicts | Should -Contain 'a.txt'
+        Test-MsgcodePatch $task.Id -Workspace $ws | Should -BeFalse
+        Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchConflict,*'
+        Get-Porcelain $ws | Should -Be $before
+    }
+
+    It 'refuses to merge over uncommitted local changes that the patch touches, and changes nothing' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt $script:EditScript -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        Set-Content (Join-Path $ws 'a.txt') 'precious local work' -NoNewline
+        $before = Get-Porcelain $ws
+        (Test-MsgcodePatch $task.Id -Workspace $ws -Detailed).LocalChangesTouched | Should -Be @('a.txt')
+        Merge-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchTouchesLocalChanges,*'
+        Get-Content -Raw (Join-Path $ws 'a.txt') | Should -Be 'precious local work'
+        Get-Porcelain $ws | Should -Be $before
+    }
+
+    It 'asks before merging (ConfirmImpact High) and changes nothing on -WhatIf' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        (Get-Command Merge-MsgcodePatch).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact | Should -Be 'High'
+        Merge-MsgcodePatch $task.Id -Workspace $ws -WhatIf
+        Test-Path (Join-Path $ws 'x.txt') | Should -BeFalse
+    }
+}
+
+Describe 'Worktree bad input' {
+    BeforeEach {
+        $null = New-TestHome
+    }
+
+    It 'refuses a workspace that is not a git repository (WorktreeRepositoryNotFound) and records no run' {
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryNotFound,*'
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'open'
+        Test-Path (Join-Path $ws 'tasks' 'runs.jsonl') | Should -BeFalse
+        Test-Path (Join-Path $ws 'worktrees') | Should -BeFalse
+        $null = Get-MsgcodeWorktree -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryNotFound,*'
+    }
+
+    It 'finds the repository at worktree.repository inside the workspace' {
+        $ws = New-TestWorkspace
+        $repo = New-Repo
+        Move-Item $repo (Join-Path $ws 'src')
+        Set-MsgcodeConfig worktree.repository src -Workspace $ws
+        $before = Get-Porcelain (Join-Path $ws 'src')
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        Get-Porcelain (Join-Path $ws 'src') | Should -Be $before
+        (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Be @('x.txt')
+    }
+
+    It 'refuses a repository with no commits (WorktreeRepositoryEmpty)' {
+        $ws = New-Repo -NoCommit
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $before = Get-Porcelain $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryEmpty,*'
+        Get-Porcelain $ws | Should -Be $before
+    }
+
+    It 'refuses a repository with a submodule (WorktreeSubmoduleUnsupported) and breaks nothing' {
+        $ws = New-Repo
+        $inner = New-Repo
+        git -C $ws -c protocol.file.allow=always submodule add -q $inner sub
+        git -C $ws commit -q -m 'add submodule'
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $before = Get-Porcelain $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeSubmoduleUnsupported,*'
+        Get-Porcelain $ws | Should -Be $before
+        Test-Path (Join-Path $ws 'worktrees') | Should -BeFalse
+    }
+
+    It 'runs from a detached HEAD, and refuses to commit the patch there (WorktreeHeadDetached)' {
+        $ws = New-Repo
+        git -C $ws checkout -q --detach HEAD
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        (Get-Content -Raw (Get-MsgcodePatch $task.Id -Workspace $ws).SummaryPath) | Should -Match 'detached HEAD'
+        $before = Get-Porcelain $ws
+        Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeHeadDetached,*'
+        Get-Porcelain $ws | Should -Be $before
+    }
+
+    It 'refuses a worktree folder that exists but is not a worktree (WorktreePathOccupied), and leaves it alone' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $folder = Join-Path $ws 'worktrees' $task.Id
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        Set-Content (Join-Path $folder 'mine.txt') 'not yours'
+        $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreePathOccupied,*'
+        Get-Content (Join-Path $folder 'mine.txt') | Should -Be 'not yours'
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).State | Should -Be 'not-a-worktree'
+    }
+
+    It 'refuses a leftover branch with commits of its own (WorktreeBranchExists) unless -Fresh' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        git -C $ws branch "msgcode/$($task.Id)"
+        git -C $ws checkout -q "msgcode/$($task.Id)"
+        git -C $ws commit -q --allow-empty -m 'someone else'
+        git -C $ws checkout -q main
+        $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeBranchExists,*'
+        ($task | Invoke-MsgcodeTask -Worktree -Fresh).Status | Should -Be 'succeeded'
+    }
+
+    It 'records WorktreeLost when the runner deletes its whole worktree, and the main tree is untouched' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'cd .. && rm -rf "$OLDPWD"' -Runner shell -Workspace $ws
+        $before = Get-Porcelain $ws
+        $run = $task | Invoke-MsgcodeTask -Worktree -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'failed'
+        $run.ErrorCode | Should -Be 'WorktreeLost'
+        Get-Porcelain $ws | Should -Be $before
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).State | Should -Be 'prunable'
+        $items = Clear-MsgcodeWorktree -Workspace $ws -Confirm:$false
+        $items.Action | Should -Contain 'removed'
+        git -C $ws worktree list --porcelain | Where-Object { $_ -like 'worktree *' } | Should -HaveCount 1
+        Get-MsgcodeWorktree -Workspace $ws | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a second run of the same task while the first runs (TaskAlreadyRunning); the first is unharmed' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'slow' -Prompt 'sleep 3; echo slow > slow.txt' -Runner shell -Workspace $ws
+        $pwsh = Get-TestPwsh
+        $script = Join-Path $TestDrive 'first-run.ps1'
+        Set-Content $script "Import-Module '$(Get-TestModulePath)'; `$r = Invoke-MsgcodeTask $($task.Id) -Workspace '$ws' -Worktree; `$r.Status | Set-Content '$ws.first'"
+        $first = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) -PassThru
+        try {
+            Wait-Until { (Get-MsgcodeTask $task.Id -Workspace $ws).Status -eq 'running' } -TimeoutSec 30 | Should -BeTrue
+            $null = Invoke-MsgcodeTask $task.Id -Workspace $ws -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskAlreadyRunning,*'
+            $first.WaitForExit(60000) | Should -BeTrue
+        }
+        finally { if (-not $first.HasExited) { $first.Kill($true) } }
+        Get-Content "$ws.first" | Should -Be 'succeeded'
+        (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Be @('slow.txt')
+    }
+
+    It 'says GitNotFound when git is not on PATH' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $savedPath = $env:PATH
+        $env:PATH = Join-Path $TestDrive 'no-git-here'
+        try { $null = $task | Invoke-MsgcodeTask -Worktree -ErrorVariable e -ErrorAction SilentlyContinue }
+        finally { $env:PATH = $savedPath }
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'GitNotFound,*'
+    }
+
+    It 'says PatchNotFound for a task without a patch, and for a patch file that was deleted' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = Get-MsgcodePatch $task.Id -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchNotFound,*'
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        Remove-Item (Get-MsgcodePatch $task.Id -Workspace $ws).Path
+        $null = Test-MsgcodePatch $task.Id -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchNotFound,*'
+    }
+
+    It 'says GitCommandFailed, changing nothing, when git cannot make the commit' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        $head = git -C $ws rev-parse HEAD
+        git -C $ws config user.useConfigOnly true
+        $saved = @{}; foreach ($n in 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL') { $saved[$n] = [Environment]::GetEnvironmentVariable($n); [Environment]::SetEnvironmentVariable($n, $null) }
+        try { Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue }
+        finally { foreach ($n in $saved.Keys) { [Environment]::SetEnvironmentVariable($n, $saved[$n]) } }
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'GitCommandFailed,*'
+        git -C $ws rev-parse HEAD | Should -Be $head
+        Test-Path (Join-Path $ws 'x.txt') | Should -BeFalse
+    }
+}
+
+Describe 'Clear-MsgcodeWorktree and the doctor' {
+    BeforeEach {
+        $null = New-TestHome
+    }
+
+    It 'prunes what is safe and keeps what holds work; the doctor names the cleanup command' {
+        $ws = New-Repo
+        # 1. an orphan with no work (its task file deleted), 2. an orphan holding work, 3. a half-created empty folder,
+        # 4. a folder with files that is not a worktree, 5. a task whose worktree folder was deleted by hand.
+        $orphan = New-MsgcodeTask -Title 'orphan' -Prompt 'true' -Runner shell -Workspace $ws
+        $keeper = New-MsgcodeTask -Title 'keeper' -Prompt 'echo work > work.txt' -Runner shell -Workspace $ws
+        $gone = New-MsgcodeTask -Title 'gone' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $orphan, $keeper, $gone | Invoke-MsgcodeTask -Worktree
+        Remove-Item (Join-Path $ws 'tasks' "$($orphan.Id).json"), (Join-Path $ws 'tasks' "$($orphan.Id).md")
+        Remove-Item (Join-Path $ws 'tasks' "$($keeper.Id).json"), (Join-Path $ws 'tasks' "$($keeper.Id).md")
+        Remove-Item -Recurse -Force (Join-Path $ws 'worktrees' $gone.Id)
+        New-Item -ItemType Directory (Join-Path $ws 'worktrees' 'tsk_halfcreated') | Out-Null
+        New-Item -ItemType Directory (Join-Path $ws 'worktrees' 'someone-elses') | Out-Null
+        Set-Content (Join-Path $ws 'worktrees' 'someone-elses' 'keep.txt') 'x'
+
+        $checks = Test-MsgcodeDoctor -Detailed -Category worktrees -Workspace $ws
+        $checks.Status | Should -Be 'warn'
+        $checks.FixHint | Should -Match 'Clear-MsgcodeWorktree'
+
+        $preview = Clear-MsgcodeWorktree -Workspace $ws -WhatIf
+        $preview.Action | Should -Not -Contain 'removed'
+        Test-Path (Join-Path $ws 'worktrees' 'tsk_halfcreated') | Should -BeTrue
+
+        $items = Clear-MsgcodeWorktree -Workspace $ws -Confirm:$false
+        ($items | Where-Object TaskId -EQ $orphan.Id).Action | Should -Be 'removed'
+        ($items | Where-Object TaskId -EQ $keeper.Id).Action | Should -Be 'kept'
+        ($items | Where-Object TaskId -EQ 'tsk_halfcreated').Action | Should -Be 'removed'
+        ($items | Where-Object TaskId -EQ 'someone-elses').Action | Should -Be 'kept'
+        ($items | Where-Object TaskId -EQ $gone.Id).Action | Should -Contain 'removed'
+        Test-Path (Join-Path $ws 'worktrees' $orphan.Id) | Should -BeFalse
+        Test-Path (Join-Path $ws 'worktrees' $keeper.Id 'work.txt') | Should -BeTrue
+        Test-Path (Join-Path $ws 'worktrees' 'someone-elses' 'keep.txt') | Should -BeTrue
+        Test-Path (Join-Path $ws 'worktrees' 'tsk_halfcreated') | Should -BeFalse
+        git -C $ws worktree list --porcelain | Where-Object { $_ -like 'prunable*' } | Should -BeNullOrEmpty
+        git -C $ws branch --list "msgcode/$($orphan.Id)" | Should -BeNullOrEmpty
+        (Get-Content -Raw (Join-Path $ws 'tasks' "$($gone.Id).json") | ConvertFrom-Json).worktree | Should -BeNullOrEmpty
+        @(Get-MsgcodeWorktree -Workspace $ws).State | Sort-Object | Should -Be @('not-a-worktree', 'orphaned')
+    }
+
+    It 'passes the doctor when every worktree is live, and skips workspaces without a repository' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws
+        $null = $task | Invoke-MsgcodeTask -Worktree
+        (Test-MsgcodeDoctor -Detailed -Category worktrees -Workspace $ws).Status | Should -Be 'pass'
+        (Test-MsgcodeDoctor -Detailed -Category worktrees -Workspace (New-TestWorkspace)).Status | Should -Be 'skip'
+    }
+}
