@@ -24,23 +24,24 @@ foreach (`$d in 0..99) {
 git -C `$ws add -A; git -C `$ws commit -q -m 'ten thousand files'
 # The same edit in both: ten files changed, one added, one binary added.
 `$edit = 'for i in 0 1 2 3 4 5 6 7 8 9; do echo changed >> src/d`$i/f1.txt; done; echo new > added.txt; printf "\000\001\002" > blob.bin'
-`$ref = Median (1..5 | ForEach-Object {
-    `$path = Join-Path '$scratch' "ref`$_"
-    `$t = (Measure-Command {
-        git -C `$ws worktree add -q -b "ref/`$_" `$path HEAD
+# Interleaved, so that both meet the file system in the same state (creating 10,000 files dominates both).
+`$refTimes = [Collections.Generic.List[double]]::new(); `$ourTimes = [Collections.Generic.List[double]]::new()
+foreach (`$i in 1..5) {
+    `$path = Join-Path '$scratch' "ref`$i"
+    `$refTimes.Add((Measure-Command {
+        git -C `$ws worktree add -q -b "ref/`$i" `$path HEAD
         Push-Location `$path; sh -c `$edit; Pop-Location
-        git -C `$path add -A; git -C `$path diff --binary --cached HEAD > (Join-Path '$scratch' "ref`$_.diff")
-    }).TotalMilliseconds
-    git -C `$ws worktree remove --force `$path; git -C `$ws branch -q -D "ref/`$_"
-    `$t
-})
-`$ours = Median (1..5 | ForEach-Object {
-    `$task = New-MsgcodeTask -Title "bench `$_" -Prompt `$edit -Runner shell -Workspace `$ws
-    `$t = (Measure-Command { `$run = Invoke-MsgcodeTask -Id `$task.Id -Workspace `$ws -Worktree; if (`$run.Status -ne 'succeeded') { throw `$run.ErrorMessage } }).TotalMilliseconds
+        git -C `$path add -A; git -C `$path diff --binary --cached HEAD > (Join-Path '$scratch' "ref`$i.diff")
+    }).TotalMilliseconds)
+    git -C `$ws worktree remove --force `$path; git -C `$ws branch -q -D "ref/`$i"
+
+    `$task = New-MsgcodeTask -Title "bench `$i" -Prompt `$edit -Runner shell -Workspace `$ws
+    `$ourTimes.Add((Measure-Command { `$run = Invoke-MsgcodeTask -Id `$task.Id -Workspace `$ws -Worktree; if (`$run.Status -ne 'succeeded') { throw `$run.ErrorMessage } }).TotalMilliseconds)
     if ((Get-MsgcodePatch `$task.Id -Workspace `$ws).FilesChanged -ne 12) { throw 'the patch does not hold the twelve changes' }
     Remove-MsgcodeWorktree `$task.Id -Workspace `$ws -Confirm:`$false
-    `$t
-})
+}
+`$ref = Median `$refTimes
+`$ours = Median `$ourTimes
 "`$ours;`$ref"
 "@
     $parts = (@(Invoke-BenchPwsh -Pwsh $Pwsh -Command $measure)[-1]) -split ';' | ForEach-Object { [double]$_ }
