@@ -370,9 +370,12 @@ Describe 'Worktree bad input' {
         Set-Content $script "Import-Module '$(Get-TestModulePath)'; `$r = Invoke-MsgcodeTask $($task.Id) -Workspace '$ws' -Worktree; `$r.Status | Set-Content '$ws.first'"
         $first = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) -PassThru
         try {
-            Wait-Until { (Get-MsgcodeTask $task.Id -Workspace $ws).Status -eq 'running' } -TimeoutSec 30 | Should -BeTrue
+            Wait-Until { (Get-MsgcodeTask $task.Id -Workspace $ws).Status -eq 'running' -and (Test-Path (Join-Path $ws 'worktrees' $task.Id '.git')) } -TimeoutSec 30 | Should -BeTrue
             $null = Invoke-MsgcodeTask $task.Id -Workspace $ws -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
             $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskAlreadyRunning,*'
+            Remove-MsgcodeWorktree $task.Id -Workspace $ws -Force -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskAlreadyRunning,*'
+            Test-Path (Join-Path $ws 'worktrees' $task.Id '.git') | Should -BeTrue
             $first.WaitForExit(60000) | Should -BeTrue
         }
         finally { if (-not $first.HasExited) { $first.Kill($true) } }

@@ -127,7 +127,7 @@ public sealed partial class WorktreeManager
 
         if (plan == PreparePlan.Recreate)
         {
-            Remove(id, force: false, cancellationToken);
+            Remove(id, force: false, forItsOwnRun: true, cancellationToken);
         }
 
         if (RegisteredWorktrees(facts.Root).Any(w => w.Branch == branch || SamePath(w.Path, path)))
@@ -291,11 +291,20 @@ public sealed partial class WorktreeManager
     }
 
     /// <summary>Removes a task's worktree folder, its branch and git's record of it. Refuses uncaptured work unless <paramref name="force"/>.</summary>
-    public WorktreeInfo Remove(string taskId, bool force, CancellationToken cancellationToken = default)
+    public WorktreeInfo Remove(string taskId, bool force, CancellationToken cancellationToken = default) => Remove(taskId, force, forItsOwnRun: false, cancellationToken);
+
+    private WorktreeInfo Remove(string taskId, bool force, bool forItsOwnRun, CancellationToken cancellationToken)
     {
         var facts = Inspect();
+        if (!forItsOwnRun && TaskId.IsValid(taskId) && File.Exists(Store.JsonPath(taskId)) && Store.ReadDocument(taskId) is { Status: TaskStatuses.Running } running && TaskExecution.IsLive(running.CurrentRun))
+        {
+            throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, taskId,
+                $"Task {taskId} is running in its worktree now; it is not removed under the runner. Wait for the run to end (or stop it), then remove it.");
+        }
+
         var info = List(taskId).FirstOrDefault() ?? throw new MsgcodeException(ErrorIds.WorktreeNotFound, MsgcodeErrorCategory.ObjectNotFound, taskId,
             $"Task {taskId} has no worktree in '{Workspace}'. Get-MsgcodeWorktree lists the ones there are.");
+
         if (!force && info.HasUncapturedChanges == true)
         {
             throw new MsgcodeException(ErrorIds.WorktreeHasUncapturedChanges, MsgcodeErrorCategory.InvalidOperation, info.Path,
