@@ -104,6 +104,8 @@ Describe 'Invoke-MsgcodeTask -Worktree' {
         Test-Path (Join-Path $wt '.git') | Should -BeTrue
         (git -C $wt rev-parse --abbrev-ref HEAD) | Should -Be "msgcode/$($task.Id)"
         Get-Content (Join-Path $wt '.env') | Should -Be 'TOKEN=local-only-secret'   # copied in
+        Get-Content (Join-Path $ws '.git' 'info' 'exclude') | Should -Contain '/worktrees/'
+        Get-ChildItem (Join-Path $ws '.git') -Recurse -Filter '*.lock' | Should -BeNullOrEmpty   # no lock file left where git would read it as its own
 
         $patch = Get-MsgcodePatch $task.Id -Workspace $ws -Content
         $patch.BaseCommit | Should -Be (git -C $ws rev-parse HEAD)

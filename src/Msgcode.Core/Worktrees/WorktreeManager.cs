@@ -525,7 +525,9 @@ public sealed partial class WorktreeManager
         var common = GitCli.Require(facts.Root, ["rev-parse", "--path-format=absolute", "--git-common-dir"]).Text.Trim();
         var exclude = Path.Combine(common, "info", "exclude");
         var line = "/" + relative.TrimEnd('/') + "/";
-        using (FileLock.For(exclude))
+        // The lock sits beside the tasks, not in .git: git reads any "<file>.lock" there as its own operation in progress.
+        Directory.CreateDirectory(Store.TasksDirectory);
+        using (FileLock.Acquire(Path.Combine(Store.TasksDirectory, "worktrees.lock")))
         {
             var text = File.Exists(exclude) ? File.ReadAllText(exclude) : string.Empty;
             if (text.Split('\n').Any(l => l.Trim() == line))
