@@ -139,6 +139,24 @@ public sealed class RunLedger
 
     public void Append(RunRecord record) => JsonlFile.Append(Path, JsonSerializer.Serialize(record, Options));
 
+    /// <summary>
+    /// Appends a durable record through <paramref name="journal"/> (group commit: completes once the record is
+    /// fsynced with its batch), or directly when there is none.
+    /// </summary>
+    public Task AppendAsync(RunRecord record, JsonlGroupWriter? journal)
+    {
+        if (journal is null)
+        {
+            Append(record);
+            return Task.CompletedTask;
+        }
+
+        return journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options));
+    }
+
+    /// <summary>A hint record (see <see cref="AppendHint"/>) through <paramref name="journal"/>: written with the next batch, never fsynced for its own sake.</summary>
+    public Task AppendHintAsync(RunRecord record, JsonlGroupWriter journal) => journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options), durable: false);
+
     /// <summary>Appends a record that another durable file backs up (a queued run: queue.jsonl holds it), without an fsync.</summary>
     public void AppendHint(RunRecord record) => JsonlFile.AppendMany(Path, [JsonSerializer.Serialize(record, Options)], fsync: false);
 

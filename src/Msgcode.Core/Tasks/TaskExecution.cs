@@ -32,6 +32,13 @@ public sealed record TaskRunOptions
 
     /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
     public bool CancelMeansInterrupted { get; init; }
+
+    /// <summary>
+    /// The group-commit writer of a host that runs many tasks at once (the daemon): the run's records go
+    /// through it, fsynced together with other runs' records, and the run waits for its own record's fsync
+    /// as it would for a direct append. Null: each record is appended and fsynced on its own.
+    /// </summary>
+    public Storage.JsonlGroupWriter? Journal { get; init; }
 }
 
 /// <summary>
@@ -48,18 +55,21 @@ public static class TaskExecution
     public static async Task<TaskRunInfo> RunAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, CancellationToken cancellationToken)
     {
         var id = store.Resolve(idOrPrefix);
-        var document = store.ReadDocument(id);
-        var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
-            $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
-        RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
+        var self = ProcessControl.SelfIdentity;
         string previousStatus = TaskStatuses.Open;
         RunRecord? stale = null;
+        IRunner? runner = null;
+        TaskDocument? document = null;
         var startedAt = DateTimeOffset.UtcNow;
         store.Update(id, d =>
         {
+            // Checked on the copy read under the lock (one read of the task, not two); a refusal changes nothing.
+            runner = registry.Find(d.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, d.RunnerKind,
+                $"Task {id} asks for the runner '{d.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
+            RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
             if (d.Status == TaskStatuses.Running)
             {
                 if (IsLive(d.CurrentRun))
@@ -85,8 +95,8 @@ public static class TaskExecution
             {
                 ["runId"] = runId,
                 ["pid"] = pid,
-                ["startTicks"] = ProcessControl.GetLinuxStartTicks(pid),
-                ["startTimeUtc"] = ProcessControl.GetStartTimeUtc(pid)?.ToString("O"),
+                ["startTicks"] = self.Ticks,
+                ["startTimeUtc"] = self.StartUtc?.ToString("O"),
                 ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
             };
             document = d.Clone();
@@ -94,11 +104,16 @@ public static class TaskExecution
         }, durable: false); // the started record below is the durable truth; recovery repairs the task from the ledger
         if (stale is not null)
         {
-            ledger.Append(stale);
+            await ledger.AppendAsync(stale, options.Journal).ConfigureAwait(false);
+        }
+
+        if (runner is null || document is null)
+        {
+            throw new InvalidOperationException("The task update chose no runner."); // unreachable: the update sets both or throws
         }
 
         var digest = TextDigest.Of(document.Prompt);
-        ledger.Append(new RunRecord
+        await ledger.AppendAsync(new RunRecord
         {
             TsMs = startedAt.ToUnixTimeMilliseconds(),
             RunId = runId,
@@ -110,7 +125,7 @@ public static class TaskExecution
             PromptSha = digest.Sha,
             Pid = pid,
             Host = Environment.MachineName,
-        });
+        }, options.Journal).ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
 
         var clock = Stopwatch.StartNew();
         RunnerResult result;
@@ -168,7 +183,7 @@ public static class TaskExecution
             OutputLength = outputDigest.Length,
             OutputSha = outputDigest.Sha,
         };
-        ledger.Append(outcome);
+        await ledger.AppendAsync(outcome, options.Journal).ConfigureAwait(false);
         store.Update(id, d =>
         {
             if ((string?)d.CurrentRun?["runId"] != runId)

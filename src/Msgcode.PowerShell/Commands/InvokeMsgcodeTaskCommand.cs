@@ -83,14 +83,19 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;
-        while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
+        var shown = false;
+        while (!run.IsCompleted && !((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
             progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
             WriteProgress(progress);
+            shown = true;
         }
 
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        if (shown)
+        {
+            progress.RecordType = ProgressRecordType.Completed; // a run that ended within the first 250 ms never showed a bar to close
+            WriteProgress(progress);
+        }
         TaskRunInfo result;
         try
         {
