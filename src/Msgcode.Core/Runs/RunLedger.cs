@@ -155,7 +155,7 @@ public sealed class RunLedger
     }
 
     /// <summary>A hint record (see <see cref="AppendHint"/>) through <paramref name="journal"/>: written with the next batch, never fsynced for its own sake.</summary>
-    public Task AppendHintAsync(RunRecord record, JsonlGroupWriter journal) => journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options), durable: false);
+    public Task AppendHintAsync(RunRecord record, JsonlGroupWriter journal, bool writeHere = true) => journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options), durable: false, writeHere);
 
     /// <summary>Appends a record that another durable file backs up (a queued run: queue.jsonl holds it), without an fsync.</summary>
     public void AppendHint(RunRecord record) => JsonlFile.AppendMany(Path, [JsonSerializer.Serialize(record, Options)], fsync: false);

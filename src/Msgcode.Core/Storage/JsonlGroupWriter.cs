@@ -1,39 +1,35 @@
 namespace Msgcode.Core.Storage;
 
 /// <summary>
-/// Group commit for JSON-lines files: many callers append records, one writer thread puts them on disk.
-/// Every record that arrives while the previous batch is being written and fsynced joins the next batch,
-/// so a batch costs one lock and one fsync per file however many records it holds. Each append returns
-/// a task that completes only once its record is written and, when it is durable, fsynced; a failed
-/// write faults the task of every record of that file in the batch, and no other. Records of one file
-/// reach it in the order they were appended. The writes themselves go through
-/// <see cref="JsonlFile.AppendMany"/>: under the file's lock, fenced off from a torn tail.
+/// Group commit for JSON-lines files: many callers append records, and the records that arrive while a
+/// batch is being written and fsynced go to disk together in the next batch, one lock and one fsync per
+/// file however many records it holds. There is no timer and no writer thread: the first caller that finds
+/// no write in progress leads, writing batches on its own thread until nothing is pending (so an append
+/// nobody competes with costs what a direct append costs, with no thread hop); callers that arrive
+/// meanwhile wait for it. Each append returns a task that completes only once its record is written and,
+/// when it is durable, fsynced; a failed write faults the task of every record of that file in the batch,
+/// and no other. Records of one file reach it in the order they were appended. The writes themselves go
+/// through <see cref="JsonlFile.AppendMany"/>: under the file's lock, fenced off from a torn tail.
 /// </summary>
 public sealed class JsonlGroupWriter : IDisposable
 {
     private sealed record Request(string Path, string[] Lines, bool Durable, TaskCompletionSource Done);
 
     private readonly object _gate = new();
-    private readonly TimeSpan _window;
     private readonly TimeSpan? _lockTimeout;
     private List<Request> _pending = [];
-    private Thread? _thread;
+    private bool _leading;
+    private bool _paused;
     private bool _closing;
     private long _writes;
     private long _fsyncs;
     private long _records;
 
-    /// <param name="window">How long the writer waits after the first record of a batch for more to join it.
-    /// Zero (the default) takes what piled up while the previous batch was written: no record waits for a timer.</param>
     /// <param name="start">false to collect appends until <see cref="Start"/> (tests use it to build a batch deterministically).</param>
-    public JsonlGroupWriter(TimeSpan? window = null, TimeSpan? lockTimeout = null, bool start = true)
+    public JsonlGroupWriter(TimeSpan? lockTimeout = null, bool start = true)
     {
-        _window = window ?? TimeSpan.Zero;
         _lockTimeout = lockTimeout;
-        if (start)
-        {
-            Start();
-        }
+        _paused = !start;
     }
 
     /// <summary>File writes done (one per file per batch).</summary>
@@ -45,27 +41,33 @@ public sealed class JsonlGroupWriter : IDisposable
     /// <summary>Records written.</summary>
     public long Records => Interlocked.Read(ref _records);
 
+    /// <summary>Starts writing what was appended while the writer was created paused (on a pool thread).</summary>
     public void Start()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closing, this);
-            if (_thread is not null)
+            _paused = false;
+            if (_leading || _pending.Count == 0)
             {
                 return;
             }
 
-            _thread = new Thread(Run) { IsBackground = true, Name = "msgcode group commit" };
-            _thread.Start();
+            _leading = true;
         }
+
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Lead(), null);
     }
 
     /// <summary>Appends one record; the task completes once it is on disk (and fsynced, when <paramref name="durable"/>).</summary>
-    public Task AppendAsync(string path, string jsonLine, bool durable = true) => AppendManyAsync(path, [jsonLine], durable);
+    /// <param name="writeHere">true (the default): when no write is in progress, this caller writes the batch itself before
+    /// returning. false: a pool thread writes it and this call returns at once, so a caller that must stay responsive
+    /// (the control endpoint taking a stream of requests) lets the records behind it join the batch.</param>
+    public Task AppendAsync(string path, string jsonLine, bool durable = true, bool writeHere = true) => AppendManyAsync(path, [jsonLine], durable, writeHere);
 
     /// <summary>Appends records that belong together (they are written in one piece, in this order).</summary>
     /// <param name="durable">false for hints whose loss a reader tolerates: written with the batch, never the reason for an fsync.</param>
-    public Task AppendManyAsync(string path, IEnumerable<string> jsonLines, bool durable = true)
+    public Task AppendManyAsync(string path, IEnumerable<string> jsonLines, bool durable = true, bool writeHere = true)
     {
         var lines = jsonLines.ToArray();
         foreach (var line in lines)
@@ -87,16 +89,29 @@ public sealed class JsonlGroupWriter : IDisposable
         {
             ObjectDisposedException.ThrowIf(_closing, this);
             _pending.Add(request);
-            Monitor.Pulse(_gate);
+            if (_leading || _paused)
+            {
+                return request.Done.Task; // the write in progress, or the next batch, takes it
+            }
+
+            _leading = true;
+        }
+
+        if (writeHere)
+        {
+            Lead();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => Lead(), null);
         }
 
         return request.Done.Task;
     }
 
-    /// <summary>Writes what is still pending, then stops the writer. Appends after this throw.</summary>
+    /// <summary>Writes what is still pending, then refuses further appends.</summary>
     public void Dispose()
     {
-        Thread? thread;
         lock (_gate)
         {
             if (_closing)
@@ -105,53 +120,40 @@ public sealed class JsonlGroupWriter : IDisposable
             }
 
             _closing = true;
-            thread = _thread;
-            Monitor.PulseAll(_gate);
+            while (_leading)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            _leading = _pending.Count > 0;
         }
 
-        if (thread is not null)
+        if (_leading)
         {
-            thread.Join();
-        }
-        else
-        {
-            Commit(TakePending()); // never started: still honour what was appended
+            Lead(); // appended while paused, or after the last leader looked: still honoured
         }
     }
 
-    private List<Request> TakePending()
-    {
-        lock (_gate)
-        {
-            var batch = _pending;
-            _pending = [];
-            return batch;
-        }
-    }
-
-    private void Run()
+    /// <summary>Writes batches until nothing is pending, then gives up the lead.</summary>
+    private void Lead()
     {
         while (true)
         {
+            List<Request> batch;
             lock (_gate)
             {
-                while (_pending.Count == 0 && !_closing)
+                if (_pending.Count == 0 || (_paused && !_closing))
                 {
-                    Monitor.Wait(_gate);
+                    _leading = false;
+                    Monitor.PulseAll(_gate);
+                    return;
                 }
 
-                if (_pending.Count == 0)
-                {
-                    return; // closing, and everything is written
-                }
+                batch = _pending;
+                _pending = [];
             }
 
-            if (_window > TimeSpan.Zero)
-            {
-                Thread.Sleep(_window);
-            }
-
-            Commit(TakePending());
+            Commit(batch);
         }
     }
 

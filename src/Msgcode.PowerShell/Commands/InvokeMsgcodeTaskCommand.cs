@@ -16,7 +16,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 {
     private const int ProgressActivityId = 0x6d73;
 
-    private Core.Daemon.DaemonController.QueueConnection? _queue;
+    private Core.Daemon.QueuePipeline? _queue;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
@@ -38,8 +38,35 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 
     protected override void EndProcessingCore()
     {
-        _queue?.Dispose();
-        _queue = null;
+        if (_queue is null)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteReplies(_queue.Complete());
+        }
+        finally
+        {
+            _queue.Dispose();
+            _queue = null;
+        }
+    }
+
+    private void WriteReplies(IReadOnlyList<Core.Daemon.QueueReply> replies)
+    {
+        foreach (var reply in replies)
+        {
+            if (reply.Error is not null)
+            {
+                WriteMsgcodeError(reply.Error);
+            }
+            else
+            {
+                WriteObject(reply.Run);
+            }
+        }
     }
 
     protected override void ProcessRecordCore()
@@ -67,9 +94,10 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         {
             try
             {
-                // One connection for the whole pipeline: queueing 300 tasks opens the socket once.
-                _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueue(CancellationToken);
-                WriteObject(_queue.Queue(store.Workspace, id, CancellationToken).Run);
+                // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
+                // entries that arrive together once; answers are written in order as they come in.
+                _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
+                WriteReplies(_queue.Submit(store.Workspace, id));
             }
             catch (MsgcodeException ex)
             {
