@@ -50,6 +50,7 @@ public sealed class WorkQueue : IDaemonComponent
     private DaemonContext? _context;
     private volatile bool _accepting;
     private Timer? _housekeeping;
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
 
     public WorkQueue(RunnerRegistry registry)
     {
@@ -75,6 +76,7 @@ public sealed class WorkQueue : IDaemonComponent
     public Task StartAsync(DaemonContext context, CancellationToken stopping)
     {
         _context = context;
+        _environment = ConfigSources.SnapshotEnvironment(); // the daemon's own environment: read once, not per run
         _slots = new SemaphoreSlim((int)context.Config.GetInt64("daemon.maxConcurrentRuns"));
         foreach (var entry in Recover())
         {
@@ -268,7 +270,7 @@ public sealed class WorkQueue : IDaemonComponent
         var ledger = new RunLedger(store.LedgerPath);
         try
         {
-            var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace));
+            var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
             var options = new TaskRunOptions
             {
                 RunId = entry.RunId,
@@ -433,7 +435,7 @@ public sealed class WorkQueue : IDaemonComponent
         {
             try
             {
-                var config = ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace));
+                var config = ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment));
                 var dropped = new RunLedger(new TaskStore(workspace).LedgerPath).Trim(config.GetInt64("runs.retentionDays"), config.GetInt64("runs.retentionCount"), DateTimeOffset.UtcNow);
                 if (dropped > 0)
                 {

@@ -154,6 +154,25 @@ public sealed class RunLedger
         return journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options));
     }
 
+    /// <summary>
+    /// Appends a durable record in two halves, for a caller with other work to do meanwhile: when this returns the
+    /// record is written (readers see it), and the returned task completes once it is fsynced. The caller must
+    /// await that task before anything counts on the record's durability. Through <paramref name="journal"/>,
+    /// the record is already fsynced (with its batch) when this returns.
+    /// </summary>
+    public async Task<Task> AppendThenSyncAsync(RunRecord record, JsonlGroupWriter? journal)
+    {
+        var line = JsonSerializer.Serialize(record, Options);
+        if (journal is not null)
+        {
+            await journal.AppendAsync(Path, line).ConfigureAwait(false);
+            return Task.CompletedTask;
+        }
+
+        JsonlFile.AppendMany(Path, [line], fsync: false);
+        return Task.Run(() => JsonlFile.Fsync(Path));
+    }
+
     /// <summary>A hint record (see <see cref="AppendHint"/>) through <paramref name="journal"/>: written with the next batch, never fsynced for its own sake.</summary>
     public Task AppendHintAsync(RunRecord record, JsonlGroupWriter journal, bool writeHere = true) => journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options), durable: false, writeHere);
 

@@ -183,8 +183,19 @@ public static class TaskExecution
             OutputLength = outputDigest.Length,
             OutputSha = outputDigest.Sha,
         };
-        await ledger.AppendAsync(outcome, options.Journal).ConfigureAwait(false);
-        store.Update(id, d =>
+        // The outcome is written before the task changes (a reader never sees the task ended without it), and
+        // its fsync runs while the task is updated: the run is returned only once both are done.
+        var outcomeDurable = await ledger.AppendThenSyncAsync(outcome, options.Journal).ConfigureAwait(false);
+        try
+        {
+            UpdateEnded();
+        }
+        finally
+        {
+            await outcomeDurable.ConfigureAwait(false);
+        }
+
+        void UpdateEnded() => store.Update(id, d =>
         {
             if ((string?)d.CurrentRun?["runId"] != runId)
             {
@@ -201,7 +212,7 @@ public static class TaskExecution
             d.AddArtifacts(artifacts);
             d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
             return true;
-        }, durable: false); // the outcome record above is durable; a task left "running" is repaired from it
+        }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
         MaybeTrim(ledger, options);
         return new TaskRunInfo
