@@ -81,6 +81,11 @@ public sealed class RunRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Pid { get; set; }
 
+    /// <summary>Linux start ticks of <see cref="Pid"/> (started records): tells the live process that wrote it from a reused PID.</summary>
+    [JsonPropertyName("pidStartTicks")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PidStartTicks { get; set; }
+
     [JsonPropertyName("host")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Host { get; set; }
