@@ -11,6 +11,7 @@ using Msgcode.Core.Tasks;
 //   ledger-append <dir> <n>   n run records appended through the JSONL primitive (lock + fsync each)
 //   ledger-fill   <dir> <n>   a ledger of n lines written in one go (setup)
 //   ledger-tail   <dir> <n>   median ms of reading the newest n runs (RunLedger.NewestRuns), 20 tries
+//   run-phases    <dir> <n> <capabilities.json>  median ms of each step of one shell run of `true` (where Invoke-MsgcodeTask's time goes), n tries; prints a table on stderr
 var probe = args[0];
 var dir = args[1];
 var count = int.Parse(args[2], CultureInfo.InvariantCulture);
@@ -81,6 +82,8 @@ switch (probe)
         times.Sort();
         Console.WriteLine(times[times.Count / 2].ToString("0.###", CultureInfo.InvariantCulture));
         return 0;
+    case "run-phases":
+        return RunPhases.Measure(dir, count, args.Length > 3 ? args[3] : Path.Combine(AppContext.BaseDirectory, "capabilities.json"));
     default:
         Console.Error.WriteLine($"unknown probe '{probe}'");
         return 2;

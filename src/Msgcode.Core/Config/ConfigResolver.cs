@@ -61,6 +61,51 @@ public static class ConfigResolver
         public Dictionary<ConfigKey, RawSetting> Settings { get; } = [];
     }
 
+    private static readonly Storage.StampedCache<(string Home, string Workspace), (IReadOnlyDictionary<string, string> Environment, ConfigReport Report)> Cache = new();
+
+    /// <summary>
+    /// <see cref="Resolve"/>, reusing the last report for the same home and workspace while the state,
+    /// workspace and env-file files are unchanged (by length and time stamp) and the environment is the same.
+    /// For callers that resolve on every run (a task run, the daemon's queue); the report is shared, read-only.
+    /// </summary>
+    public static ConfigReport ResolveCached(ConfigSources sources)
+    {
+        var files = new List<string>(3) { sources.Home.StateFile, sources.Home.EnvFile };
+        if (sources.WorkspaceConfigFile is string workspaceFile)
+        {
+            files.Add(workspaceFile);
+        }
+
+        return Cache.Get(
+            (sources.Home.Path, sources.WorkspacePath ?? string.Empty),
+            files,
+            () => (sources.Environment, Resolve(sources)),
+            cached => SameEnvironment(cached.Environment, sources.Environment)).Report;
+    }
+
+    private static bool SameEnvironment(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static ConfigReport Resolve(ConfigSources sources)
     {
         var issues = new List<ConfigIssue>();

@@ -61,6 +61,9 @@ public static class ControlProtocol
         var rpc = new JsonRpc(handler);
         if (target is not null)
         {
+            // Requests of one connection start in the order they arrived (a client may send many before the
+            // first answer: a pipeline of tasks queued in order runs in that order).
+            rpc.SynchronizationContext = new InOrderSynchronizationContext();
             rpc.AddLocalRpcTarget(target, new JsonRpcTargetOptions { AllowNonPublicInvocation = false, DisposeOnDisconnect = false });
         }
 
@@ -105,6 +108,75 @@ public static class ControlProtocol
             cancellationToken.ThrowIfCancellationRequested();
             throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ConnectionError, endpoint,
                 $"Cannot reach the daemon's control endpoint '{endpoint}' ({ex.Message}). Start it with Start-MsgcodeDaemon.", ex);
+        }
+    }
+}
+
+/// <summary>
+/// Runs posted work one item at a time, in the order it was posted, on the thread pool. Work that awaits with
+/// ConfigureAwait(false) lets the next item start at its first await, so only the synchronous starts are
+/// serialized: that is what keeps one connection's requests in order without making them wait for each other.
+/// </summary>
+internal sealed class InOrderSynchronizationContext : SynchronizationContext
+{
+    private readonly object _gate = new();
+    private readonly Queue<(SendOrPostCallback Callback, object? State)> _work = new();
+    private bool _draining;
+
+    public override void Post(SendOrPostCallback d, object? state)
+    {
+        lock (_gate)
+        {
+            _work.Enqueue((d, state));
+            if (_draining)
+            {
+                return;
+            }
+
+            _draining = true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Drain(), null);
+    }
+
+    public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("Only Post is supported.");
+
+    public override SynchronizationContext CreateCopy() => this;
+
+    private void Drain()
+    {
+        var previous = Current;
+        SetSynchronizationContext(this);
+        try
+        {
+            while (true)
+            {
+                (SendOrPostCallback Callback, object? State) item;
+                lock (_gate)
+                {
+                    if (_work.Count == 0)
+                    {
+                        _draining = false;
+                        return;
+                    }
+
+                    item = _work.Dequeue();
+                }
+
+                try
+                {
+                    item.Callback(item.State);
+                }
+                catch (Exception)
+                {
+                    // StreamJsonRpc reports a method's failure to its caller itself; nothing that escapes it may stop the
+                    // queue (the next requests would never start) or the daemon.
+                }
+            }
+        }
+        finally
+        {
+            SetSynchronizationContext(previous);
         }
     }
 }

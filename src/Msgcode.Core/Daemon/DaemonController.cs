@@ -217,16 +217,26 @@ public sealed class DaemonController
         return new QueueConnection(record.Endpoint, ControlProtocol.ConnectAsync(record.Endpoint, TimeSpan.FromSeconds(10), cancellationToken).GetAwaiter().GetResult());
     }
 
+    /// <summary>A connection for queueing a stream of runs with many requests in flight (see <see cref="QueuePipeline"/>).</summary>
+    public QueuePipeline OpenQueuePipeline(CancellationToken cancellationToken = default) => new(OpenQueue(cancellationToken), cancellationToken);
+
     /// <summary>An open control connection used to queue runs.</summary>
     public sealed class QueueConnection(string endpoint, JsonRpc rpc) : IDisposable
     {
         public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
+            => QueueAsync(workspace, taskId, cancellationToken).GetAwaiter().GetResult();
+
+        /// <summary>
+        /// Sends one queue request; completes with the daemon's answer, which comes once the run's queue entry is
+        /// fsynced. Several may be in flight on one connection: the daemon takes them in the order they were sent.
+        /// </summary>
+        public async Task<TaskRunInfoQueued> QueueAsync(string workspace, string taskId, CancellationToken cancellationToken = default)
         {
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                return new TaskRunInfoQueued(rpc.InvokeWithCancellationAsync<Runs.TaskRunInfo>(ControlProtocol.Queue, [workspace, taskId], timeout.Token).GetAwaiter().GetResult());
+                return new TaskRunInfoQueued(await rpc.InvokeWithCancellationAsync<Runs.TaskRunInfo>(ControlProtocol.Queue, [workspace, taskId], timeout.Token).ConfigureAwait(false));
             }
             catch (RemoteInvocationException remote) when (ReadError(remote) is { } error)
             {

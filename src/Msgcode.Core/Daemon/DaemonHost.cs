@@ -3,6 +3,7 @@ using Msgcode.Core.Config;
 using Msgcode.Core.Doctor;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
+using Msgcode.Core.Storage;
 using StreamJsonRpc;
 
 namespace Msgcode.Core.Daemon;
@@ -22,6 +23,12 @@ public sealed class DaemonContext
 
     /// <summary>The configuration as resolved at start (and again on SIGHUP).</summary>
     public ConfigReport Config { get; internal set; } = null!;
+
+    /// <summary>
+    /// Group commit for the daemon's records (queue entries, run records): appended by any lane or
+    /// connection, written and fsynced together, each caller released once its own record is on disk.
+    /// </summary>
+    public JsonlGroupWriter Journal { get; init; } = null!;
 }
 
 /// <summary>A part of the daemon (work lanes, scheduler, message channel, housekeeping).</summary>
@@ -109,8 +116,11 @@ public sealed class DaemonHost
 
         using var daemonLock = AcquireLock(files);
         var config = ConfigResolver.Resolve(new ConfigSources(home));
-        var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock);
-        _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config };
+        // The log is diagnostics, not a record anything depends on: its lines are written at once (they survive a
+        // crash of the daemon) but not fsynced one by one, which would cost an fsync per queued and per finished run.
+        var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock) { Fsync = false };
+        using var journal = new JsonlGroupWriter();
+        _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config, Journal = journal };
         var pid = Environment.ProcessId;
         _startedAtMs = _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         _status = new DaemonStatusRecord
@@ -174,7 +184,7 @@ public sealed class DaemonHost
                 }
             }
 
-            log.Info("daemon", "stopped", new { pid });
+            log.Info("daemon", "stopped", new { pid, records = journal.Records, writes = journal.Writes, fsyncs = journal.Fsyncs });
             return 0;
         }
         catch (Exception ex)
@@ -316,13 +326,14 @@ public sealed class DaemonHost
         [JsonRpcMethod(ControlProtocol.Status)]
         public DaemonRuntimeInfo Status() => host.Describe();
 
+        /// <summary>Answers once the queue entry is fsynced; requests of one connection are taken in the order they came.</summary>
         [JsonRpcMethod(ControlProtocol.Queue)]
-        public Runs.TaskRunInfo Queue(string workspace, string taskId)
+        public async Task<Runs.TaskRunInfo> Queue(string workspace, string taskId)
         {
             var queue = host._options.Queue ?? throw new LocalRpcException("This daemon runs no work queue.") { ErrorCode = -32001 };
             try
             {
-                return queue.Enqueue(workspace, taskId);
+                return await queue.EnqueueAsync(workspace, taskId).ConfigureAwait(false);
             }
             catch (MsgcodeException ex)
             {

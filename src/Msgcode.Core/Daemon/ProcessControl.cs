@@ -102,6 +102,11 @@ public static class ProcessControl
         }
     }
 
+    private static readonly Lazy<(long? Ticks, DateTime? StartUtc)> Self = new(() => (GetLinuxStartTicks(Environment.ProcessId), GetStartTimeUtc(Environment.ProcessId)));
+
+    /// <summary>This process's identity (Linux start ticks, start time): it never changes, so it is read once.</summary>
+    public static (long? Ticks, DateTime? StartUtc) SelfIdentity => Self.Value;
+
     /// <summary>The process's start time in UTC as .NET computes it (the checker computes the same), or null.</summary>
     public static DateTime? GetStartTimeUtc(int pid)
     {

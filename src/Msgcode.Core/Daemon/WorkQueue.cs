@@ -43,12 +43,14 @@ public sealed class WorkQueue : IDaemonComponent
     private readonly RunnerRegistry _registry;
     private readonly object _gate = new();
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly Queue<(QueueEntry Entry, Task Committed)> _committing = new(); // queued runs whose record is being fsynced, in arrival order
     private readonly List<Task> _workers = [];
     private readonly CancellationTokenSource _abort = new();
     private SemaphoreSlim _slots = new(2);
     private DaemonContext? _context;
     private volatile bool _accepting;
     private Timer? _housekeeping;
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
 
     public WorkQueue(RunnerRegistry registry)
     {
@@ -58,6 +60,9 @@ public sealed class WorkQueue : IDaemonComponent
     public string Name => "queue";
 
     private string QueuePath => Path.Combine(_context!.Home.Path, "queue.jsonl");
+
+    /// <summary>The daemon's group-commit writer: queue entries and run records of all lanes share its fsyncs.</summary>
+    private JsonlGroupWriter Journal => _context!.Journal;
 
     private sealed class Lane
     {
@@ -71,6 +76,7 @@ public sealed class WorkQueue : IDaemonComponent
     public Task StartAsync(DaemonContext context, CancellationToken stopping)
     {
         _context = context;
+        _environment = ConfigSources.SnapshotEnvironment(); // the daemon's own environment: read once, not per run
         _slots = new SemaphoreSlim((int)context.Config.GetInt64("daemon.maxConcurrentRuns"));
         foreach (var entry in Recover())
         {
@@ -82,8 +88,12 @@ public sealed class WorkQueue : IDaemonComponent
         return Task.CompletedTask;
     }
 
-    /// <summary>Queues a run of a task (called over the control endpoint). Returns the queued record.</summary>
-    public TaskRunInfo Enqueue(string workspace, string taskIdOrPrefix)
+    /// <summary>
+    /// Queues a run of a task (called over the control endpoint). The returned task completes once the queue entry is fsynced (it shares the fsync
+    /// with whatever else the daemon appended meanwhile), so a caller told "queued" holds a durable promise.
+    /// Runs are handed to their lanes in the order they were queued, whatever order the fsyncs complete in.
+    /// </summary>
+    public async Task<TaskRunInfo> EnqueueAsync(string workspace, string taskIdOrPrefix)
     {
         if (!_accepting)
         {
@@ -94,16 +104,56 @@ public sealed class WorkQueue : IDaemonComponent
         store.RequireWorkspace();
         var task = store.Get(taskIdOrPrefix);
         var entry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-        JsonlFile.Append(QueuePath, JsonSerializer.Serialize(entry, Options));
         var digest = TextDigest.Of(task.Prompt);
-        new RunLedger(store.LedgerPath).AppendHint(new RunRecord
+        Task committed;
+        lock (_gate)
         {
-            TsMs = entry.TsMs, RunId = entry.RunId, TaskId = task.Id, Event = RunEvents.Queued, RunnerKind = task.Runner, Status = "queued",
-            PromptLength = digest.Length, PromptSha = digest.Sha,
-        });
+            // The hint goes first: in the ledger a run's queued line comes before its started record.
+            Observe(new RunLedger(store.LedgerPath).AppendHintAsync(new RunRecord
+            {
+                TsMs = entry.TsMs, RunId = entry.RunId, TaskId = task.Id, Event = RunEvents.Queued, RunnerKind = task.Runner, Status = "queued",
+                PromptLength = digest.Length, PromptSha = digest.Sha,
+            }, Journal, writeHere: false), "queued hint");
+            // Written by a pool thread, not here: this connection's next requests join the batch while it is fsynced.
+            committed = Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(entry, Options), writeHere: false);
+            _committing.Enqueue((entry, committed));
+        }
+
+        try
+        {
+            await committed.ConfigureAwait(false);
+        }
+        finally
+        {
+            DispatchCommitted();
+        }
+
         _context!.Log.Info("queue", "queued", new { runId = entry.RunId, taskId = task.Id, workspace = store.Workspace });
-        Dispatch(entry);
         return new TaskRunInfo { RunId = entry.RunId, TaskId = task.Id, Runner = task.Runner, Status = "queued", Workspace = store.Workspace, PromptLength = digest.Length, PromptSha = digest.Sha };
+    }
+
+    /// <summary>Hands committed entries to their lanes in arrival order; one whose write failed was never queued.</summary>
+    private void DispatchCommitted()
+    {
+        lock (_gate)
+        {
+            while (_committing.Count > 0 && _committing.Peek().Committed.IsCompleted)
+            {
+                var (entry, committed) = _committing.Dequeue();
+                if (committed.IsCompletedSuccessfully)
+                {
+                    Dispatch(entry);
+                }
+            }
+        }
+    }
+
+    /// <summary>A write nobody waits for (a hint): its failure is logged, never lost silently.</summary>
+    private void Observe(Task write, string what)
+    {
+        write.ContinueWith(
+            t => _context?.Log.Warn("queue", "hint write failed", new { what, error = t.Exception?.GetBaseException().Message }),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public async Task StopAsync(DateTimeOffset deadline)
@@ -220,10 +270,11 @@ public sealed class WorkQueue : IDaemonComponent
         var ledger = new RunLedger(store.LedgerPath);
         try
         {
-            var config = ConfigResolver.Resolve(new ConfigSources(_context.Home, entry.Workspace));
+            var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
             var options = new TaskRunOptions
             {
                 RunId = entry.RunId,
+                Journal = Journal,
                 CancelMeansInterrupted = true,
                 PolicyMode = config.GetString("policy.mode") ?? "egress-allowed",
                 Secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => config.GetString(k.Name)).OfType<string>().ToList(),
@@ -236,11 +287,20 @@ public sealed class WorkQueue : IDaemonComponent
         catch (MsgcodeException ex)
         {
             // The run could not start (task gone or corrupt, runner missing, status forbids it): give it an outcome.
-            ledger.Append(new RunRecord
+            try
             {
-                TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = entry.RunId, TaskId = entry.TaskId, Event = RunEvents.Failed,
-                RunnerKind = string.Empty, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
-            });
+                await ledger.AppendAsync(new RunRecord
+                {
+                    TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = entry.RunId, TaskId = entry.TaskId, Event = RunEvents.Failed,
+                    RunnerKind = string.Empty, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
+                }, Journal).ConfigureAwait(false);
+            }
+            catch (MsgcodeException write)
+            {
+                log.Error("queue", "run outcome not recorded", new { runId = entry.RunId, taskId = entry.TaskId, errorId = write.ErrorId });
+                return; // no "done": the next start will look at the ledger and decide
+            }
+
             log.Warn("queue", "run could not start", new { runId = entry.RunId, taskId = entry.TaskId, errorId = ex.ErrorId });
         }
         catch (Exception ex)
@@ -250,7 +310,7 @@ public sealed class WorkQueue : IDaemonComponent
         }
 
         // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
-        JsonlFile.AppendMany(QueuePath, [JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options)], fsync: false);
+        Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
     }
 
     /// <summary>Reads the queue after a start: what still has to run, what was interrupted, what is done.</summary>
@@ -375,7 +435,7 @@ public sealed class WorkQueue : IDaemonComponent
         {
             try
             {
-                var config = ConfigResolver.Resolve(new ConfigSources(_context!.Home, workspace));
+                var config = ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment));
                 var dropped = new RunLedger(new TaskStore(workspace).LedgerPath).Trim(config.GetInt64("runs.retentionDays"), config.GetInt64("runs.retentionCount"), DateTimeOffset.UtcNow);
                 if (dropped > 0)
                 {

@@ -41,6 +41,9 @@ public sealed class MsgcodeLog
 
     public int MaxFiles { get; set; }
 
+    /// <summary>fsync each line (the default). The daemon turns it off: its log lines are diagnostics, and its records have their own fsyncs.</summary>
+    public bool Fsync { get; init; } = true;
+
     public TimeProvider Clock { get; }
 
     /// <summary>Problems met while writing (the log itself cannot report them); the last few are kept.</summary>
@@ -74,7 +77,7 @@ public sealed class MsgcodeLog
         {
             try
             {
-                JsonlFile.AppendMany(Path, [line], TimeSpan.FromSeconds(5), bytes => FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes));
+                JsonlFile.AppendMany(Path, [line], TimeSpan.FromSeconds(5), bytes => FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes), Fsync);
             }
             catch (MsgcodeException ex)
             {

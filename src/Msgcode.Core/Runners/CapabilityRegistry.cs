@@ -132,6 +132,19 @@ public sealed class CapabilityRegistry
 
     public RunnerEntry? Find(string kind) => Entries.FirstOrDefault(e => string.Equals(e.Kind, kind, StringComparison.OrdinalIgnoreCase));
 
+    private static readonly Storage.StampedCache<(string, string), CapabilityRegistry> Cache = new();
+
+    /// <summary>
+    /// <see cref="Load"/>, reusing the last registry while both files are unchanged (by length and time stamp):
+    /// for callers that need the registry on every run. The registry is shared; do not change its entries.
+    /// </summary>
+    public static CapabilityRegistry LoadCached(string builtinPath, string userPath)
+    {
+        var builtin = Path.GetFullPath(builtinPath);
+        var user = Path.GetFullPath(userPath);
+        return Cache.Get((builtin, user), [builtin, user], () => Load(builtin, user));
+    }
+
     /// <summary>Loads the built-in file and the user's file; a broken file or entry is reported and the rest still loads.</summary>
     public static CapabilityRegistry Load(string builtinPath, string userPath)
     {

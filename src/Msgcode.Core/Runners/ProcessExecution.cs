@@ -55,15 +55,12 @@ public static class ProcessExecution
             using var timeout = new CancellationTokenSource(constraints.Timeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             using var killOnCancel = linked.Token.Register(() => Kill(process));
-            var stdin = Task.Run(async () =>
+            // No input: close the pipe here (the child sees end of file) rather than on a pool thread.
+            var stdin = standardInput is null ? CloseInput(process) : Task.Run(async () =>
             {
                 try
                 {
-                    if (standardInput is not null)
-                    {
-                        await process.StandardInput.WriteAsync(standardInput).ConfigureAwait(false);
-                    }
-
+                    await process.StandardInput.WriteAsync(standardInput).ConfigureAwait(false);
                     process.StandardInput.Close();
                 }
                 catch (IOException)
@@ -120,6 +117,19 @@ public static class ProcessExecution
 
             return new RunnerResult { Status = RunStatuses.Succeeded, Artifacts = artifacts, Output = output, OutputTruncated = outputCut, ExitCode = 0 };
         }
+    }
+
+    private static Task CloseInput(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+
+        return Task.CompletedTask;
     }
 
     private static async Task<(string Text, bool Truncated)> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)

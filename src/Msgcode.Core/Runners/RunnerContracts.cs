@@ -93,6 +93,16 @@ public sealed class RunnerRegistry
 
     public IReadOnlyCollection<string> Kinds => _runners.Keys;
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CapabilityRegistry, System.Collections.Concurrent.ConcurrentDictionary<string, RunnerRegistry>> Built = new();
+
+    /// <summary>
+    /// <see cref="From"/>, built once per capability registry (see <see cref="CapabilityRegistry.LoadCached"/>) and
+    /// <paramref name="hostKey"/> (whatever the built-in runners depend on: the pwsh to start, the home). Runners
+    /// hold no per-run state, so one registry serves every run.
+    /// </summary>
+    public static RunnerRegistry FromCached(CapabilityRegistry capabilities, string hostKey, Func<IReadOnlyDictionary<string, IRunner>> builtins)
+        => Built.GetValue(capabilities, _ => new(StringComparer.Ordinal)).GetOrAdd(hostKey, _ => From(capabilities, builtins()));
+
     /// <summary>
     /// The registry for this process: every entry of the capability registry that has an implementation —
     /// a code runner from <paramref name="builtins"/> or a command template.

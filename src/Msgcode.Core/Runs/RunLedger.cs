@@ -91,6 +91,11 @@ public sealed class RunRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Pid { get; set; }
 
+    /// <summary>Linux start ticks of <see cref="Pid"/> (started records): tells the live process that wrote it from a reused PID.</summary>
+    [JsonPropertyName("pidStartTicks")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PidStartTicks { get; set; }
+
     [JsonPropertyName("host")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Host { get; set; }
@@ -148,6 +153,43 @@ public sealed class RunLedger
     public static string NewRunId() => "run_" + Tasks.TaskId.New()[Tasks.TaskId.Prefix.Length..];
 
     public void Append(RunRecord record) => JsonlFile.Append(Path, JsonSerializer.Serialize(record, Options));
+
+    /// <summary>
+    /// Appends a durable record through <paramref name="journal"/> (group commit: completes once the record is
+    /// fsynced with its batch), or directly when there is none.
+    /// </summary>
+    public Task AppendAsync(RunRecord record, JsonlGroupWriter? journal)
+    {
+        if (journal is null)
+        {
+            Append(record);
+            return Task.CompletedTask;
+        }
+
+        return journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options));
+    }
+
+    /// <summary>
+    /// Appends a durable record in two halves, for a caller with other work to do meanwhile: when this returns the
+    /// record is written (readers see it), and the returned task completes once it is fsynced. The caller must
+    /// await that task before anything counts on the record's durability. Through <paramref name="journal"/>,
+    /// the record is already fsynced (with its batch) when this returns.
+    /// </summary>
+    public async Task<Task> AppendThenSyncAsync(RunRecord record, JsonlGroupWriter? journal)
+    {
+        var line = JsonSerializer.Serialize(record, Options);
+        if (journal is not null)
+        {
+            await journal.AppendAsync(Path, line).ConfigureAwait(false);
+            return Task.CompletedTask;
+        }
+
+        JsonlFile.AppendMany(Path, [line], fsync: false);
+        return Task.Run(() => JsonlFile.Fsync(Path));
+    }
+
+    /// <summary>A hint record (see <see cref="AppendHint"/>) through <paramref name="journal"/>: written with the next batch, never fsynced for its own sake.</summary>
+    public Task AppendHintAsync(RunRecord record, JsonlGroupWriter journal, bool writeHere = true) => journal.AppendAsync(Path, JsonSerializer.Serialize(record, Options), durable: false, writeHere);
 
     /// <summary>Appends a record that another durable file backs up (a queued run: queue.jsonl holds it), without an fsync.</summary>
     public void AppendHint(RunRecord record) => JsonlFile.AppendMany(Path, [JsonSerializer.Serialize(record, Options)], fsync: false);

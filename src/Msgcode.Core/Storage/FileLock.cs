@@ -44,7 +44,20 @@ public sealed class FileLock : IDisposable
             }
             catch (DirectoryNotFoundException)
             {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+                try
+                {
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new MsgcodeException(
+                        ErrorIds.FileWriteFailed,
+                        MsgcodeErrorCategory.WriteError,
+                        full,
+                        $"Cannot create the folder of the lock file '{full}': {ex.Message} Check that the path leads through folders, not files.",
+                        ex);
+                }
+
                 continue;
             }
             catch (IOException ex) when (ex is not FileNotFoundException)

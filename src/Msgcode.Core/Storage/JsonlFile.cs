@@ -77,6 +77,25 @@ public static class JsonlFile
     }
 
     /// <summary>
+    /// fsyncs what has been appended to <paramref name="path"/> (by anyone): the second half of an append made
+    /// with <c>fsync: false</c> by a caller that has other work to do while the disk catches up.
+    /// </summary>
+    public static void Fsync(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.FileWriteFailed, MsgcodeErrorCategory.WriteError, full,
+                $"Could not flush '{full}' to disk: {ex.Message} Check that the disk is healthy and not full.", ex);
+        }
+    }
+
+    /// <summary>
     /// Reads every complete line from the start. Malformed complete lines go to <paramref name="onProblem"/>
     /// (ErrorId <see cref="ErrorIds.JsonlLineMalformed"/>) and are skipped; an unterminated last
     /// fragment is skipped silently (it is a write in progress or the debris of a crash).

@@ -35,6 +35,13 @@ public sealed record TaskRunOptions
 
     /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
     public IRunIsolation? Isolation { get; init; }
+
+    /// <summary>
+    /// The group-commit writer of a host that runs many tasks at once (the daemon): the run's records go
+    /// through it, fsynced together with other runs' records, and the run waits for its own record's fsync
+    /// as it would for a direct append. Null: each record is appended and fsynced on its own.
+    /// </summary>
+    public Storage.JsonlGroupWriter? Journal { get; init; }
 }
 
 /// <summary>
@@ -51,70 +58,113 @@ public static class TaskExecution
     public static async Task<TaskRunInfo> RunAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, CancellationToken cancellationToken)
     {
         var id = store.Resolve(idOrPrefix);
-        var document = store.ReadDocument(id);
-        var runner = registry.Find(document.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, document.RunnerKind,
-            $"Task {id} asks for the runner '{document.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
-        RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
-        options.Isolation?.Validate(store, document);
+        // An isolated run is checked before anything changes (outside the task's lock: it asks git questions).
+        options.Isolation?.Validate(store, store.ReadDocument(id));
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
+        var self = ProcessControl.SelfIdentity;
         string previousStatus = TaskStatuses.Open;
-        RunRecord? stale = null;
+        IRunner? runner = null;
+        TaskDocument? document = null;
+        TextDigest? digest = null;
+        Task? startedDurable = null;
         var startedAt = DateTimeOffset.UtcNow;
-        store.Update(id, d =>
+        try
         {
-            if (d.Status == TaskStatuses.Running)
+            store.Update(id, d =>
             {
-                if (IsLive(d.CurrentRun))
+                // Checked on the copy read under the lock (one read of the task, not two); a refusal changes nothing.
+                runner = registry.Find(d.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, d.RunnerKind,
+                    $"Task {id} asks for the runner '{d.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
+                RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
+                RunRecord? stale = null;
+                if (d.Status == TaskStatuses.Running)
                 {
-                    throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, id,
-                        $"Task {id} is already running (run {(string?)d.CurrentRun?["runId"]}, PID {(int?)d.CurrentRun?["pid"]}). Wait for it, or stop that process.");
+                    if (IsLive(d.CurrentRun))
+                    {
+                        throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, id,
+                            $"Task {id} is already running (run {(string?)d.CurrentRun?["runId"]}, PID {(int?)d.CurrentRun?["pid"]}). Wait for it, or stop that process.");
+                    }
+
+                    // The process that ran it is gone: that run was interrupted (unless it is this very run, queued
+                    // again after a crash that came before its started record: then it never ran).
+                    if ((string?)d.CurrentRun?["runId"] != runId)
+                    {
+                        stale = InterruptedRecord(d, "the process that ran it is gone");
+                    }
+
+                    d.Status = TaskStatuses.Open;
                 }
 
-                // The process that ran it is gone: that run was interrupted (unless it is this very run, queued
-                // again after a crash that came before its started record: then it never ran).
-                if ((string?)d.CurrentRun?["runId"] != runId)
+                previousStatus = d.Status;
+                TaskStatuses.RequireTransition(id, d.Status, TaskStatuses.Running, options.Force);
+                d.Status = TaskStatuses.Running;
+                d.CurrentRun = new JsonObject
                 {
-                    stale = InterruptedRecord(d, "the process that ran it is gone");
-                }
+                    ["runId"] = runId,
+                    ["pid"] = pid,
+                    ["startTicks"] = self.Ticks,
+                    ["startTimeUtc"] = self.StartUtc?.ToString("O"),
+                    ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
+                };
+                document = d.Clone();
+                digest = TextDigest.Of(d.Prompt);
 
-                d.Status = TaskStatuses.Open;
+                // Every check has passed and the task is claimed (its lock is held until its file is written): the
+                // started record is written and fsynced meanwhile, on another thread, instead of after the task file.
+                var started = new RunRecord
+                {
+                    TsMs = startedAt.ToUnixTimeMilliseconds(),
+                    RunId = runId,
+                    TaskId = id,
+                    Event = RunEvents.Started,
+                    RunnerKind = runner.Kind,
+                    Status = "running",
+                    PromptLength = digest.Value.Length,
+                    PromptSha = digest.Value.Sha,
+                    Pid = pid,
+                    PidStartTicks = self.Ticks,
+                    Host = Environment.MachineName,
+                };
+                startedDurable = Task.Run(async () =>
+                {
+                    if (stale is not null)
+                    {
+                        await ledger.AppendAsync(stale, options.Journal).ConfigureAwait(false);
+                    }
+
+                    await ledger.AppendAsync(started, options.Journal).ConfigureAwait(false);
+                });
+                return true;
+            }, durable: false); // the started record is the durable truth; recovery repairs the task from the ledger
+        }
+        catch (Exception ex) when (startedDurable is not null)
+        {
+            // The task file could not be written after the started record went out: close that run, so no
+            // started record is left without an outcome, and report the write's failure.
+            try
+            {
+                await startedDurable.ConfigureAwait(false);
+                await ledger.AppendAsync(new RunRecord
+                {
+                    TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = runId, TaskId = id, Event = RunEvents.Failed, RunnerKind = runner?.Kind ?? string.Empty,
+                    Status = RunStatuses.Failed, ErrorCode = (ex as MsgcodeException)?.ErrorId ?? ErrorIds.FileWriteFailed, ErrorMessage = "The run did not start: its task could not be updated.",
+                }, options.Journal).ConfigureAwait(false);
+            }
+            catch (MsgcodeException)
+            {
             }
 
-            previousStatus = d.Status;
-            TaskStatuses.RequireTransition(id, d.Status, TaskStatuses.Running, options.Force);
-            d.Status = TaskStatuses.Running;
-            d.CurrentRun = new JsonObject
-            {
-                ["runId"] = runId,
-                ["pid"] = pid,
-                ["startTicks"] = ProcessControl.GetLinuxStartTicks(pid),
-                ["startTimeUtc"] = ProcessControl.GetStartTimeUtc(pid)?.ToString("O"),
-                ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
-            };
-            document = d.Clone();
-            return true;
-        }, durable: false); // the started record below is the durable truth; recovery repairs the task from the ledger
-        if (stale is not null)
-        {
-            ledger.Append(stale);
+            throw;
         }
 
-        var digest = TextDigest.Of(document.Prompt);
-        ledger.Append(new RunRecord
+        if (runner is null || document is null || digest is null || startedDurable is null)
         {
-            TsMs = startedAt.ToUnixTimeMilliseconds(),
-            RunId = runId,
-            TaskId = id,
-            Event = RunEvents.Started,
-            RunnerKind = runner.Kind,
-            Status = "running",
-            PromptLength = digest.Length,
-            PromptSha = digest.Sha,
-            Pid = pid,
-            Host = Environment.MachineName,
-        });
+            throw new InvalidOperationException("The task update chose no runner."); // unreachable: the update sets them all or throws
+        }
+
+        await startedDurable.ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
 
         var clock = Stopwatch.StartNew();
         RunnerResult result;
@@ -188,8 +238,19 @@ public static class TaskExecution
             Patch = isolation?.PatchPath is { } patchPath ? Relative(store.Workspace, patchPath) : null,
             BaseCommit = isolation?.BaseCommit,
         };
-        ledger.Append(outcome);
-        store.Update(id, d =>
+        // The outcome is written before the task changes (a reader never sees the task ended without it), and
+        // its fsync runs while the task is updated: the run is returned only once both are done.
+        var outcomeDurable = await ledger.AppendThenSyncAsync(outcome, options.Journal).ConfigureAwait(false);
+        try
+        {
+            UpdateEnded();
+        }
+        finally
+        {
+            await outcomeDurable.ConfigureAwait(false);
+        }
+
+        void UpdateEnded() => store.Update(id, d =>
         {
             if ((string?)d.CurrentRun?["runId"] != runId)
             {
@@ -212,7 +273,7 @@ public static class TaskExecution
             isolation?.UpdateTask?.Invoke(d);
             d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
             return true;
-        }, durable: false); // the outcome record above is durable; a task left "running" is repaired from it
+        }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
         MaybeTrim(ledger, options);
         return new TaskRunInfo
@@ -227,8 +288,8 @@ public static class TaskExecution
             ErrorMessage = message,
             Artifacts = [.. artifacts],
             Preview = preview,
-            PromptLength = digest.Length,
-            PromptSha = digest.Sha,
+            PromptLength = digest.Value.Length,
+            PromptSha = digest.Value.Sha,
             Workspace = store.Workspace,
         };
     }
@@ -260,6 +321,13 @@ public static class TaskExecution
             }
 
             if (current is null && open.Pid is int pid && ProcessControl.IsAlive(pid) && pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            // The process that wrote the started record still runs (its task file may not show the run yet: the two
+            // are written side by side): the run is live, not interrupted.
+            if (open.Pid is int writer && open.PidStartTicks is long ticks && open.Host == Environment.MachineName && ProcessControl.IsSameProcess(writer, null, ticks))
             {
                 continue;
             }

@@ -16,7 +16,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 {
     private const int ProgressActivityId = 0x6d73;
 
-    private Core.Daemon.DaemonController.QueueConnection? _queue;
+    private Core.Daemon.QueuePipeline? _queue;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
@@ -46,8 +46,35 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 
     protected override void EndProcessingCore()
     {
-        _queue?.Dispose();
-        _queue = null;
+        if (_queue is null)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteReplies(_queue.Complete());
+        }
+        finally
+        {
+            _queue.Dispose();
+            _queue = null;
+        }
+    }
+
+    private void WriteReplies(IReadOnlyList<Core.Daemon.QueueReply> replies)
+    {
+        foreach (var reply in replies)
+        {
+            if (reply.Error is not null)
+            {
+                WriteMsgcodeError(reply.Error);
+            }
+            else
+            {
+                WriteObject(reply.Run);
+            }
+        }
     }
 
     protected override void ProcessRecordCore()
@@ -88,9 +115,10 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 
             try
             {
-                // One connection for the whole pipeline: queueing 300 tasks opens the socket once.
-                _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueue(CancellationToken);
-                WriteObject(_queue.Queue(store.Workspace, id, CancellationToken).Run);
+                // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
+                // entries that arrive together once; answers are written in order as they come in.
+                _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
+                WriteReplies(_queue.Submit(store.Workspace, id));
             }
             catch (MsgcodeException ex)
             {
@@ -109,14 +137,19 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;
-        while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
+        var shown = false;
+        while (!run.IsCompleted && !((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
             progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
             WriteProgress(progress);
+            shown = true;
         }
 
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        if (shown)
+        {
+            progress.RecordType = ProgressRecordType.Completed; // a run that ended within the first 250 ms never showed a bar to close
+            WriteProgress(progress);
+        }
         TaskRunInfo result;
         try
         {

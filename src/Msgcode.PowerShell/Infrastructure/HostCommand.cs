@@ -40,9 +40,19 @@ internal static class HostCommand
         };
     }
 
-    /// <summary>The runners a process hosting this module can run: every registry entry with an implementation.</summary>
+    /// <summary>
+    /// The runners a process hosting this module can run: every registry entry with an implementation. Kept
+    /// while the registry files are unchanged, so repeated runs in one session do not parse them again.
+    /// </summary>
     public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet)
-        => Core.Runners.RunnerRegistry.From(Capabilities(cmdlet), BuiltinRunners(cmdlet));
+    {
+        var moduleBase = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(HostCommand).Assembly.Location)!;
+        var home = Core.Config.MsgcodeHome.Resolve();
+        var capabilities = Core.Runners.CapabilityRegistry.LoadCached(Path.Combine(moduleBase, "capabilities.json"), home.CapabilitiesFile);
+        var exe = PwshExecutable(cmdlet, out var prefix);
+        var hostKey = string.Join('\0', [exe, .. prefix, home.Path]);
+        return Core.Runners.RunnerRegistry.FromCached(capabilities, hostKey, () => BuiltinRunners(cmdlet));
+    }
 
     public static string ModuleManifest(PSCmdlet cmdlet)
     {

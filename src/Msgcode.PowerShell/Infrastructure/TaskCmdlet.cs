@@ -43,7 +43,7 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
 
     protected TaskRunOptions RunOptions(TimeSpan timeout, bool force)
     {
-        var report = ConfigResolver.Resolve(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath));
+        var report = ConfigResolver.ResolveCached(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath));
         var secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => report.GetString(k.Name)).OfType<string>().ToList();
         return new TaskRunOptions
         {
