@@ -45,6 +45,16 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
     }
 
+    It "passes on the daemon's refusal with its own ErrorId, not as a connection failure" {
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 't' -Prompt 'true' -Runner shell -Workspace $ws
+        $null = Start-MsgcodeDaemon
+        Remove-Item (Join-Path $ws 'tasks' "$($task.Id).json"), (Join-Path $ws 'tasks' "$($task.Id).md")
+        $task | Invoke-MsgcodeTask -Queue -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskNotFound,*'
+        (Get-MsgcodeDaemon).Running | Should -BeTrue
+    }
+
     It 'returns at once with a queued run, runs serially per workspace, and shows lanes while busy' {
         $null = Start-MsgcodeDaemon
         $ws1 = New-TestWorkspace

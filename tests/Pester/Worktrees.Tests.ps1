@@ -473,3 +473,36 @@ Describe 'Clear-MsgcodeWorktree and the doctor' {
         (Test-MsgcodeDoctor -Detailed -Category worktrees -Workspace (New-TestWorkspace)).Status | Should -Be 'skip'
     }
 }
+
+Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux) {
+    BeforeEach {
+        $null = New-TestHome
+    }
+    AfterEach {
+        Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+    }
+
+    It 'queues a -Worktree run: the daemon runs it in the worktree and the task gets its patch' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'queued edit' -Prompt $script:EditScript -Runner shell -Workspace $ws
+        $before = Get-Porcelain $ws
+        $null = Start-MsgcodeDaemon
+        $queued = $task | Invoke-MsgcodeTask -Queue -Worktree
+        $queued.Status | Should -Be 'queued'
+        Get-Content (Join-Path $env:MSGCODE_HOME 'queue.jsonl') | ConvertFrom-Json | Where-Object runId -EQ $queued.RunId | Select-Object -First 1 -ExpandProperty worktree | Should -BeTrue
+        Wait-Until { (Get-MsgcodeTaskRun -Workspace $ws -TaskId $task.Id -Last 1).Status -notin 'queued', 'running' } -TimeoutSec 60 | Should -BeTrue
+        (Get-MsgcodeTaskRun -Workspace $ws -TaskId $task.Id -Last 1).Status | Should -Be 'succeeded'
+        Get-Porcelain $ws | Should -Be $before
+        (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Contain 'renamed c.txt'
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).State | Should -Be 'active'
+    }
+
+    It 'refuses at once to queue a -Worktree run that cannot be isolated' {
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $null = Start-MsgcodeDaemon
+        $null = $task | Invoke-MsgcodeTask -Queue -Worktree -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryNotFound,*'
+        Test-Path (Join-Path $ws 'tasks' 'runs.jsonl') | Should -BeFalse
+    }
+}

@@ -2,6 +2,7 @@ using System.IO.Pipes;
 using System.Net.Sockets;
 using Msgcode.Core.Errors;
 using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
 
 namespace Msgcode.Core.Daemon;
 
@@ -44,6 +45,18 @@ public sealed class ControlError
 }
 
 /// <summary>
+/// A JSON-RPC connection that reads the error data of the daemon's refusals as <see cref="ControlError"/>
+/// (StreamJsonRpc would read it as exception details, losing the ErrorId).
+/// </summary>
+internal sealed class ControlRpc(IJsonRpcMessageHandler handler) : JsonRpc(handler)
+{
+    public const int RefusedCode = -32000;
+
+    protected override Type? GetErrorDetailsDataType(JsonRpcError error)
+        => error.Error?.Code == (JsonRpcErrorCode)RefusedCode ? typeof(ControlError) : base.GetErrorDetailsDataType(error);
+}
+
+/// <summary>
 /// The control endpoint's wire format: JSON-RPC 2.0, one message per line (System.Text.Json), over a Unix
 /// domain socket (a named pipe on Windows). StreamJsonRpc does the protocol; this class only connects.
 /// </summary>
@@ -58,7 +71,7 @@ public static class ControlProtocol
     {
         var formatter = new SystemTextJsonFormatter();
         var handler = new NewLineDelimitedMessageHandler(stream, stream, formatter);
-        var rpc = new JsonRpc(handler);
+        var rpc = new ControlRpc(handler);
         if (target is not null)
         {
             // Requests of one connection start in the order they arrived (a client may send many before the

@@ -224,19 +224,20 @@ public sealed class DaemonController
     public sealed class QueueConnection(string endpoint, JsonRpc rpc) : IDisposable
     {
         public TaskRunInfoQueued Queue(string workspace, string taskId, CancellationToken cancellationToken = default)
-            => QueueAsync(workspace, taskId, cancellationToken).GetAwaiter().GetResult();
+            => QueueAsync(workspace, taskId, null, cancellationToken).GetAwaiter().GetResult();
 
         /// <summary>
         /// Sends one queue request; completes with the daemon's answer, which comes once the run's queue entry is
         /// fsynced. Several may be in flight on one connection: the daemon takes them in the order they were sent.
         /// </summary>
-        public async Task<TaskRunInfoQueued> QueueAsync(string workspace, string taskId, CancellationToken cancellationToken = default)
+        public async Task<TaskRunInfoQueued> QueueAsync(string workspace, string taskId, QueueRunOptions? run = null, CancellationToken cancellationToken = default)
         {
+            object?[] arguments = run?.Worktree == true ? [workspace, taskId, true, run.Fresh] : [workspace, taskId];
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                return new TaskRunInfoQueued(await rpc.InvokeWithCancellationAsync<Runs.TaskRunInfo>(ControlProtocol.Queue, [workspace, taskId], timeout.Token).ConfigureAwait(false));
+                return new TaskRunInfoQueued(await rpc.InvokeWithCancellationAsync<Runs.TaskRunInfo>(ControlProtocol.Queue, arguments, timeout.Token).ConfigureAwait(false));
             }
             catch (RemoteInvocationException remote) when (ReadError(remote) is { } error)
             {

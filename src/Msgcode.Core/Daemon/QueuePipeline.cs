@@ -27,9 +27,9 @@ public sealed class QueuePipeline : IDisposable
     }
 
     /// <summary>Sends a request; returns the answers that are in by now (oldest first), waiting only while too many are in flight.</summary>
-    public IReadOnlyList<QueueReply> Submit(string workspace, string taskId)
+    public IReadOnlyList<QueueReply> Submit(string workspace, string taskId, QueueRunOptions? run = null)
     {
-        _inFlight.Enqueue((taskId, _connection.QueueAsync(workspace, taskId, _cancellationToken)));
+        _inFlight.Enqueue((taskId, _connection.QueueAsync(workspace, taskId, run, _cancellationToken)));
         return Take(waitForAll: false);
     }
 

@@ -27,7 +27,20 @@ public sealed class QueueEntry
 
     [JsonPropertyName("tsMs")]
     public long TsMs { get; set; }
+
+    /// <summary>Run in the task's git worktree (Invoke-MsgcodeTask -Queue -Worktree).</summary>
+    [JsonPropertyName("worktree")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Worktree { get; set; }
+
+    /// <summary>With <see cref="Worktree"/>: start the worktree over from the current HEAD.</summary>
+    [JsonPropertyName("fresh")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Fresh { get; set; }
 }
+
+/// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree.</summary>
+public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false);
 
 /// <summary>
 /// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (the daemon is its only writer),
@@ -93,7 +106,7 @@ public sealed class WorkQueue : IDaemonComponent
     /// with whatever else the daemon appended meanwhile), so a caller told "queued" holds a durable promise.
     /// Runs are handed to their lanes in the order they were queued, whatever order the fsyncs complete in.
     /// </summary>
-    public async Task<TaskRunInfo> EnqueueAsync(string workspace, string taskIdOrPrefix)
+    public async Task<TaskRunInfo> EnqueueAsync(string workspace, string taskIdOrPrefix, QueueRunOptions? run = null)
     {
         if (!_accepting)
         {
@@ -103,7 +116,17 @@ public sealed class WorkQueue : IDaemonComponent
         var store = new TaskStore(workspace);
         store.RequireWorkspace();
         var task = store.Get(taskIdOrPrefix);
-        var entry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        if (run?.Worktree == true)
+        {
+            // A run that cannot be isolated is refused now, while someone is there to read why.
+            Isolation(store.Workspace, true, run.Fresh)!.Validate(store, store.ReadDocument(task.Id));
+        }
+
+        var entry = new QueueEntry
+        {
+            RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Worktree = run?.Worktree == true, Fresh = run?.Worktree == true && run.Fresh,
+        };
         var digest = TextDigest.Of(task.Prompt);
         Task committed;
         lock (_gate)
@@ -263,6 +286,11 @@ public sealed class WorkQueue : IDaemonComponent
         }
     }
 
+    private IRunIsolation? Isolation(string workspace, bool worktree, bool fresh)
+        => worktree
+            ? new Worktrees.WorktreeIsolation(Worktrees.WorktreeSettings.From(ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment))), fresh)
+            : null;
+
     private async Task RunOneAsync(QueueEntry entry)
     {
         var log = _context!.Log;
@@ -280,6 +308,7 @@ public sealed class WorkQueue : IDaemonComponent
                 Secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => config.GetString(k.Name)).OfType<string>().ToList(),
                 RetentionDays = config.GetInt64("runs.retentionDays"),
                 RetentionCount = config.GetInt64("runs.retentionCount"),
+                Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
             };
             var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry, options, _abort.Token).ConfigureAwait(false);
             log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });

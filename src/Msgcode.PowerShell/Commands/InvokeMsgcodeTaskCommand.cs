@@ -106,19 +106,12 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
 
         if (Queue)
         {
-            if (Worktree)
-            {
-                WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Worktree",
-                    "Queued runs do not run in worktrees yet. Run it now with Invoke-MsgcodeTask <id> -Worktree, or queue it without -Worktree."));
-                return;
-            }
-
             try
             {
                 // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
                 // entries that arrive together once; answers are written in order as they come in.
                 _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
-                WriteReplies(_queue.Submit(store.Workspace, id));
+                WriteReplies(_queue.Submit(store.Workspace, id, Worktree ? new Core.Daemon.QueueRunOptions(true, Fresh) : null));
             }
             catch (MsgcodeException ex)
             {
