@@ -140,7 +140,10 @@ public sealed class MemoryStore
     public void RebuildIndex()
     {
         RequireWorkspace();
-        using var reader = _index.OpenFresh(forceRebuild: true);
+        if (Directory.Exists(_directory))
+        {
+            using var reader = _index.OpenFresh(forceRebuild: true);
+        }
     }
 
     /// <summary>
@@ -203,9 +206,9 @@ public sealed class MemoryStore
 
     private List<MemoryHit> Run(Query? query, string queryText, int top, DateOnly? since, Func<Query?>? fallback)
     {
-        if (query is null)
+        if (query is null || !Directory.Exists(_directory))
         {
-            return [];
+            return []; // no memory yet: nothing to find, and no folder or index is created for it
         }
 
         using var reader = _index.OpenFresh();

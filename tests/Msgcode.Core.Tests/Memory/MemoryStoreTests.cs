@@ -229,7 +229,9 @@ public class MemoryStoreTests
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "nope")));
         Assert.Null(MemoryStore.PromptContext(Path.Combine(dir.Path, "nope"), "x", 3, 2000));
 
-        Assert.Empty(store.Search("anything")); // no memory folder yet
+        Assert.Empty(store.Search("anything")); // no memory folder yet, and searching creates none
+        store.RebuildIndex();
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "memory")));
     }
 
     [Fact]
@@ -330,5 +332,29 @@ public class MemoryStoreTests
         Assert.Contains("needle", hit.Snippet, StringComparison.Ordinal);
         Assert.True(hit.Snippet.Length <= 170);
         Assert.StartsWith("…", hit.Snippet, StringComparison.Ordinal);
+    }
+}
+
+public class MemoryInjectionTests
+{
+    [Fact]
+    public void Injection_is_off_by_default_and_follows_the_workspace_settings()
+    {
+        using var dir = new TempDir();
+        var ws = dir.File("ws");
+        Directory.CreateDirectory(ws);
+        new MemoryStore(ws).Add("The release train leaves on Thursday.");
+        var home = new Msgcode.Core.Config.MsgcodeHome(dir.File("home"));
+        Msgcode.Core.Config.ConfigSources Sources() => new(home, ws, new Dictionary<string, string>());
+
+        var defaults = MemoryInjection.From(Msgcode.Core.Config.ConfigResolver.Resolve(Sources()));
+        Assert.Equal(new MemoryInjection(false, 3, 2000), defaults);
+        Assert.Null(defaults.ContextFor(ws, "when does the release train leave?"));
+
+        Directory.CreateDirectory(Path.Combine(ws, ".msgcode"));
+        File.WriteAllText(Path.Combine(ws, ".msgcode", "config.json"), "{\"memory.inject\": true, \"memory.injectTop\": 1, \"memory.injectMaxChars\": 500}");
+        var on = MemoryInjection.From(Msgcode.Core.Config.ConfigResolver.Resolve(Sources()));
+        Assert.Equal(new MemoryInjection(true, 1, 500), on);
+        Assert.Contains("Thursday", on.ContextFor(ws, "when does the release train leave?"), StringComparison.Ordinal);
     }
 }
