@@ -35,6 +35,8 @@ public sealed class MemoryStore
     private const int MaxQueryTerms = 256;
     private const int SnippetRadius = 80;
 
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly string _workspace;
     private readonly string _directory;
     private readonly TimeProvider _clock;
@@ -71,30 +73,39 @@ public sealed class MemoryStore
             Directory.CreateDirectory(_directory);
             using (FileLock.For(path))
             {
-                var existing = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-                var prefix = new StringBuilder();
-                if (string.IsNullOrWhiteSpace(existing))
+                // The bytes already in the file are kept exactly (a hand edit's line endings, byte order
+                // mark, even bytes that are not UTF-8): the note is appended after them, never re-encoded.
+                var existing = File.Exists(path) ? File.ReadAllBytes(path) : [];
+                var existingText = Utf8.GetString(existing);
+                var newline = existingText.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+                var suffix = new StringBuilder();
+                if (string.IsNullOrWhiteSpace(existingText))
                 {
-                    prefix.Append(MemoryMarkdown.Title(date));
+                    existing = [];
+                    suffix.Append(MemoryMarkdown.Title(date));
                 }
                 else
                 {
-                    prefix.Append(existing.Replace("\r\n", "\n", StringComparison.Ordinal));
-                    if (prefix[^1] != '\n')
+                    if (!existingText.EndsWith('\n'))
                     {
-                        prefix.Append('\n');
+                        suffix.Append(newline);
                     }
 
-                    if (MemoryMarkdown.EndsInsideFence(prefix.ToString()))
+                    if (MemoryMarkdown.EndsInsideFence(existingText))
                     {
-                        prefix.Append("```\n"); // a hand edit left a code fence open: close it, or it would swallow this note
+                        suffix.Append("```").Append(newline); // a hand edit left a code fence open: close it, or it would swallow this note
                     }
                 }
 
-                prefix.Append('\n');
-                line = CountLines(prefix) + 1;
-                prefix.Append("## ").Append(heading).Append("\n\n").Append(MemoryMarkdown.EscapeBody(body)).Append('\n');
-                AtomicFile.WriteAllText(path, prefix.ToString());
+                suffix.Append(newline);
+                line = existing.Count(b => b == (byte)'\n') + CountLines(suffix) + 1;
+                suffix.Append("## ").Append(heading).Append(newline).Append(newline)
+                    .Append(MemoryMarkdown.EscapeBody(body).Replace("\n", newline, StringComparison.Ordinal)).Append(newline);
+                var added = Utf8.GetBytes(suffix.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", newline, StringComparison.Ordinal));
+                var contents = new byte[existing.Length + added.Length];
+                existing.CopyTo(contents, 0);
+                added.CopyTo(contents, existing.Length);
+                AtomicFile.WriteAllBytes(path, contents);
             }
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException

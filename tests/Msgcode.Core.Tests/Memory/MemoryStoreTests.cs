@@ -157,6 +157,30 @@ public class MemoryStoreTests
     }
 
     [Fact]
+    public void Appending_keeps_the_bytes_of_a_hand_edited_file_exactly()
+    {
+        using var dir = new TempDir();
+        var memory = Path.Combine(dir.Path, "memory");
+        Directory.CreateDirectory(memory);
+        var file = Path.Combine(memory, "2026-11-25.md");
+        // A BOM, CRLF line endings, and bytes that are not UTF-8 (GBK for 数据), without a final newline.
+        byte[] original = [0xEF, 0xBB, 0xBF, .. "# Memory\r\n\r\n## 08:00\r\n\r\nold "u8, 0xCA, 0xFD, 0xBE, 0xDD];
+        File.WriteAllBytes(file, original);
+        var store = new MemoryStore(dir.Path, new FixedClock(Noon));
+
+        var entry = store.Add("line one\nline two");
+
+        var bytes = File.ReadAllBytes(file);
+        Assert.Equal(original, bytes[..original.Length]);
+        var added = System.Text.Encoding.UTF8.GetString(bytes[original.Length..]);
+        Assert.Equal("\r\n\r\n## 12:30:05\r\n\r\nline one\r\nline two\r\n", added);
+        Assert.Equal("## 12:30:05", File.ReadAllLines(file)[entry.Line - 1]);
+        var hit = Assert.Single(store.Search("two"));
+        Assert.Equal("line one\nline two", hit.Text);
+        Assert.Equal(entry.Line, hit.Line);
+    }
+
+    [Fact]
     public void A_deleted_or_corrupt_index_is_rebuilt_without_an_error()
     {
         using var dir = new TempDir();
