@@ -220,6 +220,19 @@ public class MemoryStoreTests
     }
 
     [Fact]
+    public void A_folder_that_cannot_hold_an_index_is_searched_through_one_in_memory()
+    {
+        using var dir = new TempDir();
+        var store = new MemoryStore(dir.Path, new FixedClock(Noon));
+        store.Add("quince jelly");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "memory", ".index.lock")); // the lock file cannot be created
+
+        Assert.Single(store.Search("quince"));
+        Assert.True(store.LastSearchRebuiltIndex);
+        Assert.False(Directory.Exists(MemoryPaths.IndexDirectory(dir.Path)));
+    }
+
+    [Fact]
     public void Hostile_queries_never_throw()
     {
         using var dir = new TempDir();
