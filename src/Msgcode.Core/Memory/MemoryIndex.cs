@@ -194,6 +194,13 @@ internal sealed class MemoryIndex
 
         writer.SetCommitData(new Dictionary<string, string> { [SchemaKey] = SchemaVersion, [FilesKey] = fingerprint });
         writer.Commit();
+
+        var ignore = Path.Combine(_indexDirectory, ".gitignore");
+        if (!File.Exists(ignore))
+        {
+            // Memory files belong in a workspace's git history; their cache does not.
+            AtomicFile.WriteAllText(ignore, "# msgcode's search index: a cache, rebuilt from the memory files at any time.\n*\n");
+        }
     }
 
     private static IndexWriter NewWriter(LuceneDirectory directory, OpenMode mode)

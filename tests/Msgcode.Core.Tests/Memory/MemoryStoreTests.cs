@@ -189,12 +189,13 @@ public class MemoryStoreTests
         Assert.Single(store.Search("pineapple"));
         var index = MemoryPaths.IndexDirectory(dir.Path);
         Assert.True(Directory.Exists(index));
+        Assert.Contains("*", File.ReadAllLines(Path.Combine(index, ".gitignore"))); // the cache stays out of git
         Assert.False(store.LastSearchRebuiltIndex);
 
         Directory.Delete(index, recursive: true);
         Assert.Single(store.Search("pineapple"));
 
-        foreach (var file in Directory.GetFiles(index))
+        foreach (var file in Directory.GetFiles(index).Where(f => !f.EndsWith(".gitignore", StringComparison.Ordinal)))
         {
             File.WriteAllBytes(file, [1, 2, 3, 4, 5]);
         }
