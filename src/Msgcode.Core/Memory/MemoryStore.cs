@@ -193,10 +193,12 @@ public sealed class MemoryStore
         }
 
         var block = new StringBuilder(header);
+        var share = Math.Max(80, (maxChars - header.Length) / hits.Count); // one long note does not crowd out the others
         foreach (var hit in hits)
         {
             var when = hit.Time is TimeOnly t ? $"{hit.Date:yyyy-MM-dd} {t:HH:mm}" : $"{hit.Date:yyyy-MM-dd}";
-            var line = $"- [{when}] {OneLine(hit.Text)}\n";
+            var line = $"- [{when}] {OneLine(hit.Text)}";
+            line = (line.Length + 1 > share ? line[..(share - 2)].TrimEnd() + "…" : line) + "\n";
             var room = maxChars - block.Length;
             if (line.Length <= room)
             {

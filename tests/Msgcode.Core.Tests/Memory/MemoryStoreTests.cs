@@ -343,6 +343,14 @@ public class MemoryStoreTests
         Assert.Contains("standup", context, StringComparison.Ordinal);
         Assert.Equal(4, context.Split('\n').Length); // header + 3 notes
 
+        // A long best match does not crowd out the others.
+        var crowded = MemoryStore.PromptContext(dir.Path, "filler VPN standup", 3, 600);
+        Assert.NotNull(crowded);
+        Assert.True(crowded.Length <= 600);
+        Assert.Contains("VPN", crowded, StringComparison.Ordinal);
+        Assert.Contains("standup", crowded, StringComparison.Ordinal);
+        Assert.Contains("filler", crowded, StringComparison.Ordinal);
+
         foreach (var max in new[] { 50, 100, 120, 300, 700 })
         {
             var bounded = MemoryStore.PromptContext(dir.Path, "Monday VPN standup", 5, max);
