@@ -49,6 +49,9 @@ $ModuleFiles = @{
         'StreamJsonRpc.dll', 'Nerdbank.Streams.dll', 'Nerdbank.MessagePack.dll', 'PolyType.dll', 'MessagePack.dll', 'MessagePack.Annotations.dll'
         'Microsoft.VisualStudio.Threading.dll', 'Microsoft.VisualStudio.Validation.dll', 'Microsoft.NET.StringTools.dll'
         'Newtonsoft.Json.dll', 'System.IO.Pipelines.dll'
+        # Lucene.Net (memory search: BM25, CJK bigrams, the classic query parser) and what it needs.
+        'Lucene.Net.dll', 'Lucene.Net.Analysis.Common.dll', 'Lucene.Net.QueryParser.dll', 'Lucene.Net.Queries.dll', 'Lucene.Net.Sandbox.dll'
+        'J2N.dll', 'Microsoft.Extensions.Configuration.Abstractions.dll', 'Microsoft.Extensions.Primitives.dll'
     )
     # Native libgit2 for every platform the module supports.
     NativeRids   = @('linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64')

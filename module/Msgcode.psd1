@@ -11,6 +11,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Msgcode.Format.ps1xml')
     CmdletsToExport      = @(
+        'Add-MsgcodeMemory'
         'Clear-MsgcodeWorktree'
         'Close-MsgcodeTask'
         'Get-MsgcodeDaemon'
@@ -31,6 +32,7 @@
         'Remove-MsgcodeWorktree'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
+        'Search-MsgcodeMemory'
         'Set-MsgcodeConfig'
         'Set-MsgcodeTask'
         'Start-MsgcodeDaemon'

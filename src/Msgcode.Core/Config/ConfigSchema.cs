@@ -61,6 +61,12 @@ public static class ConfigSchema
             Description = "Sender e-mail handles that msgcode serves." },
         new() { Name = "whitelist.phones", EnvironmentVariable = "MY_PHONE", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Sender phone handles that msgcode serves." },
+        new() { Name = "memory.inject", EnvironmentVariable = "MEMORY_INJECT_ENABLED", Type = ConfigValueType.Boolean, Default = false, WorkspaceScoped = true,
+            Description = "Whether the best-matching notes of the workspace's memory are put before a chat task's prompt." },
+        new() { Name = "memory.injectTop", EnvironmentVariable = "MEMORY_INJECT_TOPK", Type = ConfigValueType.Integer, Default = 3L, Minimum = 1, Maximum = 50, WorkspaceScoped = true,
+            Description = "How many memory notes are put before a chat task's prompt at most." },
+        new() { Name = "memory.injectMaxChars", EnvironmentVariable = "MEMORY_INJECT_MAX_CHARS", Type = ConfigValueType.Integer, Default = 2000L, Minimum = 100, Maximum = 100_000, WorkspaceScoped = true,
+            Description = "Characters of memory put before a chat task's prompt at most." },
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByName = Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);

@@ -62,6 +62,10 @@ public static class ErrorIds
     public const string CapabilityFileInvalid = "CapabilityFileInvalid";
     public const string CapabilityEntryInvalid = "CapabilityEntryInvalid";
 
+    // Memory
+    public const string MemoryTextEmpty = "MemoryTextEmpty";
+    public const string MemoryTagInvalid = "MemoryTagInvalid";
+
     // Daemon
     public const string DaemonAlreadyRunning = "DaemonAlreadyRunning";
     public const string DaemonNotRunning = "DaemonNotRunning";
