@@ -74,6 +74,19 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTaskRun -Workspace $ws1).Status | Sort-Object -Unique | Should -Be 'succeeded'
     }
 
+    It 'runs a runner added to capabilities.json while it is up, without a restart' {
+        $null = Start-MsgcodeDaemon
+        $ws = New-TestWorkspace
+        @{ version = 1; runners = @(@{ kind = 'echo-added'; description = 'echo, added later'; risk = 'low'
+            command = @{ executable = 'echo'; arguments = @('{prompt}'); prompt = 'argument'; result = @{ from = 'stdout' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        $task = New-MsgcodeTask -Title 'added' -Prompt 'hello from a new runner' -Runner echo-added -Workspace $ws
+        $run = $task | Invoke-MsgcodeTask -Queue
+        Wait-Until { (Get-Outcomes $ws)[$run.RunId] } | Should -BeTrue
+        (Get-Outcomes $ws)[$run.RunId] | Should -Be 'finished'
+        (Get-MsgcodeTaskRun -Workspace $ws -Last 1).Preview | Should -Be 'hello from a new runner'
+    }
+
     It 'survives SIGKILL: queued runs run once after the restart, the one in progress is interrupted, done ones never rerun' {
         $null = Start-MsgcodeDaemon
         $ws = New-TestWorkspace

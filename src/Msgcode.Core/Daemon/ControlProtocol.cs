@@ -152,8 +152,6 @@ internal sealed class InOrderSynchronizationContext : SynchronizationContext
         ThreadPool.UnsafeQueueUserWorkItem(_ => Drain(), null);
     }
 
-    public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("Only Post is supported.");
-
     public override SynchronizationContext CreateCopy() => this;
 
     private void Drain()

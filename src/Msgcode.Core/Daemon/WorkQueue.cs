@@ -53,7 +53,7 @@ public sealed class WorkQueue : IDaemonComponent
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
-    private readonly RunnerRegistry _registry;
+    private readonly Func<RunnerRegistry> _registry;
     private readonly object _gate = new();
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly Queue<(QueueEntry Entry, Task Committed)> _committing = new(); // queued runs whose record is being fsynced, in arrival order
@@ -66,6 +66,13 @@ public sealed class WorkQueue : IDaemonComponent
     private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
 
     public WorkQueue(RunnerRegistry registry)
+        : this(() => registry)
+    {
+    }
+
+    /// <param name="registry">The runners for the next run, asked once per run (a cached registry that is
+    /// loaded again when its files change lets an edit of capabilities.json take effect without a restart).</param>
+    public WorkQueue(Func<RunnerRegistry> registry)
     {
         _registry = registry;
     }
@@ -310,7 +317,7 @@ public sealed class WorkQueue : IDaemonComponent
                 RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
             };
-            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry, options, _abort.Token).ConfigureAwait(false);
+            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry(), options, _abort.Token).ConfigureAwait(false);
             log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });
         }
         catch (MsgcodeException ex)

@@ -137,7 +137,7 @@ public static class ProcessExecution
         var kept = new MemoryStream();
         var truncated = false;
         long written = 0;
-        var buffer = new byte[81920];
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920); // two per run: not allocated (and zeroed) anew each time
         Storage.AtomicFileStream? artifact = null; // created on the first byte: an empty output costs no file at all
         try
         {
@@ -168,6 +168,7 @@ public static class ProcessExecution
         }
         finally
         {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             if (artifact is not null)
             {
                 await artifact.DisposeAsync().ConfigureAwait(false);

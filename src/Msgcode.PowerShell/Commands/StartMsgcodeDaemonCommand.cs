@@ -40,7 +40,7 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
                 return;
             }
 
-            var queue = new WorkQueue(HostCommand.Runners(this));
+            var queue = new WorkQueue(HostCommand.RunnersSource(this)); // asked per run: an edited capabilities.json applies without a restart
             var host = new DaemonHost(new DaemonOptions
             {
                 Home = home,

@@ -31,6 +31,11 @@ internal static class HostCommand
     public static IReadOnlyDictionary<string, Core.Runners.IRunner> BuiltinRunners(PSCmdlet cmdlet)
     {
         var exe = PwshExecutable(cmdlet, out var prefix);
+        return BuiltinRunners(exe, prefix);
+    }
+
+    private static IReadOnlyDictionary<string, Core.Runners.IRunner> BuiltinRunners(string exe, List<string> prefix)
+    {
         return new Dictionary<string, Core.Runners.IRunner>(StringComparer.OrdinalIgnoreCase)
         {
             ["pwsh"] = new Core.Runners.PwshRunner(exe, prefix),
@@ -44,14 +49,21 @@ internal static class HostCommand
     /// The runners a process hosting this module can run: every registry entry with an implementation. Kept
     /// while the registry files are unchanged, so repeated runs in one session do not parse them again.
     /// </summary>
-    public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet)
+    public static Core.Runners.RunnerRegistry Runners(PSCmdlet cmdlet) => RunnersSource(cmdlet)();
+
+    /// <summary>
+    /// <see cref="Runners"/> as a function that any thread may call later (the daemon asks once per run): what
+    /// it needs from the session is read now.
+    /// </summary>
+    public static Func<Core.Runners.RunnerRegistry> RunnersSource(PSCmdlet cmdlet)
     {
         var moduleBase = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(HostCommand).Assembly.Location)!;
         var home = Core.Config.MsgcodeHome.Resolve();
-        var capabilities = Core.Runners.CapabilityRegistry.LoadCached(Path.Combine(moduleBase, "capabilities.json"), home.CapabilitiesFile);
+        var builtin = Path.Combine(moduleBase, "capabilities.json");
         var exe = PwshExecutable(cmdlet, out var prefix);
         var hostKey = string.Join('\0', [exe, .. prefix, home.Path]);
-        return Core.Runners.RunnerRegistry.FromCached(capabilities, hostKey, () => BuiltinRunners(cmdlet));
+        var builtins = new Lazy<IReadOnlyDictionary<string, Core.Runners.IRunner>>(() => BuiltinRunners(exe, prefix));
+        return () => Core.Runners.RunnerRegistry.FromCached(Core.Runners.CapabilityRegistry.LoadCached(builtin, home.CapabilitiesFile), hostKey, () => builtins.Value);
     }
 
     public static string ModuleManifest(PSCmdlet cmdlet)
