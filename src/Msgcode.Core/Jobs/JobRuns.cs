@@ -7,6 +7,9 @@ public static class JobRunEvents
     /// <summary>An occurrence fired: recorded (fsynced) before its work is queued, so its key is never fired again.</summary>
     public const string Fired = "fired";
 
+    /// <summary>Its task exists (created, or reopened): recorded before the run is queued.</summary>
+    public const string Prepared = "prepared";
+
     /// <summary>Its work is in the daemon's queue: the task and run ids.</summary>
     public const string Queued = "queued";
 
@@ -167,19 +170,19 @@ public sealed class JobRunInfo
 
             var all = byKey[key];
             var fired = all.FirstOrDefault(r => r.Event == JobRunEvents.Fired) ?? first;
-            var queued = all.LastOrDefault(r => r.Event == JobRunEvents.Queued);
+            var queued = all.LastOrDefault(r => r.Event == JobRunEvents.Queued) ?? all.LastOrDefault(r => r.Event == JobRunEvents.Prepared);
             var outcome = all.LastOrDefault(r => JobRunEvents.IsOutcome(r.Event));
             result.Add(new JobRunInfo
             {
                 JobId = fired.JobId,
                 Key = key,
                 Trigger = fired.Trigger,
-                Status = outcome is null ? (queued is null ? JobStatuses.Pending : JobStatuses.Queued) : outcome.Status ?? outcome.Event,
+                Status = outcome is null ? (queued?.Event == JobRunEvents.Queued ? JobStatuses.Queued : JobStatuses.Pending) : outcome.Status ?? outcome.Event,
                 ScheduledAt = fired.ScheduledAtMs is long s ? At(s) : null,
                 FiredAt = At(fired.TsMs),
                 EndedAt = outcome is null ? null : At(outcome.TsMs),
                 Workspace = queued?.Workspace ?? fired.Workspace,
-                TaskId = outcome?.TaskId ?? queued?.TaskId,
+                TaskId = outcome?.TaskId ?? queued?.TaskId,  // queued, or else prepared
                 RunId = outcome?.RunId ?? queued?.RunId,
                 ErrorCode = outcome?.ErrorCode,
                 ErrorMessage = outcome?.ErrorMessage,

@@ -12,8 +12,14 @@ public sealed record JobOutcome(string Status, string? ErrorCode, string? ErrorM
 /// <summary>Carries out a firing (in the daemon: create or reopen the task, then queue it in the work lanes).</summary>
 public interface IJobExecutor
 {
-    /// <summary>Queues the work of one firing. Throws <see cref="MsgcodeException"/> when it cannot (workspace gone, task missing...).</summary>
-    JobDispatch Dispatch(JobDefinition job, string key);
+    /// <summary>Creates the firing's task (or reopens the task the job runs again); returns its id. Throws <see cref="MsgcodeException"/> when it cannot (workspace gone, task missing...).</summary>
+    string Prepare(JobDefinition job, string key);
+
+    /// <summary>Queues a run of the prepared task.</summary>
+    JobDispatch Queue(JobDefinition job, string taskId);
+
+    /// <summary>After a restart: the run of <paramref name="taskId"/> queued at or after <paramref name="sinceMs"/>, if the crash came after it was queued.</summary>
+    JobDispatch? Find(string workspace, string taskId, long sinceMs);
 
     /// <summary>Null while the run is queued or running; its outcome once it has ended.</summary>
     JobOutcome? Outcome(JobDispatch dispatch);
@@ -70,6 +76,7 @@ public sealed class JobScheduler
     public void Start()
     {
         var open = new Dictionary<string, (JobRunRecord Fired, JobRunRecord? Queued)>(StringComparer.Ordinal);
+        var prepared = new Dictionary<string, JobRunRecord>(StringComparer.Ordinal);
         foreach (var record in _store.ReadRuns(p => _log?.Warn("jobs", "malformed job run line skipped", new { path = p.Target, line = p.Line })))
         {
             if (record.Key is null)
@@ -81,6 +88,10 @@ public sealed class JobScheduler
             {
                 _fired.Add(record.Key);
                 open[record.Key] = (record, null);
+            }
+            else if (record.Event == JobRunEvents.Prepared)
+            {
+                prepared[record.Key] = record;
             }
             else if (record.Event == JobRunEvents.Queued && open.TryGetValue(record.Key, out var entry))
             {
@@ -102,10 +113,20 @@ public sealed class JobScheduler
                 continue;
             }
 
+            if (prepared.TryGetValue(key, out var task) && task is { TaskId: { } preparedTask, Workspace: { } preparedWorkspace }
+                && _executor.Find(preparedWorkspace, preparedTask, fired.TsMs) is { } found)
+            {
+                // The crash came after the work was queued and before that was recorded here: follow it, it runs (or ran) once.
+                _store.AppendRun(new JobRunRecord { TsMs = now, JobId = fired.JobId, Key = key, Event = JobRunEvents.Queued, Workspace = found.Workspace, TaskId = found.TaskId, RunId = found.RunId });
+                _running[key] = (fired.JobId, found);
+                continue;
+            }
+
             // The daemon died between recording the firing and queueing its work: never fired again, recorded as interrupted.
             _store.AppendRun(new JobRunRecord
             {
                 TsMs = now, JobId = fired.JobId, Key = key, Event = JobRunEvents.Interrupted, Status = JobStatuses.Interrupted, ErrorCode = ErrorIds.RunInterrupted,
+                TaskId = prepared.TryGetValue(key, out var orphan) ? orphan.TaskId : null,
                 ErrorMessage = "The daemon stopped after the firing was recorded and before its work was queued; the occurrence is not fired again.",
             });
             _log?.Warn("jobs", "firing interrupted by a restart", new { jobId = fired.JobId, key });
@@ -278,10 +299,11 @@ public sealed class JobScheduler
             return;
         }
 
+        // Only the latest occurrence can be on time; every earlier one came due while nothing ran it.
         var latest = window.Latest;
-        var onTime = latest.Where(t => now - t <= Grace.TotalMilliseconds).ToList();
+        var onTime = now - latest[^1] <= Grace.TotalMilliseconds ? new List<long> { latest[^1] } : [];
         var missedCount = window.Count - onTime.Count;
-        var missedLatest = latest.Where(t => now - t > Grace.TotalMilliseconds).ToList();
+        var missedLatest = onTime.Count == 0 ? [.. latest] : latest.Take(latest.Count - 1).ToList();
         var toFire = new List<(long At, string Trigger)>();
         if (missedCount > 0)
         {
@@ -348,11 +370,13 @@ public sealed class JobScheduler
             SetState(job.Id, s => s.RunRequestedAtMs = s.RunRequestedAtMs == scheduledAt ? null : s.RunRequestedAtMs);
         }
 
-        // 2. The work, into the daemon's lanes.
+        // 2. The task, recorded (fsynced) so a restart can tell whether its run got queued; then the run, into the daemon's lanes.
         JobDispatch dispatch;
         try
         {
-            dispatch = _executor.Dispatch(job, key);
+            var taskId = _executor.Prepare(job, key);
+            _store.AppendRun(new JobRunRecord { TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Prepared, Workspace = job.Action.Workspace, TaskId = taskId });
+            dispatch = _executor.Queue(job, taskId);
         }
         catch (MsgcodeException ex)
         {

@@ -23,7 +23,7 @@ public sealed class FakeExecutor : IJobExecutor
 
     public bool Finish { get; set; } = true;
 
-    public JobDispatch Dispatch(JobDefinition job, string key)
+    public string Prepare(JobDefinition job, string key)
     {
         if (Fail(job) is { } ex)
         {
@@ -31,8 +31,15 @@ public sealed class FakeExecutor : IJobExecutor
         }
 
         Dispatched.Add((job.Id, key));
-        return new JobDispatch(job.Action.Workspace, "tsk_" + Dispatched.Count, "run_" + Dispatched.Count);
+        return "tsk_" + Dispatched.Count;
     }
+
+    public JobDispatch Queue(JobDefinition job, string taskId) => new(job.Action.Workspace, taskId, "run_" + taskId[4..]);
+
+    /// <summary>Runs queued before a crash, by task id (what the daemon finds in the workspace's ledger or queue).</summary>
+    public Dictionary<string, JobDispatch> Queued { get; } = new(StringComparer.Ordinal);
+
+    public JobDispatch? Find(string workspace, string taskId, long sinceMs) => Queued.GetValueOrDefault(taskId);
 
     public JobOutcome? Outcome(JobDispatch dispatch) => Finish ? new JobOutcome("succeeded", null, null) : null;
 }
@@ -275,6 +282,37 @@ public sealed class JobSchedulerTests : IDisposable
         Assert.Equal(JobStatuses.Interrupted, run.Status);
         Assert.Equal(ErrorIds.RunInterrupted, run.ErrorCode);
         Assert.Equal(JobStatuses.Interrupted, _store.Get(job.Id).State.LastStatus);
+    }
+
+    [Fact]
+    public void A_firing_whose_run_was_queued_just_before_the_crash_is_followed_not_interrupted()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var occurrence = Ms("2026-06-01T09:00:00Z");
+        var key = JobScheduler.Key(job.Id, occurrence);
+        // The daemon died after queueing the run and before recording that it had.
+        _store.AppendRun(new JobRunRecord { TsMs = occurrence, JobId = job.Id, Key = key, Event = JobRunEvents.Fired, ScheduledAtMs = occurrence, Trigger = JobTriggers.Schedule });
+        _store.AppendRun(new JobRunRecord { TsMs = occurrence, JobId = job.Id, Key = key, Event = JobRunEvents.Prepared, Workspace = _workspace, TaskId = "tsk_a" });
+        var executor = new FakeExecutor();
+        executor.Queued["tsk_a"] = new JobDispatch(_workspace, "tsk_a", "run_a");
+        _clock.Now = new DateTimeOffset(2026, 6, 1, 9, 0, 5, TimeSpan.Zero);
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        scheduler.Tick();
+        Assert.Empty(executor.Dispatched);
+        var run = Assert.Single(_store.NewestRuns(10, job.Id));
+        Assert.Equal("succeeded", run.Status);
+        Assert.Equal("run_a", run.RunId);
+
+        // Without a queued run, the prepared task is named in the interrupted record.
+        var key2 = JobScheduler.Key(job.Id, occurrence + 1);
+        _store.AppendRun(new JobRunRecord { TsMs = occurrence, JobId = job.Id, Key = key2, Event = JobRunEvents.Fired, ScheduledAtMs = occurrence + 1 });
+        _store.AppendRun(new JobRunRecord { TsMs = occurrence, JobId = job.Id, Key = key2, Event = JobRunEvents.Prepared, Workspace = _workspace, TaskId = "tsk_b" });
+        new JobScheduler(_store, executor, _clock).Start();
+        var interrupted = _store.NewestRuns(10, job.Id).Single(r => r.Key == key2);
+        Assert.Equal(JobStatuses.Interrupted, interrupted.Status);
+        Assert.Equal("tsk_b", interrupted.TaskId);
+        Assert.Empty(executor.Dispatched);
     }
 
     [Fact]
