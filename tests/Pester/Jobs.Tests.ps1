@@ -180,6 +180,9 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
         Wait-Until { @(Get-MsgcodeJobRun beat | Where-Object { $_.Trigger -eq 'manual' -and $_.Status -eq 'succeeded' }).Count -eq 1 } -TimeoutSec 10 | Should -BeTrue
         Start-Sleep -Seconds 2.5
         @(Get-Content $marks).Count | Should -Be ($count + 1) -Because 'a disabled job runs only when started by hand, and once'
+        Remove-MsgcodeJob beat -Confirm:$false
+        Wait-Until { (Get-MsgcodeDaemon).JobCount -eq 0 } -TimeoutSec 10 | Should -BeTrue -Because 'a removal is picked up too'
+        (Get-MsgcodeJobRun $job.Id).Count | Should -BeGreaterThan 2 -Because 'a removed job''s history stays readable by its full id'
     }
 
     It 'keeps the last good schedule when jobs.json is broken by hand, reports it, and never writes over it' {

@@ -32,7 +32,14 @@ public sealed class GetMsgcodeJobRunCommand : JobCmdlet
             {
                 // A removed job's history stays readable by its full id.
                 var snapshot = Store().Load();
-                jobId = Id.StartsWith(JobStore.IdPrefix, StringComparison.Ordinal) && Id.Length > 20 ? Id : JobStore.Resolve(snapshot.Jobs, Id).Id;
+                try
+                {
+                    jobId = JobStore.Resolve(snapshot.Jobs, Id).Id;
+                }
+                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.JobNotFound && JobStore.IsFullId(Id))
+                {
+                    jobId = Id;
+                }
             }
 
             WriteObject(Store().NewestRuns(Last, jobId, p => WriteMsgcodeError(p.ToException())), enumerateCollection: true);

@@ -229,6 +229,71 @@ public sealed class JobSchedulerTests : IDisposable
         Assert.Single(executor.Dispatched);
     }
 
+    [Fact]
+    public void A_sleep_of_three_days_without_a_restart_applies_the_policy_too()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), MissedRunPolicies.RunOnce);
+        var executor = new FakeExecutor();
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        scheduler.Tick();
+        _clock.Advance(TimeSpan.FromDays(3) + TimeSpan.FromHours(5)); // the machine slept; the timer wakes late
+        scheduler.Tick();
+        Assert.Equal([JobScheduler.Key(job.Id, Ms("2026-06-04T09:00:00Z"))], executor.Dispatched.Select(d => d.Key));
+        Assert.Equal(JobTriggers.CatchUp, _store.NewestRuns(10, job.Id).First(r => r.Key is not null).Trigger);
+    }
+
+    // ---- hot reload ----
+
+    [Fact]
+    public void A_job_added_by_a_cmdlet_while_the_scheduler_runs_is_picked_up_and_fires()
+    {
+        var executor = new FakeExecutor();
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        Assert.Null(scheduler.Tick());
+        Assert.False(scheduler.ReloadIfChanged());
+
+        // Another process (a cmdlet) adds a job: its own store on the same home.
+        var cmdlet = new JobStore(new MsgcodeHome(_dir.File("home")), _clock);
+        var job = cmdlet.Create(new JobDefinition
+        {
+            Name = "added", Schedule = JobSchedule.Every(TimeSpan.FromSeconds(2), _clock.Now),
+            Action = new JobAction { Kind = JobActionKinds.NewTask, Workspace = _workspace, Title = "t", Runner = "shell" },
+        });
+        Assert.True(scheduler.ReloadIfChanged());
+        Assert.Equal(Ms(_clock.Now.AddSeconds(2)), scheduler.Tick()); // the one timer is armed for it
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        scheduler.Tick();
+        Assert.Equal([JobScheduler.Key(job.Id, Ms(_clock.Now))], executor.Dispatched.Select(d => d.Key));
+    }
+
+    [Fact]
+    public void A_schedule_changed_by_a_cmdlet_wins_over_the_state_the_scheduler_writes_at_the_same_time()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var executor = new FakeExecutor { Finish = false };
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        _clock.Now = new DateTimeOffset(2026, 6, 1, 9, 0, 1, TimeSpan.Zero);
+
+        // The cmdlet moves the job to 10:00 after the scheduler loaded it and before it fires and saves.
+        var cmdlet = new JobStore(new MsgcodeHome(_dir.File("home")), _clock);
+        cmdlet.Change(job.Id, j => { j.Schedule.Expr = "0 10 * * *"; return true; });
+        scheduler.Tick(); // fires 09:00 from what it had loaded, then saves its state without undoing the change
+        var stored = _store.Get(job.Id);
+        Assert.Equal("0 10 * * *", stored.Schedule.Expr);
+        Assert.Equal(Ms("2026-06-01T10:00:00Z"), stored.State.NextRunAtMs);
+        Assert.Equal(JobStatuses.Queued, stored.State.LastStatus);
+        Assert.NotNull(stored.State.RunningSince);
+
+        scheduler.ReloadIfChanged();
+        _clock.Now = new DateTimeOffset(2026, 6, 1, 10, 0, 1, TimeSpan.Zero);
+        scheduler.Tick();
+        Assert.Equal(2, executor.Dispatched.Count);
+        Assert.Equal(JobScheduler.Key(job.Id, Ms("2026-06-01T10:00:00Z")), executor.Dispatched[1].Key);
+    }
+
     // ---- idempotency across restarts ----
 
     [Fact]
