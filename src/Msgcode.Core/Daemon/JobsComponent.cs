@@ -24,6 +24,7 @@ public sealed class JobsComponent : IDaemonComponent
     private FileSystemWatcher? _watcher;
     private Task? _loop;
     private long? _nextWakeMs;
+    private Timer? _housekeeping;
 
     public JobsComponent(WorkQueue queue)
     {
@@ -59,6 +60,7 @@ public sealed class JobsComponent : IDaemonComponent
             context.Log.Warn("jobs", "no file watcher on the jobs file; changes are picked up by the periodic check", new { error = ex.Message });
         }
 
+        _housekeeping = new Timer(_ => Housekeep(), null, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(30));
         _loop = Task.Run(() => RunAsync(stopping));
         context.Log.Info("jobs", "scheduler started", new { jobs = _scheduler.Jobs.Count, path = store.Path });
         return Task.CompletedTask;
@@ -66,6 +68,7 @@ public sealed class JobsComponent : IDaemonComponent
 
     public async Task StopAsync(DateTimeOffset deadline)
     {
+        _housekeeping?.Dispose();
         _watcher?.Dispose();
         Wake();
         if (_loop is not null)
@@ -86,6 +89,29 @@ public sealed class JobsComponent : IDaemonComponent
 
     private void Wake() => _wake.Release();
 
+    /// <summary>jobs/runs.jsonl keeps what the task ledgers keep: runs.retentionDays and runs.retentionCount.</summary>
+    private void Housekeep()
+    {
+        try
+        {
+            var config = _context!.Config;
+            int dropped;
+            lock (_gate)
+            {
+                dropped = _scheduler!.TrimRuns(config.GetInt64("runs.retentionDays"), config.GetInt64("runs.retentionCount"));
+            }
+
+            if (dropped > 0)
+            {
+                _context.Log.Info("housekeeping", "job runs trimmed", new { firings = dropped });
+            }
+        }
+        catch (MsgcodeException ex)
+        {
+            _context?.Log.Warn("housekeeping", "job runs trim failed", new { errorId = ex.ErrorId });
+        }
+    }
+
     private async Task RunAsync(CancellationToken stopping)
     {
         var clock = _context!.Clock;
@@ -105,7 +131,8 @@ public sealed class JobsComponent : IDaemonComponent
             }
 
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var delay = _nextWakeMs is long next ? TimeSpan.FromMilliseconds(Math.Max(0, next - now)) : CheckInterval;
+            // Never a spin: a pass that left something due (a disk that refuses the firing record) waits a little.
+            var delay = _nextWakeMs is long next ? TimeSpan.FromMilliseconds(Math.Max(100, next - now)) : CheckInterval;
             if (delay > CheckInterval)
             {
                 delay = CheckInterval;

@@ -182,7 +182,9 @@ public sealed class JobScheduler
             }
         }
 
-        _log?.Info("jobs", "jobs loaded", new { count = _jobs.Count, enabled = _jobs.Count(j => j.Enabled) });
+        // Our own state writes reload too: only a change of the job list is news.
+        var level = _jobs.Count != previous.Count || _jobs.Any(j => !previous.ContainsKey(j.Id)) ? LogLevel.Info : LogLevel.Debug;
+        _log?.Write(level, "jobs", "jobs loaded", new { count = _jobs.Count, enabled = _jobs.Count(j => j.Enabled) });
         return true;
     }
 
@@ -199,11 +201,16 @@ public sealed class JobScheduler
             }
             catch (MsgcodeException ex)
             {
-                // A schedule edited by hand into something invalid: that job waits, the others run.
-                if (job.State.LastErrorCode != ex.ErrorId)
+                // A schedule edited by hand into something invalid: that job waits (no cursor, so no timer spins on it), the others run.
+                var invalidSchedule = ex.ErrorId is ErrorIds.JobScheduleInvalid or ErrorIds.JobTimeZoneInvalid or ErrorIds.JobIntervalInvalid;
+                if (job.State.LastErrorCode != ex.ErrorId || (invalidSchedule && job.State.NextRunAtMs is not null))
                 {
                     _log?.Warn("jobs", "job cannot be scheduled", new { jobId = job.Id, errorId = ex.ErrorId, reason = ex.Message });
-                    SetState(job.Id, s => s.LastErrorCode = ex.ErrorId);
+                    SetState(job.Id, s =>
+                    {
+                        s.LastErrorCode = ex.ErrorId;
+                        s.NextRunAtMs = invalidSchedule ? null : s.NextRunAtMs;
+                    });
                 }
             }
         }
@@ -240,6 +247,9 @@ public sealed class JobScheduler
 
         return next;
     }
+
+    /// <summary>Trims jobs/runs.jsonl by age and count (see <see cref="JobStore.TrimRuns"/>).</summary>
+    public int TrimRuns(long retentionDays, long retentionCount) => _store.TrimRuns(retentionDays, retentionCount, _clock.GetUtcNow());
 
     public static string Key(string jobId, long occurrenceMs) => $"{jobId}@{occurrenceMs}";
 

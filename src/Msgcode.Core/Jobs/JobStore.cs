@@ -409,6 +409,62 @@ public sealed class JobStore
         }
     }
 
+    /// <summary>
+    /// Drops the records of ended firings (and skipped-occurrence notes) older than <paramref name="retentionDays"/>
+    /// days or beyond the newest <paramref name="retentionCount"/> (0 = no limit), under the file's lock. A firing
+    /// that has not ended is always kept, and so is every line trimming does not understand. Returns how many
+    /// firings were dropped. The scheduler's cursors are in jobs.json, so a dropped key is never fired again.
+    /// </summary>
+    public int TrimRuns(long retentionDays, long retentionCount, DateTimeOffset now)
+    {
+        if (!File.Exists(RunsPath))
+        {
+            return 0;
+        }
+
+        using (FileLock.For(RunsPath))
+        {
+            var text = File.ReadAllText(RunsPath);
+            var pieces = text.Split('\n');
+            var tornTail = pieces[^1];
+            var lines = pieces[..^1].Select((l, i) => (Text: l, Record: TryParseRun(l.TrimEnd('\r')), Index: i)).ToList();
+            // A group is a firing (its key) or a single keyless note; its age is its first record's.
+            string Group((string Text, JobRunRecord? Record, int Index) line) => line.Record?.Key ?? "#" + line.Index;
+            var first = new Dictionary<string, long>(StringComparer.Ordinal);
+            var ended = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var line in lines.Where(l => l.Record is not null))
+            {
+                var group = Group(line);
+                first.TryAdd(group, line.Record!.TsMs);
+                if (line.Record.Key is null || JobRunEvents.IsOutcome(line.Record.Event))
+                {
+                    ended.Add(group);
+                }
+            }
+
+            var cutoff = retentionDays > 0 ? now.AddDays(-retentionDays).ToUnixTimeMilliseconds() : long.MinValue;
+            var newestFirst = first.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
+            var drop = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < newestFirst.Count; i++)
+            {
+                var group = newestFirst[i];
+                if (ended.Contains(group) && ((retentionCount > 0 && i >= retentionCount) || first[group] < cutoff))
+                {
+                    drop.Add(group);
+                }
+            }
+
+            if (drop.Count == 0)
+            {
+                return 0;
+            }
+
+            var kept = lines.Where(l => l.Record is null || !drop.Contains(Group(l))).Select(l => l.Text + "\n");
+            AtomicFile.WriteAllText(RunsPath, string.Concat(kept) + tornTail);
+            return drop.Count;
+        }
+    }
+
     private static JobRunRecord? TryParseRun(string line)
     {
         try

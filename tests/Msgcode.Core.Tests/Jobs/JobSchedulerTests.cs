@@ -489,6 +489,51 @@ public sealed class JobSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void A_schedule_edited_by_hand_into_an_invalid_one_waits_without_spinning_and_the_others_run()
+    {
+        var bad = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), name: "bad");
+        var good = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), name: "good");
+        _store.Update(jobs => { jobs.Single(j => j.Id == bad.Id).Schedule.Tz = "Nowhere/Land"; return (true, 0); }); // as a hand edit would
+        _clock.Now = new DateTimeOffset(2026, 6, 1, 9, 0, 1, TimeSpan.Zero);
+        var executor = new FakeExecutor { Finish = false };
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        var next = scheduler.Tick();
+        Assert.Equal([good.Id], executor.Dispatched.Select(d => d.JobId));
+        Assert.True(next is null || next > Ms(_clock.Now), "no timer may be armed in the past");
+        var stored = _store.Get(bad.Id);
+        Assert.Equal(ErrorIds.JobTimeZoneInvalid, stored.State.LastErrorCode);
+        Assert.Null(stored.State.NextRunAtMs);
+    }
+
+    [Fact]
+    public void Job_runs_are_trimmed_by_age_and_count_but_a_firing_in_progress_is_kept()
+    {
+        var job = NewJob(JobSchedule.Every(TimeSpan.FromHours(1), Day0));
+        var executor = new FakeExecutor();
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        for (var i = 0; i < 5; i++)
+        {
+            _clock.Advance(TimeSpan.FromHours(1));
+            scheduler.Tick();
+            scheduler.Tick();
+        }
+
+        executor.Finish = false;
+        _clock.Advance(TimeSpan.FromHours(1));
+        scheduler.Tick(); // the sixth firing is still running
+        Assert.Equal(6, _store.NewestRuns(100, job.Id).Count);
+        Assert.Equal(3, scheduler.TrimRuns(0, 3)); // the newest 3 stay (the running one among them), the 3 older ended ones go
+        var kept = _store.NewestRuns(100, job.Id);
+        Assert.Equal(3, kept.Count);
+        Assert.Equal(JobStatuses.Queued, kept[0].Status);
+        _clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(2, scheduler.TrimRuns(1, 0)); // older than a day: every ended one
+        Assert.Equal(JobStatuses.Queued, Assert.Single(_store.NewestRuns(100, job.Id)).Status);
+    }
+
+    [Fact]
     public void Ten_thousand_jobs_schedule_quickly()
     {
         var jobs = Enumerable.Range(0, 10_000).Select(i => JobSchedule.Cron($"{i % 60} {i % 24} * * *", i % 2 == 0 ? "UTC" : "Asia/Shanghai")).ToList();
