@@ -339,11 +339,14 @@ public sealed class JobScheduler
         }
 
         toFire.AddRange(onTime.Select(t => (t, JobTriggers.Schedule)));
-        var skipped = window.Count - toFire.Count;
+        // Occurrences fired before (a cursor that a concurrent change kept behind) are neither fired again nor skipped.
+        var firedBefore = latest.Count(t => _fired.Contains(Key(job.Id, t)));
+        toFire.RemoveAll(f => _fired.Contains(Key(job.Id, f.At)));
+        var skipped = window.Count - toFire.Count - firedBefore;
         if (skipped > 0)
         {
             var fired = toFire.Select(f => f.At).ToHashSet();
-            var skippedLatest = missedLatest.Where(t => !fired.Contains(t)).ToList();
+            var skippedLatest = missedLatest.Where(t => !fired.Contains(t) && !_fired.Contains(Key(job.Id, t))).ToList();
             _store.AppendRun(new JobRunRecord
             {
                 TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = job.MissedRunPolicy.Kind,
@@ -362,7 +365,7 @@ public sealed class JobScheduler
             }
         }
 
-        if (skipped > 0 && toFire.Count == 0)
+        if (skipped > 0 && toFire.Count == 0 && firedBefore == 0)
         {
             SetState(job.Id, s => s.LastStatus = JobStatuses.Skipped);
         }
