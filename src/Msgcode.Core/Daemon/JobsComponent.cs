@@ -38,9 +38,17 @@ public sealed class JobsComponent : IDaemonComponent
         _context = context;
         var store = new JobStore(context.Home, context.Clock);
         _scheduler = new JobScheduler(store, new QueueJobExecutor(_queue, context.Home.Path), context.Clock, context.Log);
-        lock (_gate)
+        try
         {
-            _scheduler.Start();
+            lock (_gate)
+            {
+                _scheduler.Start();
+            }
+        }
+        catch (MsgcodeException ex)
+        {
+            // The queue and the control endpoint still work; the loop retries the jobs on its next pass.
+            context.Log.Error("jobs", "scheduler recovery failed", new { errorId = ex.ErrorId, path = ex.Target?.ToString(), reason = ex.Message });
         }
 
         try
