@@ -28,8 +28,14 @@ public static class JobScheduleMath
         switch (schedule.Kind)
         {
             case JobScheduleKinds.Cron:
-                ParseCron(schedule.Expr);
-                ParseZone(schedule.Tz);
+                var expression = ParseCron(schedule.Expr);
+                var zone = ParseZone(schedule.Tz);
+                if (expression.GetNextOccurrence(DateTime.UtcNow, zone) is null)
+                {
+                    throw new MsgcodeException(ErrorIds.JobScheduleInvalid, MsgcodeErrorCategory.InvalidArgument, schedule.Expr,
+                        $"The cron expression '{schedule.Expr}' never occurs (such as 30 February). Check its day and month fields.");
+                }
+
                 break;
             case JobScheduleKinds.Every:
                 if (schedule.EveryMs is not > 0)

@@ -472,8 +472,12 @@ public sealed class JobScheduler
             return;
         }
 
+        var before = System.Text.Json.JsonSerializer.Serialize(job.State);
         change(job.State);
-        _dirty.Add(jobId);
+        if (System.Text.Json.JsonSerializer.Serialize(job.State) != before)
+        {
+            _dirty.Add(jobId); // only a real change is written: an idle pass never rewrites jobs.json
+        }
     }
 
     /// <summary>Writes the state of changed jobs into jobs.json, under its lock, leaving what cmdlets changed meanwhile alone.</summary>

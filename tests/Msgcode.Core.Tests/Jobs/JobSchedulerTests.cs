@@ -403,6 +403,7 @@ public sealed class JobSchedulerTests : IDisposable
     {
         Assert.Equal(ErrorIds.JobScheduleInvalid, Assert.Throws<MsgcodeException>(() => NewJob(JobSchedule.Cron("61 9 * * *", "UTC"))).ErrorId);
         Assert.Equal(ErrorIds.JobScheduleInvalid, Assert.Throws<MsgcodeException>(() => NewJob(JobSchedule.Cron("every day", "UTC"))).ErrorId);
+        Assert.Equal(ErrorIds.JobScheduleInvalid, Assert.Throws<MsgcodeException>(() => NewJob(JobSchedule.Cron("0 0 30 2 *", "UTC"))).ErrorId); // never occurs
     }
 
     [Fact]
@@ -500,6 +501,12 @@ public sealed class JobSchedulerTests : IDisposable
         scheduler.Start();
         var next = scheduler.Tick();
         Assert.Equal([good.Id], executor.Dispatched.Select(d => d.JobId));
+        var stamp = File.GetLastWriteTimeUtc(_store.Path);
+        var content = File.ReadAllText(_store.Path);
+        scheduler.Tick();
+        scheduler.Tick();
+        Assert.Equal(content, File.ReadAllText(_store.Path)); // idle passes write nothing
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(_store.Path));
         Assert.True(next is null || next > Ms(_clock.Now), "no timer may be armed in the past");
         var stored = _store.Get(bad.Id);
         Assert.Equal(ErrorIds.JobTimeZoneInvalid, stored.State.LastErrorCode);
