@@ -202,6 +202,29 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeDaemon).JobCount | Should -Be 1
     }
 
+    It 'recovers a SIGKILL at each step of a firing (<Stage>): the occurrence fires once and runs at most once' -ForEach @(
+        @{ Stage = 'fired'; Expected = 'interrupted'; Lines = 0 }
+        @{ Stage = 'prepared'; Expected = 'interrupted'; Lines = 0 }
+        @{ Stage = 'enqueued'; Expected = 'succeeded'; Lines = 1 }
+        @{ Stage = 'queued'; Expected = 'succeeded'; Lines = 1 }
+    ) {
+        $marks = Join-Path $script:Ws 'marks.txt'
+        $job = New-MsgcodeJob -Name once -At (Get-Date).AddSeconds(2) -Workspace $script:Ws -Runner shell -Title once -Prompt "echo '{{key}}' >> '$marks'"
+        $env:MSGCODE_TEST_JOBS_KILL_AT = $Stage
+        try { $daemon = Start-MsgcodeDaemon -PassThru }
+        finally { Remove-Item Env:MSGCODE_TEST_JOBS_KILL_AT }
+        Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } -TimeoutSec 15 | Should -BeTrue -Because "the daemon kills itself right after the '$Stage' step"
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-MsgcodeJobRun once).Status -eq $Expected } -TimeoutSec 15 | Should -BeTrue
+        Start-Sleep -Milliseconds 500
+        $run = @(Get-MsgcodeJobRun once)
+        $run.Count | Should -Be 1 -Because 'one occurrence, one firing'
+        $run[0].Status | Should -Be $Expected
+        @(Get-JobRecords | Where-Object event -EQ 'fired').Count | Should -Be 1
+        @(if (Test-Path $marks) { Get-Content $marks }).Count | Should -Be $Lines
+        (Get-MsgcodeJob once).RunningSince | Should -BeNullOrEmpty
+    }
+
     It 'never fires an occurrence twice across SIGKILLs of the daemon at the moment of firing' {
         $marks = Join-Path $script:Ws 'marks.txt'
         $null = New-MsgcodeJob -Name tick -Every '00:00:01' -Workspace $script:Ws -Runner shell -Title tick -Prompt "echo '{{key}}' >> '$marks'"

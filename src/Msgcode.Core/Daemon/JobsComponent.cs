@@ -33,11 +33,29 @@ public sealed class JobsComponent : IDaemonComponent
 
     public string Name => "jobs";
 
+    /// <summary>
+    /// Test hook (environment MSGCODE_TEST_JOBS_KILL_AT = fired, prepared, enqueued or queued): the daemon SIGKILLs
+    /// itself right after that step of its first firing, to test recovery at exactly that point.
+    /// </summary>
+    public string? TestKillAt { get; init; }
+
     public Task StartAsync(DaemonContext context, CancellationToken stopping)
     {
         _context = context;
         var store = new JobStore(context.Home, context.Clock);
         _scheduler = new JobScheduler(store, new QueueJobExecutor(_queue, context.Home.Path), context.Clock, context.Log);
+        if (!string.IsNullOrEmpty(TestKillAt))
+        {
+            _scheduler.AfterStep = (stage, key) =>
+            {
+                if (stage == TestKillAt)
+                {
+                    context.Log.Warn("jobs", "killing the daemon (test hook)", new { stage, key });
+                    System.Diagnostics.Process.GetCurrentProcess().Kill();
+                }
+            };
+        }
+
         try
         {
             lock (_gate)

@@ -68,6 +68,9 @@ public sealed class JobScheduler
 
     public int RunningCount => _running.Count;
 
+    /// <summary>Test hook: called with the stage (fired, prepared, enqueued, queued) and the key right after each step of a firing.</summary>
+    public Action<string, string>? AfterStep { get; set; }
+
     public JobsFileStamp? Stamp => _stamp;
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -378,6 +381,7 @@ public sealed class JobScheduler
         // 1. The key, durably, before anything else: from here on this occurrence never fires again.
         _store.AppendRun(new JobRunRecord { TsMs = now, JobId = job.Id, Key = key, Event = JobRunEvents.Fired, Trigger = trigger, ScheduledAtMs = scheduledAt, Workspace = job.Action.Workspace });
         _fired.Add(key);
+        AfterStep?.Invoke(JobRunEvents.Fired, key);
         if (trigger == JobTriggers.Manual)
         {
             SetState(job.Id, s => s.RunRequestedAtMs = s.RunRequestedAtMs == scheduledAt ? null : s.RunRequestedAtMs);
@@ -389,7 +393,9 @@ public sealed class JobScheduler
         {
             var taskId = _executor.Prepare(job, key);
             _store.AppendRun(new JobRunRecord { TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Prepared, Workspace = job.Action.Workspace, TaskId = taskId });
+            AfterStep?.Invoke(JobRunEvents.Prepared, key);
             dispatch = _executor.Queue(job, taskId);
+            AfterStep?.Invoke("enqueued", key);
         }
         catch (MsgcodeException ex)
         {
@@ -410,6 +416,7 @@ public sealed class JobScheduler
 
         // 3. What was queued: a hint for the next start (the queue's own file is the durable record of the run).
         _store.AppendRun(new JobRunRecord { TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Queued, Workspace = dispatch.Workspace, TaskId = dispatch.TaskId, RunId = dispatch.RunId }, fsync: false);
+        AfterStep?.Invoke(JobRunEvents.Queued, key);
         _running[key] = (job.Id, dispatch);
         _log?.Info("jobs", "job fired", new { jobId = job.Id, key, trigger, taskId = dispatch.TaskId, runId = dispatch.RunId });
         SetState(job.Id, s =>

@@ -41,7 +41,7 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
             }
 
             var queue = new WorkQueue(HostCommand.Runners(this));
-            var jobs = new JobsComponent(queue); // after the queue: it recovers its runs first, and jobs are queued into it
+            var jobs = new JobsComponent(queue) { TestKillAt = Environment.GetEnvironmentVariable("MSGCODE_TEST_JOBS_KILL_AT") }; // after the queue: it recovers its runs first, and jobs are queued into it
             var host = new DaemonHost(new DaemonOptions
             {
                 Home = home,
