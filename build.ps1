@@ -44,6 +44,8 @@ $ModuleFiles = @{
     Static       = @('Msgcode.psd1', 'Msgcode.Format.ps1xml', 'capabilities.json')
     Dependencies = @(
         'Msgcode.Core.dll'
+        # Cronos: cron expressions with IANA time zones and daylight-saving transitions (scheduled jobs).
+        'Cronos.dll'
         'LibGit2Sharp.dll'
         # StreamJsonRpc (the daemon's control endpoint) and what it needs.
         'StreamJsonRpc.dll', 'Nerdbank.Streams.dll', 'Nerdbank.MessagePack.dll', 'PolyType.dll', 'MessagePack.dll', 'MessagePack.Annotations.dll'

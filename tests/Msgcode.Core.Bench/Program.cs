@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Msgcode.Core.Jobs;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Storage;
 using Msgcode.Core.Tasks;
@@ -12,6 +13,9 @@ using Msgcode.Core.Tasks;
 //   ledger-fill   <dir> <n>   a ledger of n lines written in one go (setup)
 //   ledger-tail   <dir> <n>   median ms of reading the newest n runs (RunLedger.NewestRuns), 20 tries
 //   run-phases    <dir> <n> <capabilities.json>  median ms of each step of one shell run of `true` (where Invoke-MsgcodeTask's time goes), n tries; prints a table on stderr
+//   jobs-generate <home> <n>  a jobs.json of n jobs (cron in several time zones, every, at; none due for years) (setup)
+//   jobs-next     <dir> <n>   median ms of computing the next run of n jobs (JobScheduleMath.NextAfter), 5 passes
+//   cronos-next   <dir> <n>   the reference: the same n next runs with Cronos alone (parse + GetNextOccurrence each)
 var probe = args[0];
 var dir = args[1];
 var count = int.Parse(args[2], CultureInfo.InvariantCulture);
@@ -84,6 +88,59 @@ switch (probe)
         return 0;
     case "run-phases":
         return RunPhases.Measure(dir, count, args.Length > 3 ? args[3] : Path.Combine(AppContext.BaseDirectory, "capabilities.json"));
+    case "jobs-generate":
+        var workspace = Path.Combine(dir, "ws");
+        Directory.CreateDirectory(workspace);
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var jobs = new JobsFile();
+        for (var i = 0; i < count; i++)
+        {
+            var schedule = BenchSchedule(i);
+            jobs.Jobs.Add(new JobDefinition
+            {
+                Id = JobStore.NewId(), Name = "job " + i, Schedule = schedule,
+                Action = new JobAction { Kind = JobActionKinds.NewTask, Workspace = workspace, Title = "job " + i, Prompt = "true", Runner = "shell" },
+                State = new JobState { NextRunAtMs = JobScheduleMath.NextAfter(schedule, nowMs) },
+                CreatedAtMs = nowMs, UpdatedAtMs = nowMs,
+            });
+        }
+
+        File.WriteAllText(Path.Combine(dir, "jobs.json"), System.Text.Json.JsonSerializer.Serialize(jobs, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        break;
+    case "jobs-next":
+    case "cronos-next":
+        var schedules = Enumerable.Range(0, count).Select(BenchSchedule).ToList();
+        var from = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var passes = new List<double>();
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var one = Stopwatch.StartNew();
+            long sum = 0;
+            foreach (var schedule in schedules)
+            {
+                if (probe == "jobs-next")
+                {
+                    sum += JobScheduleMath.NextAfter(schedule, from) ?? 0;
+                }
+                else if (schedule.Kind == JobScheduleKinds.Cron)
+                {
+                    var next = Cronos.CronExpression.Parse(schedule.Expr!).GetNextOccurrence(DateTime.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(schedule.Tz!));
+                    sum += next?.Ticks ?? 0;
+                }
+                else
+                {
+                    sum += JobScheduleMath.NextAfter(schedule, from) ?? 0;
+                }
+            }
+
+            one.Stop();
+            passes.Add(one.Elapsed.TotalMilliseconds);
+            GC.KeepAlive(sum);
+        }
+
+        passes.Sort();
+        Console.WriteLine(passes[passes.Count / 2].ToString("0.###", CultureInfo.InvariantCulture));
+        return 0;
     default:
         Console.Error.WriteLine($"unknown probe '{probe}'");
         return 2;
@@ -120,6 +177,20 @@ static RunRecord Record(int i) => new()
     DurationMs = i % 2 == 0 ? null : 12,
     Preview = "ok",
 };
+
+// Ten thousand jobs as people write them: many different cron expressions in several zones, some every, some at.
+// None is due for years (29 February, or far anchors), so a daemon that loads them only waits.
+static JobSchedule BenchSchedule(int i)
+{
+    string[] zones = ["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Sydney"];
+    var far = DateTimeOffset.UtcNow.AddYears(3);
+    return (i % 10) switch
+    {
+        8 => JobSchedule.Every(TimeSpan.FromDays(400 + i % 50), far.AddMinutes(i)),
+        9 => JobSchedule.At(far.AddMinutes(i)),
+        _ => JobSchedule.Cron($"{i % 60} {i / 60 % 24} 29 2 *", zones[i % zones.Length]),
+    };
+}
 
 static void WriteFsyncRename(string path, byte[] bytes)
 {

@@ -25,6 +25,15 @@ public sealed class DaemonRuntimeInfo
     public int QueueDepth { get; set; }
 
     public int RunningCount { get; set; }
+
+    /// <summary>Scheduled jobs loaded (the last good schedule when jobs.json is broken).</summary>
+    public int JobCount { get; set; }
+
+    /// <summary>The instant the scheduler's one timer is armed for (UTC ms), or null.</summary>
+    public long? NextJobRunAtMs { get; set; }
+
+    /// <summary>The ErrorId that keeps jobs.json from being read (JobsFileInvalid), or null.</summary>
+    public string? JobsProblem { get; set; }
 }
 
 public sealed class DaemonLaneInfo

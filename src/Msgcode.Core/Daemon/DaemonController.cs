@@ -36,6 +36,15 @@ public sealed class DaemonInfo
 
     public DaemonLaneInfo[] Lanes { get; init; } = [];
 
+    /// <summary>Scheduled jobs the daemon has loaded.</summary>
+    public int JobCount { get; init; }
+
+    /// <summary>When the next job runs.</summary>
+    public DateTimeOffset? NextJobRunAt { get; init; }
+
+    /// <summary>Set when jobs.json is broken (JobsFileInvalid): the daemon keeps the last good schedule.</summary>
+    public string? JobsProblem { get; init; }
+
     public override string ToString() => Pid is int pid ? $"{Status} (PID {pid})" : Status;
 }
 
@@ -119,6 +128,9 @@ public sealed class DaemonController
             QueueDepth = runtime?.QueueDepth ?? 0,
             RunningCount = runtime?.RunningCount ?? 0,
             Lanes = runtime?.Lanes.ToArray() ?? [],
+            JobCount = runtime?.JobCount ?? 0,
+            NextJobRunAt = runtime?.NextJobRunAtMs is long next ? DateTimeOffset.FromUnixTimeMilliseconds(next).ToLocalTime() : null,
+            JobsProblem = runtime?.JobsProblem,
         };
     }
 

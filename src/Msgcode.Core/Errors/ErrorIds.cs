@@ -74,6 +74,16 @@ public static class ErrorIds
     public const string DaemonPreflightFailed = "DaemonPreflightFailed";
     public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
 
+    // Jobs
+    public const string JobNotFound = "JobNotFound";
+    public const string JobNameExists = "JobNameExists";
+    public const string JobScheduleInvalid = "JobScheduleInvalid";
+    public const string JobTimeZoneInvalid = "JobTimeZoneInvalid";
+    public const string JobIntervalInvalid = "JobIntervalInvalid";
+    public const string JobAtInPast = "JobAtInPast";
+    public const string JobActionInvalid = "JobActionInvalid";
+    public const string JobsFileInvalid = "JobsFileInvalid";
+
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
     public const string ServiceCommandFailed = "ServiceCommandFailed";

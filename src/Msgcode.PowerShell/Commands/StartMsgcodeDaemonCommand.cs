@@ -41,12 +41,13 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
             }
 
             var queue = new WorkQueue(HostCommand.RunnersSource(this)); // asked per run: an edited capabilities.json applies without a restart
+            var jobs = new JobsComponent(queue) { TestKillAt = Environment.GetEnvironmentVariable("MSGCODE_TEST_JOBS_KILL_AT") }; // after the queue: it recovers its runs first, and jobs are queued into it
             var host = new DaemonHost(new DaemonOptions
             {
                 Home = home,
                 Mode = Mode,
                 Queue = queue,
-                Components = [queue],
+                Components = [queue, jobs],
                 IgnoreSigterm = Environment.GetEnvironmentVariable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
             });
             WriteVerbose($"msgcode daemon for '{home.Path}' runs in the foreground (PID {Environment.ProcessId}); Ctrl+C or SIGTERM stops it.");

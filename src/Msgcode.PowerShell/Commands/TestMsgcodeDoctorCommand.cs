@@ -20,7 +20,7 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
     public SwitchParameter Detailed { get; set; }
 
     [Parameter]
-    [ValidateSet("environment", "home", "configuration", "runners", "tasks", "worktrees", "daemon", "disk")]
+    [ValidateSet("environment", "home", "configuration", "runners", "tasks", "worktrees", "jobs", "daemon", "disk")]
     public string[]? Category { get; set; }
 
     /// <summary>Workspaces whose tasks to check; default: the current folder and the workspaces under workspace.root.</summary>

@@ -1,0 +1,547 @@
+using Msgcode.Core.Errors;
+using Msgcode.Core.Logging;
+
+namespace Msgcode.Core.Jobs;
+
+/// <summary>What one firing queued: the task and the run the daemon's queue will carry out.</summary>
+public sealed record JobDispatch(string Workspace, string TaskId, string RunId);
+
+/// <summary>How a queued run ended.</summary>
+public sealed record JobOutcome(string Status, string? ErrorCode, string? ErrorMessage);
+
+/// <summary>Carries out a firing (in the daemon: create or reopen the task, then queue it in the work lanes).</summary>
+public interface IJobExecutor
+{
+    /// <summary>Creates the firing's task (or reopens the task the job runs again); returns its id. Throws <see cref="MsgcodeException"/> when it cannot (workspace gone, task missing...).</summary>
+    string Prepare(JobDefinition job, string key);
+
+    /// <summary>Queues a run of the prepared task.</summary>
+    JobDispatch Queue(JobDefinition job, string taskId);
+
+    /// <summary>After a restart: the run of <paramref name="taskId"/> queued at or after <paramref name="sinceMs"/>, if the crash came after it was queued.</summary>
+    JobDispatch? Find(string workspace, string taskId, long sinceMs);
+
+    /// <summary>Null while the run is queued or running; its outcome once it has ended.</summary>
+    JobOutcome? Outcome(JobDispatch dispatch);
+}
+
+/// <summary>
+/// The scheduling engine, independent of timers and processes so tests drive it with a fake clock. Each
+/// <see cref="Tick"/> fires what is due, applies the missed-run policy to what came due while nothing was
+/// running (a downtime, a sleep), follows queued runs to their outcome, and returns when it next needs to
+/// run. Every firing has an idempotency key, <c>&lt;jobId&gt;@&lt;occurrence&gt;</c>, appended (fsynced) to
+/// jobs/runs.jsonl before its work is queued: a restart, even after SIGKILL, never fires the same
+/// occurrence twice, and a firing whose work never got queued is recorded as interrupted.
+/// </summary>
+public sealed class JobScheduler
+{
+    /// <summary>An occurrence this late or less is on time; older ones were missed (the daemon was down or asleep).</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often queued runs are checked for their outcome.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly JobStore _store;
+    private readonly IJobExecutor _executor;
+    private readonly TimeProvider _clock;
+    private readonly MsgcodeLog? _log;
+    private readonly HashSet<string> _fired = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string JobId, JobDispatch Dispatch)> _running = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private List<JobDefinition> _jobs = [];
+    private JobsFileStamp? _stamp;
+    private string? _reportedProblemHash;
+
+    public JobScheduler(JobStore store, IJobExecutor executor, TimeProvider clock, MsgcodeLog? log = null)
+    {
+        _store = store;
+        _executor = executor;
+        _clock = clock;
+        _log = log;
+    }
+
+    /// <summary>The last good schedule (kept while jobs.json is broken).</summary>
+    public IReadOnlyList<JobDefinition> Jobs => _jobs;
+
+    /// <summary>Why jobs.json cannot be read now, or null.</summary>
+    public MsgcodeProblem? FileProblem { get; private set; }
+
+    public int RunningCount => _running.Count;
+
+    /// <summary>Test hook: called with the stage (fired, prepared, enqueued, queued) and the key right after each step of a firing.</summary>
+    public Action<string, string>? AfterStep { get; set; }
+
+    public JobsFileStamp? Stamp => _stamp;
+
+    private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>After a start: reads the firing ledger (keys already fired; firings whose work never got queued are recorded as interrupted) and loads the jobs.</summary>
+    public void Start()
+    {
+        var open = new Dictionary<string, (JobRunRecord Fired, JobRunRecord? Queued)>(StringComparer.Ordinal);
+        var prepared = new Dictionary<string, JobRunRecord>(StringComparer.Ordinal);
+        foreach (var record in _store.ReadRuns(p => _log?.Warn("jobs", "malformed job run line skipped", new { path = p.Target, line = p.Line })))
+        {
+            if (record.Key is null)
+            {
+                continue;
+            }
+
+            if (record.Event == JobRunEvents.Fired)
+            {
+                _fired.Add(record.Key);
+                open[record.Key] = (record, null);
+            }
+            else if (record.Event == JobRunEvents.Prepared)
+            {
+                prepared[record.Key] = record;
+            }
+            else if (record.Event == JobRunEvents.Queued && open.TryGetValue(record.Key, out var entry))
+            {
+                open[record.Key] = (entry.Fired, record);
+            }
+            else if (JobRunEvents.IsOutcome(record.Event))
+            {
+                open.Remove(record.Key);
+            }
+        }
+
+        ReloadIfChanged();
+        var now = NowMs;
+        foreach (var (key, (fired, queued)) in open)
+        {
+            if (queued is { TaskId: { } taskId, RunId: { } runId, Workspace: { } workspace })
+            {
+                _running[key] = (fired.JobId, new JobDispatch(workspace, taskId, runId)); // the queue resumes or closes it; its outcome is followed
+                continue;
+            }
+
+            if (prepared.TryGetValue(key, out var task) && task is { TaskId: { } preparedTask, Workspace: { } preparedWorkspace }
+                && _executor.Find(preparedWorkspace, preparedTask, fired.TsMs) is { } found)
+            {
+                // The crash came after the work was queued and before that was recorded here: follow it, it runs (or ran) once.
+                _store.AppendRun(new JobRunRecord { TsMs = now, JobId = fired.JobId, Key = key, Event = JobRunEvents.Queued, Workspace = found.Workspace, TaskId = found.TaskId, RunId = found.RunId });
+                _running[key] = (fired.JobId, found);
+                continue;
+            }
+
+            // The daemon died between recording the firing and queueing its work: never fired again, recorded as interrupted.
+            _store.AppendRun(new JobRunRecord
+            {
+                TsMs = now, JobId = fired.JobId, Key = key, Event = JobRunEvents.Interrupted, Status = JobStatuses.Interrupted, ErrorCode = ErrorIds.RunInterrupted,
+                TaskId = prepared.TryGetValue(key, out var orphan) ? orphan.TaskId : null,
+                ErrorMessage = "The daemon stopped after the firing was recorded and before its work was queued; the occurrence is not fired again.",
+            });
+            _log?.Warn("jobs", "firing interrupted by a restart", new { jobId = fired.JobId, key });
+            SetState(fired.JobId, s =>
+            {
+                s.LastStatus = JobStatuses.Interrupted;
+                s.LastErrorCode = ErrorIds.RunInterrupted;
+                s.RunningSince = null;
+            });
+        }
+
+        Persist();
+    }
+
+    /// <summary>Reloads jobs.json when it changed. A broken file keeps the last good schedule and is reported once per version.</summary>
+    public bool ReloadIfChanged()
+    {
+        var current = _store.CurrentStamp(_stamp);
+        if (_stamp is not null && current == _stamp)
+        {
+            return false;
+        }
+
+        var snapshot = _store.Load();
+        _stamp = snapshot.Stamp;
+        if (snapshot.Problem is { } problem)
+        {
+            FileProblem = problem;
+            if (_reportedProblemHash != snapshot.Stamp.Hash)
+            {
+                _reportedProblemHash = snapshot.Stamp.Hash;
+                _log?.Error("jobs", "jobs file invalid; keeping the last good schedule", new { errorId = problem.ErrorId, path = problem.Target, line = problem.Line, reason = problem.Message, jobs = _jobs.Count });
+            }
+
+            return false;
+        }
+
+        if (FileProblem is not null)
+        {
+            _log?.Info("jobs", "jobs file readable again", new { path = _store.Path });
+        }
+
+        FileProblem = null;
+        _reportedProblemHash = null;
+        var previous = _jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+        _jobs = snapshot.Jobs;
+        foreach (var job in _jobs)
+        {
+            // A pending state change of ours that the file does not have yet (written while it was broken) is kept.
+            if (_dirty.Contains(job.Id) && previous.TryGetValue(job.Id, out var mine))
+            {
+                MergeState(job, mine, job.UpdatedAtMs == mine.UpdatedAtMs);
+            }
+        }
+
+        // Our own state writes reload too: only a change of the job list is news.
+        var level = _jobs.Count != previous.Count || _jobs.Any(j => !previous.ContainsKey(j.Id)) ? LogLevel.Info : LogLevel.Debug;
+        _log?.Write(level, "jobs", "jobs loaded", new { count = _jobs.Count, enabled = _jobs.Count(j => j.Enabled) });
+        return true;
+    }
+
+    /// <summary>Fires what is due, applies missed-run policies, follows runs; returns the next instant it needs to run (ms), or null.</summary>
+    public long? Tick()
+    {
+        var now = NowMs;
+        PollRunning(now);
+        foreach (var job in _jobs)
+        {
+            try
+            {
+                Evaluate(job, now);
+            }
+            catch (MsgcodeException ex)
+            {
+                // A schedule edited by hand into something invalid: that job waits (no cursor, so no timer spins on it), the others run.
+                var invalidSchedule = ex.ErrorId is ErrorIds.JobScheduleInvalid or ErrorIds.JobTimeZoneInvalid or ErrorIds.JobIntervalInvalid;
+                if (job.State.LastErrorCode != ex.ErrorId || (invalidSchedule && job.State.NextRunAtMs is not null))
+                {
+                    _log?.Warn("jobs", "job cannot be scheduled", new { jobId = job.Id, errorId = ex.ErrorId, reason = ex.Message });
+                    SetState(job.Id, s =>
+                    {
+                        s.LastErrorCode = ex.ErrorId;
+                        s.NextRunAtMs = invalidSchedule ? null : s.NextRunAtMs;
+                    });
+                }
+            }
+        }
+
+        Persist();
+        return NextWakeMs();
+    }
+
+    /// <summary>The earliest instant anything is due: the one timer the daemon arms.</summary>
+    public long? NextWakeMs()
+    {
+        long? next = null;
+        foreach (var job in _jobs)
+        {
+            if (!job.Enabled && job.State.RunRequestedAtMs is null)
+            {
+                continue;
+            }
+
+            var due = job.State.RunRequestedAtMs is not null && !_fired.Contains(ManualKey(job.Id, job.State.RunRequestedAtMs.Value))
+                ? job.State.RunRequestedAtMs
+                : job.Enabled ? job.State.NextRunAtMs : null;
+            if (due is long d && (next is null || d < next))
+            {
+                next = d;
+            }
+        }
+
+        if (_running.Count > 0)
+        {
+            var poll = NowMs + (long)PollInterval.TotalMilliseconds;
+            next = next is null ? poll : Math.Min(next.Value, poll);
+        }
+
+        return next;
+    }
+
+    /// <summary>Trims jobs/runs.jsonl by age and count (see <see cref="JobStore.TrimRuns"/>).</summary>
+    public int TrimRuns(long retentionDays, long retentionCount) => _store.TrimRuns(retentionDays, retentionCount, _clock.GetUtcNow());
+
+    public static string Key(string jobId, long occurrenceMs) => $"{jobId}@{occurrenceMs}";
+
+    public static string ManualKey(string jobId, long requestedMs) => $"{jobId}@manual:{requestedMs}";
+
+    private void Evaluate(JobDefinition job, long now)
+    {
+        if (job.State.RunRequestedAtMs is long requested)
+        {
+            var key = ManualKey(job.Id, requested);
+            if (!_fired.Contains(key))
+            {
+                Fire(job, key, requested, JobTriggers.Manual, now);
+            }
+        }
+
+        if (!job.Enabled)
+        {
+            return;
+        }
+
+        var schedule = job.Schedule;
+        var cursor = job.State.NextRunAtMs;
+        if (cursor is null)
+        {
+            if (schedule.Kind == JobScheduleKinds.At)
+            {
+                // An 'at' job with no cursor has run, unless it never did (written by hand): then its instant is the cursor.
+                if (job.State.LastRunAtMs is not null || schedule.AtMs is not long at || _fired.Contains(Key(job.Id, at)))
+                {
+                    return;
+                }
+
+                cursor = at;
+            }
+            else
+            {
+                JobScheduleMath.Validate(schedule, null);
+                var first = JobScheduleMath.NextAfter(schedule, now);
+                SetState(job.Id, s => s.NextRunAtMs = first);
+                return;
+            }
+        }
+
+        if (cursor > now)
+        {
+            return;
+        }
+
+        JobScheduleMath.Validate(schedule, null);
+        var keep = Math.Clamp(job.MissedRunPolicy.Max, 1, JobMissedRunPolicy.Limit) + 1;
+        var window = JobScheduleMath.Between(schedule, cursor.Value, now, keep);
+        var next = JobScheduleMath.NextAfter(schedule, now);
+        if (window.Count == 0)
+        {
+            SetState(job.Id, s => s.NextRunAtMs = next); // the cursor was not an occurrence (schedule edited by hand)
+            return;
+        }
+
+        // Only the latest occurrence can be on time; every earlier one came due while nothing ran it.
+        var latest = window.Latest;
+        var onTime = now - latest[^1] <= Grace.TotalMilliseconds ? new List<long> { latest[^1] } : [];
+        var missedCount = window.Count - onTime.Count;
+        var missedLatest = onTime.Count == 0 ? [.. latest] : latest.Take(latest.Count - 1).ToList();
+        var toFire = new List<(long At, string Trigger)>();
+        if (missedCount > 0)
+        {
+            switch (job.MissedRunPolicy.Kind)
+            {
+                case MissedRunPolicies.Skip:
+                    break;
+                case MissedRunPolicies.RunAll:
+                    foreach (var t in missedLatest.TakeLast(job.MissedRunPolicy.Max))
+                    {
+                        toFire.Add((t, JobTriggers.CatchUp));
+                    }
+
+                    break;
+                default: // run-once (also for a policy edited by hand into something unknown)
+                    if (onTime.Count == 0)
+                    {
+                        toFire.Add((missedLatest[^1], JobTriggers.CatchUp));
+                    }
+
+                    break;
+            }
+        }
+
+        toFire.AddRange(onTime.Select(t => (t, JobTriggers.Schedule)));
+        // Occurrences fired before (a cursor that a concurrent change kept behind) are neither fired again nor skipped.
+        var firedBefore = latest.Count(t => _fired.Contains(Key(job.Id, t)));
+        toFire.RemoveAll(f => _fired.Contains(Key(job.Id, f.At)));
+        var skipped = window.Count - toFire.Count - firedBefore;
+        if (skipped > 0)
+        {
+            var fired = toFire.Select(f => f.At).ToHashSet();
+            var skippedLatest = missedLatest.Where(t => !fired.Contains(t) && !_fired.Contains(Key(job.Id, t))).ToList();
+            _store.AppendRun(new JobRunRecord
+            {
+                TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = job.MissedRunPolicy.Kind,
+                Count = skipped, FirstAtMs = window.FirstMs, LastAtMs = skippedLatest.Count > 0 ? skippedLatest[^1] : window.FirstMs,
+                ErrorMessage = $"{skipped} occurrence(s) missed while the daemon was not running; missed-run policy {job.MissedRunPolicy.Kind}.",
+            });
+            _log?.Info("jobs", "missed occurrences skipped", new { jobId = job.Id, count = skipped, policy = job.MissedRunPolicy.Kind });
+        }
+
+        foreach (var (at, trigger) in toFire)
+        {
+            var key = Key(job.Id, at);
+            if (!_fired.Contains(key))
+            {
+                Fire(job, key, at, trigger, now);
+            }
+        }
+
+        if (skipped > 0 && toFire.Count == 0 && firedBefore == 0)
+        {
+            SetState(job.Id, s => s.LastStatus = JobStatuses.Skipped);
+        }
+
+        SetState(job.Id, s => s.NextRunAtMs = next);
+    }
+
+    private void Fire(JobDefinition job, string key, long scheduledAt, string trigger, long now)
+    {
+        // 1. The key, durably, before anything else: from here on this occurrence never fires again.
+        _store.AppendRun(new JobRunRecord { TsMs = now, JobId = job.Id, Key = key, Event = JobRunEvents.Fired, Trigger = trigger, ScheduledAtMs = scheduledAt, Workspace = job.Action.Workspace });
+        _fired.Add(key);
+        AfterStep?.Invoke(JobRunEvents.Fired, key);
+        if (trigger == JobTriggers.Manual)
+        {
+            SetState(job.Id, s => s.RunRequestedAtMs = s.RunRequestedAtMs == scheduledAt ? null : s.RunRequestedAtMs);
+        }
+
+        // 2. The task, recorded (fsynced) so a restart can tell whether its run got queued; then the run, into the daemon's lanes.
+        JobDispatch dispatch;
+        try
+        {
+            var taskId = _executor.Prepare(job, key);
+            _store.AppendRun(new JobRunRecord { TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Prepared, Workspace = job.Action.Workspace, TaskId = taskId });
+            AfterStep?.Invoke(JobRunEvents.Prepared, key);
+            dispatch = _executor.Queue(job, taskId);
+            AfterStep?.Invoke("enqueued", key);
+        }
+        catch (MsgcodeException ex)
+        {
+            _store.AppendRun(new JobRunRecord
+            {
+                TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Failed, Status = JobStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
+                Workspace = job.Action.Workspace,
+            });
+            _log?.Warn("jobs", "job could not run", new { jobId = job.Id, key, errorId = ex.ErrorId });
+            SetState(job.Id, s =>
+            {
+                s.LastRunAtMs = now;
+                s.LastStatus = JobStatuses.Failed;
+                s.LastErrorCode = ex.ErrorId;
+            });
+            return;
+        }
+
+        // 3. What was queued: a hint for the next start (the queue's own file is the durable record of the run).
+        _store.AppendRun(new JobRunRecord { TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Queued, Workspace = dispatch.Workspace, TaskId = dispatch.TaskId, RunId = dispatch.RunId }, fsync: false);
+        AfterStep?.Invoke(JobRunEvents.Queued, key);
+        _running[key] = (job.Id, dispatch);
+        _log?.Info("jobs", "job fired", new { jobId = job.Id, key, trigger, taskId = dispatch.TaskId, runId = dispatch.RunId });
+        SetState(job.Id, s =>
+        {
+            s.LastRunAtMs = now;
+            s.LastStatus = JobStatuses.Queued;
+            s.LastErrorCode = null;
+            s.RunningSince = now;
+            s.LastTaskId = dispatch.TaskId;
+        });
+    }
+
+    private void PollRunning(long now)
+    {
+        foreach (var (key, (jobId, dispatch)) in _running.ToList())
+        {
+            JobOutcome? outcome;
+            try
+            {
+                outcome = _executor.Outcome(dispatch);
+            }
+            catch (MsgcodeException ex)
+            {
+                outcome = new JobOutcome(JobStatuses.Failed, ex.ErrorId, ex.Message);
+            }
+
+            if (outcome is null)
+            {
+                continue;
+            }
+
+            _running.Remove(key);
+            var evt = outcome.Status switch
+            {
+                Runners.RunStatuses.Succeeded => JobRunEvents.Finished,
+                JobStatuses.Interrupted => JobRunEvents.Interrupted,
+                Runners.RunStatuses.Canceled => JobRunEvents.Canceled,
+                _ => JobRunEvents.Failed,
+            };
+            _store.AppendRun(new JobRunRecord
+            {
+                TsMs = now, JobId = jobId, Key = key, Event = evt, Status = outcome.Status, ErrorCode = outcome.ErrorCode, ErrorMessage = outcome.ErrorMessage,
+                Workspace = dispatch.Workspace, TaskId = dispatch.TaskId, RunId = dispatch.RunId,
+            });
+            var stillRunning = _running.Values.Any(r => r.JobId == jobId);
+            SetState(jobId, s =>
+            {
+                s.LastStatus = outcome.Status;
+                s.LastErrorCode = outcome.ErrorCode;
+                s.RunningSince = stillRunning ? s.RunningSince : null;
+            });
+        }
+    }
+
+    private void SetState(string jobId, Action<JobState> change)
+    {
+        var job = _jobs.FirstOrDefault(j => j.Id == jobId);
+        if (job is null)
+        {
+            return;
+        }
+
+        var before = System.Text.Json.JsonSerializer.Serialize(job.State);
+        change(job.State);
+        if (System.Text.Json.JsonSerializer.Serialize(job.State) != before)
+        {
+            _dirty.Add(jobId); // only a real change is written: an idle pass never rewrites jobs.json
+        }
+    }
+
+    /// <summary>Writes the state of changed jobs into jobs.json, under its lock, leaving what cmdlets changed meanwhile alone.</summary>
+    private void Persist()
+    {
+        if (_dirty.Count == 0 || FileProblem is not null)
+        {
+            return; // a broken file is never written over; the state stays in memory (and the ledger has every firing)
+        }
+
+        var mine = _jobs.Where(j => _dirty.Contains(j.Id)).ToDictionary(j => j.Id, StringComparer.Ordinal);
+        try
+        {
+            _store.Update(jobs =>
+            {
+                var changed = false;
+                foreach (var job in jobs)
+                {
+                    if (mine.TryGetValue(job.Id, out var ours))
+                    {
+                        MergeState(job, ours, job.UpdatedAtMs == ours.UpdatedAtMs);
+                        changed = true;
+                    }
+                }
+
+                return (changed, 0);
+            });
+            _dirty.Clear();
+            ReloadIfChanged(); // our own write: the file now holds what we hold
+        }
+        catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.JobsFileInvalid)
+        {
+            ReloadIfChanged(); // broken since the last look: reported there, kept in memory
+        }
+        catch (MsgcodeException ex)
+        {
+            _log?.Warn("jobs", "job state not saved", new { errorId = ex.ErrorId, reason = ex.Message });
+        }
+    }
+
+    /// <summary>
+    /// Copies the scheduler's state into <paramref name="target"/>. When a cmdlet changed the job since it was loaded
+    /// (<paramref name="sameVersion"/> false), its cursor and run request are the cmdlet's and stay.
+    /// </summary>
+    private static void MergeState(JobDefinition target, JobDefinition ours, bool sameVersion)
+    {
+        var s = target.State;
+        var o = ours.State;
+        s.LastRunAtMs = o.LastRunAtMs;
+        s.LastStatus = o.LastStatus;
+        s.LastErrorCode = o.LastErrorCode;
+        s.RunningSince = o.RunningSince;
+        s.LastTaskId = o.LastTaskId;
+        if (sameVersion)
+        {
+            s.NextRunAtMs = o.NextRunAtMs;
+            s.RunRequestedAtMs = o.RunRequestedAtMs;
+        }
+    }
+}

@@ -1,0 +1,482 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Jobs;
+
+/// <summary>What was read from jobs.json: the jobs, or the problem that kept them from being read.</summary>
+public sealed class JobsSnapshot
+{
+    public required List<JobDefinition> Jobs { get; init; }
+
+    /// <summary>Set when the file exists but is not a valid jobs file (<see cref="ErrorIds.JobsFileInvalid"/>).</summary>
+    public MsgcodeProblem? Problem { get; init; }
+
+    public required JobsFileStamp Stamp { get; init; }
+
+    /// <summary>Fields of the file this version does not know, kept on rewrite.</summary>
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>
+/// Identifies a version of jobs.json cheaply: length and modification time, plus a hash of the content so two
+/// writes within one timestamp tick are still told apart.
+/// </summary>
+public sealed record JobsFileStamp(bool Exists, long Length, long MtimeTicks, string Hash)
+{
+    public static readonly JobsFileStamp Missing = new(false, 0, 0, string.Empty);
+}
+
+/// <summary>
+/// <c>&lt;home&gt;/jobs.json</c> (the jobs, written through the atomic primitive under <c>jobs.json.lock</c>) and
+/// <c>&lt;home&gt;/jobs/runs.jsonl</c> (one line per firing event, through the JSONL primitive). A jobs.json that
+/// does not parse is never written over: every write refuses with <see cref="ErrorIds.JobsFileInvalid"/>
+/// until a person repairs it.
+/// </summary>
+public sealed class JobStore
+{
+    public const string IdPrefix = "job_";
+    public const int MaxNameLength = 200;
+
+    internal static readonly JsonSerializerOptions FileOptions = new() { WriteIndented = true };
+    internal static readonly JsonSerializerOptions LineOptions = new() { WriteIndented = false };
+
+    private readonly TimeProvider _clock;
+
+    public JobStore(MsgcodeHome home, TimeProvider? clock = null)
+    {
+        Home = home;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public MsgcodeHome Home { get; }
+
+    public string Path => Home.JobsFile;
+
+    public string RunsPath => System.IO.Path.Combine(Home.Path, "jobs", "runs.jsonl");
+
+    /// <summary>Whether <paramref name="text"/> has the shape of a whole job id (<c>job_</c> + 26 characters).</summary>
+    public static bool IsFullId(string text) => text.Length == IdPrefix.Length + 26 && text.StartsWith(IdPrefix, StringComparison.Ordinal)
+        && Tasks.TaskId.IsValid(Tasks.TaskId.Prefix + text[IdPrefix.Length..]);
+
+    public static string NewId(TimeProvider? clock = null) => IdPrefix + Tasks.TaskId.New(clock)[Tasks.TaskId.Prefix.Length..];
+
+    private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Reads jobs.json. A missing file is an empty list; a broken one is reported in <see cref="JobsSnapshot.Problem"/>.</summary>
+    public JobsSnapshot Load()
+    {
+        byte[] bytes;
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(Path);
+            if (!info.Exists)
+            {
+                return new JobsSnapshot { Jobs = [], Stamp = JobsFileStamp.Missing };
+            }
+
+            bytes = File.ReadAllBytes(Path);
+            info.Refresh();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!File.Exists(Path))
+            {
+                return new JobsSnapshot { Jobs = [], Stamp = JobsFileStamp.Missing };
+            }
+
+            return new JobsSnapshot
+            {
+                Jobs = [], Stamp = new JobsFileStamp(true, -1, 0, string.Empty),
+                Problem = new MsgcodeProblem(ErrorIds.JobsFileInvalid, MsgcodeErrorCategory.ReadError, Path, $"'{Path}' cannot be read: {ex.Message} Check its permissions.", null),
+            };
+        }
+
+        var stamp = new JobsFileStamp(true, bytes.Length, info.LastWriteTimeUtc.Ticks, Hash(bytes));
+        return Parse(bytes, stamp);
+    }
+
+    /// <summary>The current stamp of jobs.json, hashing only when length and time alone cannot tell a change apart.</summary>
+    public JobsFileStamp CurrentStamp(JobsFileStamp? previous)
+    {
+        try
+        {
+            var info = new FileInfo(Path);
+            if (!info.Exists)
+            {
+                return JobsFileStamp.Missing;
+            }
+
+            if (previous is { Exists: true } p && p.Length == info.Length && p.MtimeTicks == info.LastWriteTimeUtc.Ticks
+                && DateTime.UtcNow - info.LastWriteTimeUtc > TimeSpan.FromSeconds(5))
+            {
+                return p; // unchanged, and old enough that a second write in the same tick is ruled out
+            }
+
+            var bytes = File.ReadAllBytes(Path);
+            return new JobsFileStamp(true, bytes.Length, info.LastWriteTimeUtc.Ticks, Hash(bytes));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new JobsFileStamp(true, -1, DateTime.UtcNow.Ticks, string.Empty);
+        }
+    }
+
+    private JobsSnapshot Parse(byte[] bytes, JobsFileStamp stamp)
+    {
+        JobsFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize<JobsFile>(bytes, FileOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is long line ? $" on line {line + 1}" : string.Empty;
+            return Broken($"'{Path}' is not valid JSON{where}: {ex.Message}", ex.LineNumber is long l ? (int)l + 1 : null);
+        }
+
+        if (file is null)
+        {
+            return Broken($"'{Path}' holds no jobs object.", null);
+        }
+
+        if (file.Version != JobsFile.CurrentVersion)
+        {
+            return Broken($"'{Path}' has version {file.Version}; this msgcode reads version {JobsFile.CurrentVersion}.", null);
+        }
+
+        file.Jobs ??= [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var job in file.Jobs)
+        {
+            if (job is null || string.IsNullOrWhiteSpace(job.Id) || !seen.Add(job.Id))
+            {
+                return Broken($"'{Path}' has a job without an id, or two jobs with the same id.", null);
+            }
+
+            job.Schedule ??= new JobSchedule();
+            job.Action ??= new JobAction();
+            job.Delivery ??= new JobDelivery();
+            job.MissedRunPolicy ??= new JobMissedRunPolicy();
+            job.State ??= new JobState();
+        }
+
+        return new JobsSnapshot { Jobs = file.Jobs, Stamp = stamp, Extra = file.Extra };
+
+        JobsSnapshot Broken(string message, int? line) => new()
+        {
+            Jobs = [], Stamp = stamp,
+            Problem = new MsgcodeProblem(ErrorIds.JobsFileInvalid, MsgcodeErrorCategory.InvalidData, Path,
+                message + " msgcode will not write over it: repair the file by hand (or move it away), and the daemon keeps the last good schedule until then.", line),
+        };
+    }
+
+    /// <summary>The jobs, or <see cref="ErrorIds.JobsFileInvalid"/> when jobs.json is broken.</summary>
+    public List<JobDefinition> List()
+    {
+        var snapshot = Load();
+        if (snapshot.Problem is { } problem)
+        {
+            throw problem.ToException();
+        }
+
+        return snapshot.Jobs;
+    }
+
+    /// <summary>A job by id, unique id prefix or name (names are unique, compared without case).</summary>
+    public static JobDefinition Resolve(IReadOnlyList<JobDefinition> jobs, string idOrName)
+    {
+        var key = (idOrName ?? string.Empty).Trim();
+        var exact = jobs.FirstOrDefault(j => j.Id == key) ?? jobs.FirstOrDefault(j => string.Equals(j.Name, key, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null)
+        {
+            return exact;
+        }
+
+        if (key.Length > 0)
+        {
+            var prefix = key.StartsWith(IdPrefix, StringComparison.Ordinal) ? key : IdPrefix + key;
+            var matches = jobs.Where(j => j.Id.StartsWith(prefix, StringComparison.Ordinal)).Take(2).ToList();
+            if (matches.Count == 1)
+            {
+                return matches[0];
+            }
+        }
+
+        throw new MsgcodeException(ErrorIds.JobNotFound, MsgcodeErrorCategory.ObjectNotFound, key,
+            $"No job has the id or name '{key}'. Get-MsgcodeJob lists the jobs.");
+    }
+
+    public JobDefinition Get(string idOrName) => Resolve(List(), idOrName);
+
+    /// <summary>
+    /// Read-modify-write of jobs.json under its lock. <paramref name="mutate"/> returns whether anything changed
+    /// (nothing is written when not). Refuses with <see cref="ErrorIds.JobsFileInvalid"/> on a broken file.
+    /// </summary>
+    public T Update<T>(Func<List<JobDefinition>, (bool Changed, T Result)> mutate)
+    {
+        using var fileLock = FileLock.For(Path);
+        var snapshot = Load();
+        if (snapshot.Problem is { } problem)
+        {
+            throw problem.ToException();
+        }
+
+        var (changed, result) = mutate(snapshot.Jobs);
+        if (changed)
+        {
+            Write(snapshot.Jobs, snapshot.Extra);
+        }
+
+        return result;
+    }
+
+    private void Write(List<JobDefinition> jobs, Dictionary<string, JsonElement>? extra)
+    {
+        var file = new JobsFile { Jobs = jobs, Extra = extra };
+        AtomicFile.WriteAllText(Path, JsonSerializer.Serialize(file, FileOptions) + "\n");
+    }
+
+    /// <summary>Adds a job after validating it (schedule, action, policy, unique name); its first run is computed from now.</summary>
+    public JobDefinition Create(JobDefinition job)
+    {
+        var now = NowMs;
+        job.Id = string.IsNullOrEmpty(job.Id) ? NewId(_clock) : job.Id;
+        Validate(job, now, newSchedule: true);
+        job.CreatedAtMs = now;
+        job.UpdatedAtMs = now;
+        job.State = new JobState { NextRunAtMs = job.Enabled ? JobScheduleMath.NextAfter(job.Schedule, now) : null };
+        return Update(jobs =>
+        {
+            RequireUniqueName(jobs, job.Name, job.Id);
+            jobs.Add(job);
+            return (true, job);
+        });
+    }
+
+    /// <summary>Changes a job. When its schedule changed or it was enabled, the next run is computed again from now.</summary>
+    public JobDefinition Change(string idOrName, Func<JobDefinition, bool> mutate)
+    {
+        var now = NowMs;
+        return Update(jobs =>
+        {
+            var job = Resolve(jobs, idOrName);
+            var schedule = job.Schedule.Fingerprint();
+            var action = JsonSerializer.Serialize(job.Action, LineOptions);
+            var enabled = job.Enabled;
+            var name = job.Name;
+            if (!mutate(job))
+            {
+                return (false, job);
+            }
+
+            var scheduleChanged = schedule != job.Schedule.Fingerprint();
+            // The action is checked only when it changed: a job whose workspace vanished can still be disabled or removed.
+            Validate(job, now, newSchedule: scheduleChanged && job.Schedule.Kind == JobScheduleKinds.At, checkAction: action != JsonSerializer.Serialize(job.Action, LineOptions));
+            if (!string.Equals(name, job.Name, StringComparison.Ordinal))
+            {
+                RequireUniqueName(jobs, job.Name, job.Id);
+            }
+
+            if (scheduleChanged || (job.Enabled && !enabled))
+            {
+                job.State.NextRunAtMs = job.Enabled ? JobScheduleMath.NextAfter(job.Schedule, now) : null;
+            }
+
+            job.UpdatedAtMs = now;
+            return (true, job);
+        });
+    }
+
+    /// <summary>Asks the daemon to run a job now (Start-MsgcodeJob): the request is durable, and fires once.</summary>
+    public JobDefinition RequestRun(string idOrName) => Change(idOrName, job =>
+    {
+        job.State.RunRequestedAtMs = Math.Max(NowMs, (job.State.RunRequestedAtMs ?? 0) + 1);
+        return true;
+    });
+
+    public JobDefinition Remove(string idOrName) => Update(jobs =>
+    {
+        var job = Resolve(jobs, idOrName);
+        jobs.Remove(job);
+        return (true, job);
+    });
+
+    /// <summary>Checks everything a job needs before it is stored; throws the matching ErrorId.</summary>
+    public static void Validate(JobDefinition job, long nowMs, bool newSchedule, bool checkAction = true)
+    {
+        job.Name = (job.Name ?? string.Empty).Trim();
+        if (job.Name.Length == 0 || job.Name.Length > MaxNameLength || job.Name.Contains('\n') || job.Name.Contains('\r'))
+        {
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name,
+                $"A job needs a name of one line, 1 to {MaxNameLength} characters.");
+        }
+
+        JobScheduleMath.Validate(job.Schedule, newSchedule ? nowMs : null);
+        if (!checkAction)
+        {
+            return;
+        }
+
+        var action = job.Action;
+        if (string.IsNullOrWhiteSpace(action.Workspace))
+        {
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name, "A job needs a workspace to run in.");
+        }
+
+        action.Workspace = System.IO.Path.GetFullPath(action.Workspace);
+        var store = new Tasks.TaskStore(action.Workspace);
+        store.RequireWorkspace();
+        switch (action.Kind)
+        {
+            case JobActionKinds.NewTask:
+                action.Title = Tasks.TaskStore.ValidateTitle(action.Title);
+                action.Runner = Tasks.TaskStore.ValidateRunnerKind(action.Runner);
+                action.Prompt ??= string.Empty;
+                action.TaskId = null;
+                break;
+            case JobActionKinds.RunTask:
+                action.TaskId = store.Resolve(action.TaskId ?? string.Empty);
+                action.Title = action.Prompt = action.Runner = action.Model = null;
+                break;
+            default:
+                throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, action.Kind,
+                    $"Unknown action '{action.Kind}': a job creates a task from a template (-Title, -Prompt, -Runner) or runs an existing task (-TaskId).");
+        }
+
+        if (!MissedRunPolicies.All.Contains(job.MissedRunPolicy.Kind) || job.MissedRunPolicy.Max is < 1 or > JobMissedRunPolicy.Limit)
+        {
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.MissedRunPolicy.Kind,
+                $"The missed-run policy is one of {string.Join(", ", MissedRunPolicies.All)}, with a maximum of 1 to {JobMissedRunPolicy.Limit} runs.");
+        }
+
+        if (job.Delivery.Mode != "none")
+        {
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Delivery.Mode,
+                "Delivery 'none' is the only mode until the message channel exists.");
+        }
+    }
+
+    private static void RequireUniqueName(List<JobDefinition> jobs, string name, string id)
+    {
+        var other = jobs.FirstOrDefault(j => j.Id != id && string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (other is not null)
+        {
+            throw new MsgcodeException(ErrorIds.JobNameExists, MsgcodeErrorCategory.ResourceExists, name,
+                $"A job named '{other.Name}' exists already ({other.Id}). Choose another name, or change that job with Set-MsgcodeJob.");
+        }
+    }
+
+    // ---- runs.jsonl ----
+
+    public void AppendRun(JobRunRecord record, bool fsync = true)
+        => JsonlFile.AppendMany(RunsPath, [JsonSerializer.Serialize(record, LineOptions)], fsync: fsync);
+
+    public IEnumerable<JobRunRecord> ReadRuns(Action<MsgcodeProblem>? onProblem = null)
+    {
+        foreach (var line in JsonlFile.Read(RunsPath, onProblem))
+        {
+            if (TryParseRun(line.Text) is { } record)
+            {
+                yield return record;
+            }
+        }
+    }
+
+    /// <summary>The newest <paramref name="count"/> firings (optionally of one job), newest first, each joined with its outcome.</summary>
+    public IReadOnlyList<JobRunInfo> NewestRuns(int count, string? jobId = null, Action<MsgcodeProblem>? onProblem = null)
+    {
+        if (count <= 0 || !File.Exists(RunsPath))
+        {
+            return [];
+        }
+
+        var window = Math.Max(count * 4, 64);
+        while (true)
+        {
+            var lines = JsonlFile.ReadTail(RunsPath, window, onProblem);
+            var records = lines.Select(l => TryParseRun(l.Text)).OfType<JobRunRecord>().Where(r => jobId is null || r.JobId == jobId).ToList();
+            var runs = JobRunInfo.Join(records);
+            if (runs.Count >= count + 1 || lines.Count < window)
+            {
+                return runs.Take(count).ToList();
+            }
+
+            window *= 4;
+        }
+    }
+
+    /// <summary>
+    /// Drops the records of ended firings (and skipped-occurrence notes) older than <paramref name="retentionDays"/>
+    /// days or beyond the newest <paramref name="retentionCount"/> (0 = no limit), under the file's lock. A firing
+    /// that has not ended is always kept, and so is every line trimming does not understand. Returns how many
+    /// firings were dropped. The scheduler's cursors are in jobs.json, so a dropped key is never fired again.
+    /// </summary>
+    public int TrimRuns(long retentionDays, long retentionCount, DateTimeOffset now)
+    {
+        if (!File.Exists(RunsPath))
+        {
+            return 0;
+        }
+
+        using (FileLock.For(RunsPath))
+        {
+            var text = File.ReadAllText(RunsPath);
+            var pieces = text.Split('\n');
+            var tornTail = pieces[^1];
+            var lines = pieces[..^1].Select((l, i) => (Text: l, Record: TryParseRun(l.TrimEnd('\r')), Index: i)).ToList();
+            // A group is a firing (its key) or a single keyless note; its age is its first record's.
+            string Group((string Text, JobRunRecord? Record, int Index) line) => line.Record?.Key ?? "#" + line.Index;
+            var first = new Dictionary<string, long>(StringComparer.Ordinal);
+            var ended = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var line in lines.Where(l => l.Record is not null))
+            {
+                var group = Group(line);
+                first.TryAdd(group, line.Record!.TsMs);
+                if (line.Record.Key is null || JobRunEvents.IsOutcome(line.Record.Event))
+                {
+                    ended.Add(group);
+                }
+            }
+
+            var cutoff = retentionDays > 0 ? now.AddDays(-retentionDays).ToUnixTimeMilliseconds() : long.MinValue;
+            var newestFirst = first.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
+            var drop = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < newestFirst.Count; i++)
+            {
+                var group = newestFirst[i];
+                if (ended.Contains(group) && ((retentionCount > 0 && i >= retentionCount) || first[group] < cutoff))
+                {
+                    drop.Add(group);
+                }
+            }
+
+            if (drop.Count == 0)
+            {
+                return 0;
+            }
+
+            var kept = lines.Where(l => l.Record is null || !drop.Contains(Group(l))).Select(l => l.Text + "\n");
+            AtomicFile.WriteAllText(RunsPath, string.Concat(kept) + tornTail);
+            return drop.Count;
+        }
+    }
+
+    private static JobRunRecord? TryParseRun(string line)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<JobRunRecord>(line, LineOptions);
+            return record is null || record.JobId.Length == 0 || record.Event.Length == 0 ? null : record;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16];
+}

@@ -1,0 +1,139 @@
+using System.Management.Automation;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Jobs;
+using JobDefinition = Msgcode.Core.Jobs.JobDefinition;
+using Msgcode.Core.Tasks;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Creates a scheduled job: a task the daemon creates and runs (or a task it runs again) on a cron, every or at schedule.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "MsgcodeJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = CronSet)]
+[OutputType(typeof(JobInfo))]
+public sealed class NewMsgcodeJobCommand : JobCmdlet
+{
+    public const string CronSet = "Cron";
+    public const string EverySet = "Every";
+    public const string AtSet = "At";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = CronSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Cron { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = CronSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(TimeZoneCompleter))]
+    [AllowEmptyString]
+    public string TimeZone { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = EverySet, ValueFromPipelineByPropertyName = true)]
+    public TimeSpan Every { get; set; }
+
+    [Parameter(ParameterSetName = EverySet, ValueFromPipelineByPropertyName = true)]
+    public DateTime? Anchor { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = AtSet, ValueFromPipelineByPropertyName = true)]
+    public DateTime At { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Title { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    public string? Prompt { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RunnerKindCompleter))]
+    public string? Runner { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Model { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(TaskIdCompleter))]
+    public string? TaskId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Workspace { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateSet(MissedRunPolicies.Skip, MissedRunPolicies.RunOnce, MissedRunPolicies.RunAll)]
+    public string MissedRunPolicy { get; set; } = MissedRunPolicies.RunOnce;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, JobMissedRunPolicy.Limit)]
+    public int MaxMissedRuns { get; set; } = JobMissedRunPolicy.DefaultMax;
+
+    [Parameter]
+    public SwitchParameter Disabled { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        try
+        {
+            var workspace = Workspace is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Workspace);
+            var job = new JobDefinition
+            {
+                Name = Name,
+                Enabled = !Disabled,
+                Schedule = ParameterSetName switch
+                {
+                    EverySet => JobSchedule.Every(Every, Anchor is DateTime anchor ? Instant(anchor) : DateTimeOffset.UtcNow),
+                    AtSet => JobSchedule.At(Instant(At)),
+                    _ => JobSchedule.Cron(Cron, TimeZone),
+                },
+                Action = BuildAction(workspace),
+                MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
+            };
+            if (!ShouldProcess(Store().Path, $"Create job '{Name}' ({job.Schedule})"))
+            {
+                return;
+            }
+
+            WriteObject(Info(Store().Create(job)));
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex); // one bad row of a piped list does not stop the others
+        }
+    }
+
+    private JobAction BuildAction(string workspace)
+    {
+        if (TaskId is not null)
+        {
+            if (Title is not null || Prompt is not null || Runner is not null || Model is not null)
+            {
+                throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, TaskId,
+                    "A job either runs an existing task (-TaskId) or creates one from a template (-Title, -Prompt, -Runner, -Model), not both.");
+            }
+
+            return new JobAction { Kind = JobActionKinds.RunTask, Workspace = workspace, TaskId = TaskId };
+        }
+
+        if (Title is null)
+        {
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, Name,
+                "Say what the job does: -Title (and -Prompt, -Runner) to create a task each time, or -TaskId to run an existing task again.");
+        }
+
+        var store = new TaskStore(workspace);
+        store.RequireWorkspace();
+        return new JobAction
+        {
+            Kind = JobActionKinds.NewTask,
+            Workspace = workspace,
+            Title = Title,
+            Prompt = Prompt ?? string.Empty,
+            Runner = Runner ?? store.DefaultRunnerKind(Core.Config.ConfigSources.ForCurrentProcess(workspace)),
+            Model = Model,
+        };
+    }
+}

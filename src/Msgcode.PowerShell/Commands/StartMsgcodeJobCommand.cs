@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using Msgcode.Core.Config;
+using Msgcode.Core.Daemon;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Jobs;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Runs a scheduled job now, through the daemon, without changing its schedule.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "MsgcodeJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(JobInfo))]
+public sealed class StartMsgcodeJobCommand : JobCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("JobId")]
+    [ArgumentCompleter(typeof(JobCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = string.Empty;
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        try
+        {
+            var job = Store().Get(Id);
+            if (!ShouldProcess($"{job.Id} ({job.Name})", "Run the job now in the daemon"))
+            {
+                return;
+            }
+
+            var daemon = new DaemonController(MsgcodeHome.Resolve()).GetStatus(queryEndpoint: false, CancellationToken);
+            if (!daemon.Running)
+            {
+                throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, job.Id,
+                    "The daemon runs jobs, and it is not running. Start it with Start-MsgcodeDaemon, then run the job again.");
+            }
+
+            // A durable request in jobs.json: the daemon picks it up at once (file watcher) and fires it exactly once.
+            var requested = Store().RequestRun(job.Id);
+            if (PassThru)
+            {
+                WriteObject(Info(requested));
+            }
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Msgcode.Core.Config;
+using Msgcode.Core.Jobs;
+
+namespace Msgcode.PowerShell.Infrastructure;
+
+/// <summary>Shared by the job cmdlets: the store of the msgcode home (<c>&lt;home&gt;/jobs.json</c>).</summary>
+public abstract class JobCmdlet : MsgcodeCmdlet
+{
+    private JobStore? _store;
+
+    protected JobStore Store() => _store ??= new JobStore(MsgcodeHome.Resolve());
+
+    protected JobInfo Info(JobDefinition job) => new(job, Store().Path);
+
+    /// <summary>A date as the user typed it (local unless it says otherwise) as a UTC instant.</summary>
+    protected static DateTimeOffset Instant(DateTime value) => new(value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(), TimeSpan.Zero);
+}
