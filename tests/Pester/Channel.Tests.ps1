@@ -202,3 +202,40 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         @($texts | Where-Object { $_ -eq 'never' }).Count | Should -Be 0
     }
 }
+
+Describe 'Doctor: the channel category' -Skip:(-not $script:OnLinux) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+
+    It 'is skipped while imsg.path is unset' {
+        $checks = Test-MsgcodeDoctor -Detailed -Category channel
+        ($checks | Where-Object Name -EQ 'imsg').Status | Should -Be 'skip'
+    }
+
+    It 'reports imsg and its version, an empty whitelist, routes to missing workspaces, and the last inbound message' {
+        $imsg = New-StandInImsg
+        Set-MsgcodeConfig imsg.path (Join-Path $imsg 'imsg')
+        $gone = New-TestWorkspace
+        Set-MsgcodeRoute 'iMessage;+;chatdoc00001' $gone
+        Remove-Item $gone
+        $checks = Test-MsgcodeDoctor -Detailed -Category channel
+        ($checks | Where-Object Name -EQ 'imsg').Details['version'] | Should -BeLike 'imsg 0.4.0*'
+        ($checks | Where-Object Name -EQ 'whitelist').Status | Should -Be 'fail'
+        ($checks | Where-Object Name -EQ 'routes').Status | Should -Be 'warn'
+        ($checks | Where-Object Name -EQ 'routes').Message | Should -BeLike "*$gone*"
+        ($checks | Where-Object Name -EQ 'inbound').Status | Should -Be 'warn'
+        $checks | Where-Object Status -In 'warn', 'fail' | ForEach-Object { $_.FixHint | Should -Not -BeNullOrEmpty }
+        Test-MsgcodeDoctor -Category channel | Should -BeFalse
+
+        Set-MsgcodeConfig whitelist.emails 'owner@example.com'
+        '{"version":1,"chats":{"iMessage;+;chatdoc00001":{"lastSeenRowid":42,"lastSeenAt":"2026-01-02T03:04:05Z","messageCount":1}}}' | Set-Content (Join-Path $TestHome 'state.json')
+        Set-MsgcodeConfig log.level info   # the config layer and the cursors share state.json
+        $inbound = Test-MsgcodeDoctor -Detailed -Category channel | Where-Object Name -EQ 'inbound'
+        $inbound.Details['lastInboundRowid'] | Should -Be '42'
+        $inbound.Details['lastInboundAt'] | Should -Be '2026-01-02T03:04:05Z'
+        (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.'iMessage;+;chatdoc00001'.lastSeenRowid | Should -Be 42
+        Set-MsgcodeConfig imsg.path (Join-Path $TestDrive 'no-imsg-here')
+        (Test-MsgcodeDoctor -Detailed -Category channel | Where-Object Name -EQ 'imsg').Status | Should -Be 'fail'
+    }
+}
