@@ -256,14 +256,15 @@ public sealed class ImsgChannel : IChatChannel
                 _process = null;
             }
 
-            await StopProcessAsync(process, rpc).ConfigureAwait(false);
+            var code = await StopProcessAsync(process, rpc).ConfigureAwait(false);
+            _options.Log?.Write(stopping.IsCancellationRequested ? LogLevel.Info : LogLevel.Warn, "imsg", "imsg exited", new { code });
         }
-
-        _options.Log?.Warn("imsg", "imsg exited", new { code = process.HasExited ? process.ExitCode : (int?)null });
     }
 
-    private static async Task StopProcessAsync(Process process, JsonRpc rpc)
+    /// <summary>Closes imsg's input, waits up to 5 s, then kills it; returns its exit code when it exited on its own.</summary>
+    private static async Task<int?> StopProcessAsync(Process process, JsonRpc rpc)
     {
+        int? code = null;
         try
         {
             process.StandardInput.Close(); // imsg ends on end of input
@@ -277,6 +278,7 @@ public sealed class ImsgChannel : IChatChannel
         {
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            code = process.ExitCode;
         }
         catch (OperationCanceledException)
         {
@@ -290,6 +292,7 @@ public sealed class ImsgChannel : IChatChannel
         }
 
         process.Dispose();
+        return code;
     }
 
     private void OnNotification(JsonElement parameters)
