@@ -11,7 +11,8 @@ Everything lives in the folder given by --dir (or IMSG_STANDIN_DIR):
   pids.txt         the PID of every rpc process started
   options.json     optional: {"duplicates": 2, "dieAfter": n, "noAnswer": ["send"], "pollMs": 20}
 Each notification is sent `duplicates` times (default 2: imsg sometimes repeats itself, msgcode must not).
-`dieAfter` makes the process exit abruptly after that many notifications (a crash mid-stream).
+`dieAfter` makes the first rpc process exit abruptly after that many notifications (a crash mid-stream); the
+file `died` marks that it happened, so the restarted process serves on.
 """
 import json
 import os
@@ -71,7 +72,7 @@ def stream(subscription, since, start):
     done = 0
     poll = options.get("pollMs", 20) / 1000.0
     copies = int(options.get("duplicates", 2))
-    die_after = options.get("dieAfter")
+    die_after = options.get("dieAfter") if not os.path.exists(path("died")) else None
     while True:
         try:
             with open(path("messages.jsonl")) as f:
@@ -94,6 +95,7 @@ def stream(subscription, since, start):
                 write({"jsonrpc": "2.0", "method": "message", "params": {"subscription": subscription, "message": message}})
                 sent += 1
                 if die_after is not None and sent >= die_after:
+                    open(path("died"), "w").close()
                     os._exit(1)
         time.sleep(poll)
 

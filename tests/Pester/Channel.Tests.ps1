@@ -203,6 +203,34 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
     }
 }
 
+Describe 'A crash of imsg mid-stream (real daemon)' -Skip:(-not $script:OnLinux) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+    AfterEach {
+        Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+    }
+
+    It 'restarts imsg, resubscribes from the cursor, and still answers every message once' {
+        $imsg = New-StandInImsg -Options @{ dieAfter = 5 }
+        $root = Initialize-Channel $imsg
+        $chat = 'iMessage;+;chat0e2e0003'
+        $ws = Join-Path $root 'crash'
+        New-Item -ItemType Directory -Path $ws | Out-Null
+        Set-MsgcodeRoute $chat $ws -Runner shell
+        1..6 | ForEach-Object { Add-ChatMessage $imsg $_ "echo crash-$_" -Chat $chat }
+        $null = Start-MsgcodeDaemon
+        Wait-Until { @(1..6 | Where-Object { (Get-SentCount $imsg "^crash-$_`$") -eq 0 }).Count -eq 0 } -TimeoutSec 30 | Should -BeTrue
+        Start-Sleep -Milliseconds 500
+        Test-Path (Join-Path $imsg 'died') | Should -BeTrue -Because 'the first imsg died after 5 notifications'
+        @(Get-Content (Join-Path $imsg 'pids.txt')).Count | Should -BeGreaterOrEqual 2
+        foreach ($rowid in 1..6) { Get-SentCount $imsg "^crash-$rowid`$" | Should -Be 1 }
+        $subscribes = @(Get-Content (Join-Path $imsg 'requests.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object method -EQ 'watch.subscribe')
+        $subscribes[-1].params.since_rowid | Should -BeGreaterOrEqual 2
+        (Get-MsgcodeLog -Tail 200).Message | Should -Contain 'imsg stopped; restarting'
+    }
+}
+
 Describe 'Doctor: the channel category' -Skip:(-not $script:OnLinux) {
     BeforeEach {
         $script:TestHome = New-TestHome
