@@ -200,6 +200,26 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         @($texts | Where-Object { $_ -eq 'Working on it…' }).Count | Should -Be 1
         @($texts | Where-Object { $_ -match '\[open\] sleep 30' }).Count | Should -Be 1
         @($texts | Where-Object { $_ -eq 'never' }).Count | Should -Be 0
+
+        # The task commands, then /unbind.
+        $id = (Get-MsgcodeTask -Workspace $ws).Id
+        Add-ChatMessage $imsg 7 "/close $id" -Chat $chat
+        Add-ChatMessage $imsg 8 "/task $($id.Substring(0, 12))" -Chat $chat
+        Add-ChatMessage $imsg 9 'echo again' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg '^again$') -eq 1 } -TimeoutSec 15 | Should -BeTrue
+        $second = (Get-MsgcodeTask -Workspace $ws | Where-Object Id -NE $id).Id
+        Add-ChatMessage $imsg 10 "/run $second" -Chat $chat
+        Wait-Until { (Get-SentCount $imsg '^again$') -eq 2 } -TimeoutSec 15 | Should -BeTrue
+        Add-ChatMessage $imsg 11 '/unbind' -Chat $chat
+        Add-ChatMessage $imsg 12 'echo unbound' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'not bound') -eq 1 } -TimeoutSec 15 | Should -BeTrue
+        (Get-SentCount $imsg "^Closed $id") | Should -Be 1
+        (Get-SentCount $imsg "^$id \[done\]") | Should -Be 1
+        (Get-SentCount $imsg "^Queued $second") | Should -Be 1
+        (Get-SentCount $imsg '^Unbound') | Should -Be 1
+        (Get-MsgcodeRoute $chat).Status | Should -Be 'archived'
+        (Get-MsgcodeRoute).ChatGuid | Should -Not -Contain $chat
+        Test-Path $ws | Should -BeTrue
     }
 }
 

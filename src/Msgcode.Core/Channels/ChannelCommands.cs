@@ -18,7 +18,7 @@ public sealed partial class ChannelService
         /status                  the lane: queued and running work
         /task list               recent tasks of this workspace
         /task <id>               one task
-        /run <id>                run a task again
+        /run <id>                run a task (again: a done one is reopened)
         /close <id>              close a task as done
         /stop                    stop this chat's running task
         /help                    this list
@@ -132,6 +132,17 @@ public sealed partial class ChannelService
         var route = RequireRoute(chat);
         var store = new TaskStore(route.Workspace);
         var taskId = store.Resolve(id);
+        store.Update(taskId, d =>
+        {
+            if (d.Status is not (TaskStatuses.Done or TaskStatuses.Canceled))
+            {
+                return false;
+            }
+
+            TaskStatuses.RequireTransition(taskId, d.Status, TaskStatuses.Open, force: true); // /run asks for it on purpose
+            d.Status = TaskStatuses.Open;
+            return true;
+        });
         _pending[taskId] = chat;
         var run = _queue.Enqueue(route.Workspace, taskId);
         return $"Queued {taskId} ({run.RunId}).";

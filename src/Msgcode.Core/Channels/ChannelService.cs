@@ -375,10 +375,7 @@ public sealed partial class ChannelService : IDaemonComponent
             switch (status)
             {
                 case RunStatuses.Succeeded:
-                    var files = artifacts.Select(a => Path.IsPathRooted(a) ? a : Path.Combine(workspace, a)).Where(File.Exists).ToList();
-                    var output = files.FirstOrDefault(f => Path.GetFileName(f) == "output.txt");
-                    file = files.FirstOrDefault(f => !f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase));
-                    text = output is null ? string.Empty : ReadBounded(output, _options.MaxReplyChars).Trim();
+                    (text, file) = ComposeResult(workspace, artifacts, _options.MaxReplyChars);
                     if (text.Length == 0 && file is null)
                     {
                         text = $"Done ({taskId}), no output.";
@@ -476,6 +473,26 @@ public sealed partial class ChannelService : IDaemonComponent
     }
 
     private Task SendAsync(string chat, string text, string? file) => _channel!.SendAsync(chat, text, file, _stopping?.Token ?? CancellationToken.None);
+
+    /// <summary>File kinds sent back as a file (a TTS runner's audio, an image) rather than as text.</summary>
+    private static readonly HashSet<string> SendableFileExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".wav", ".mp3", ".m4a", ".aiff", ".aif", ".caf", ".ogg", ".opus", ".flac", ".png", ".jpg", ".jpeg", ".gif", ".heic", ".webp", ".pdf", ".mp4", ".mov",
+    };
+
+    /// <summary>
+    /// What a succeeded run sends back: the answer's text (answer.txt, written by the LM Studio and declarative
+    /// runners, else the process output in output.txt), cut at <paramref name="maxChars"/>, and its first audio,
+    /// image or document artifact as a file. Artifact paths may be relative to the workspace.
+    /// </summary>
+    internal static (string Text, string? File) ComposeResult(string workspace, IEnumerable<string> artifacts, int maxChars)
+    {
+        var files = artifacts.Select(a => Path.IsPathRooted(a) ? a : Path.Combine(workspace, a)).Where(File.Exists).ToList();
+        var answer = files.FirstOrDefault(f => Path.GetFileName(f) == "answer.txt") ?? files.FirstOrDefault(f => Path.GetFileName(f) == "output.txt");
+        var file = files.FirstOrDefault(f => SendableFileExtensions.Contains(Path.GetExtension(f)));
+        var text = answer is null ? string.Empty : ReadBounded(answer, maxChars).Trim();
+        return (text, file);
+    }
 
     private static string ReadBounded(string path, int maxChars)
     {

@@ -35,3 +35,24 @@ public class ChannelPolicyTests
         Assert.True(ChannelService.IsAllowed(config, Message("friend@example.com", group: false), out _));
     }
 }
+
+public class ChannelResultTests
+{
+    [Fact]
+    public void The_answer_wins_over_the_process_output_and_audio_goes_as_a_file()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllText(dir.File("a/output.txt"), "{\"raw\":\"json\"}");
+        File.WriteAllText(dir.File("a/answer.txt"), " the answer \n");
+        File.WriteAllText(dir.File("a/errors.txt"), "noise");
+        File.WriteAllBytes(dir.File("a/speech.wav"), [1, 2, 3]);
+        var (text, file) = ChannelService.ComposeResult(dir.Path, ["a/output.txt", "a/errors.txt", "a/answer.txt", dir.File("a/speech.wav"), "a/gone.txt"], 4000);
+        Assert.Equal("the answer", text);
+        Assert.Equal(dir.File("a/speech.wav"), file);
+
+        var (only, none) = ChannelService.ComposeResult(dir.Path, ["a/output.txt"], 5);
+        Assert.Equal("{\"ra…", only);
+        Assert.Null(none);
+    }
+}
