@@ -4,6 +4,8 @@
 
 BeforeDiscovery {
     $script:OnLinux = $IsLinux
+    # The stand-in imsg is a python3 script; without python3 the end-to-end tests are skipped, not failed.
+    $script:CanStandIn = $IsLinux -and [bool](Get-Command python3 -ErrorAction SilentlyContinue)
 }
 
 BeforeAll {
@@ -110,7 +112,7 @@ Describe 'Chat routes' {
     }
 }
 
-Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $script:OnLinux) {
+Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $script:CanStandIn) {
     BeforeEach {
         $script:TestHome = New-TestHome
     }
@@ -119,7 +121,6 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
     }
 
     It 'binds a chat, answers every message exactly once across SIGKILL, rejects strangers, and logs no text' {
-        $python | Should -Not -BeNullOrEmpty -Because 'the stand-in imsg is a python3 script'
         $imsg = New-StandInImsg
         $root = Initialize-Channel $imsg
         $chat = 'iMessage;+;chat0e2e0001'
@@ -223,7 +224,7 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
     }
 }
 
-Describe 'A crash of imsg mid-stream (real daemon)' -Skip:(-not $script:OnLinux) {
+Describe 'A crash of imsg mid-stream (real daemon)' -Skip:(-not $script:CanStandIn) {
     BeforeEach {
         $script:TestHome = New-TestHome
     }
@@ -251,7 +252,7 @@ Describe 'A crash of imsg mid-stream (real daemon)' -Skip:(-not $script:OnLinux)
     }
 }
 
-Describe 'Doctor: the channel category' -Skip:(-not $script:OnLinux) {
+Describe 'Doctor: the channel category' -Skip:(-not $script:CanStandIn) {
     BeforeEach {
         $script:TestHome = New-TestHome
     }

@@ -31,6 +31,10 @@ public sealed class ImsgChannelTests : IDisposable
 
     private string Imsg { get; }
 
+    /// <summary>The stand-in is a python3 script: without python3 (or on Windows) these tests have nothing to run.</summary>
+    private static bool CanStandIn => !OperatingSystem.IsWindows()
+        && (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "python3")));
+
     public void Dispose() => _dir.Dispose();
 
     private void AddMessages(params long[] rowids) => File.AppendAllLines(_dir.File("messages.jsonl"), rowids.Select(r => JsonSerializer.Serialize(new
@@ -58,7 +62,7 @@ public sealed class ImsgChannelTests : IDisposable
     [Fact]
     public async Task Delivers_in_order_drops_duplicates_sends_and_resubscribes_from_the_cursor_after_a_crash()
     {
-        if (OperatingSystem.IsWindows())
+        if (!CanStandIn)
         {
             return;
         }
@@ -106,7 +110,7 @@ public sealed class ImsgChannelTests : IDisposable
     [Fact]
     public async Task A_request_imsg_does_not_answer_times_out()
     {
-        if (OperatingSystem.IsWindows())
+        if (!CanStandIn)
         {
             return;
         }
@@ -125,7 +129,10 @@ public sealed class ImsgChannelTests : IDisposable
         var ex = await Assert.ThrowsAsync<MsgcodeException>(() => channel.StartAsync(() => default, _ => Task.CompletedTask, CancellationToken.None));
         Assert.Equal(ErrorIds.ImsgUnavailable, ex.ErrorId);
         Assert.Null(ImsgChannel.ProbeVersion(_dir.File("no-such-imsg"), TimeSpan.FromSeconds(2)));
-        Assert.StartsWith("imsg 0.4.0", ImsgChannel.ProbeVersion(Imsg, TimeSpan.FromSeconds(10)));
+        if (CanStandIn)
+        {
+            Assert.StartsWith("imsg 0.4.0", ImsgChannel.ProbeVersion(Imsg, TimeSpan.FromSeconds(10)));
+        }
     }
 
     [Fact]
