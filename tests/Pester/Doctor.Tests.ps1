@@ -23,7 +23,7 @@ Describe 'Test-MsgcodeDoctor' {
     It 'runs every category with every CLI runner missing, and explains each missing one' {
         $env:PATH = '/usr/bin:/bin'
         $checks = Test-MsgcodeDoctor -Detailed -Workspace $script:Ws
-        ($checks.Category | Sort-Object -Unique) | Should -Be @('configuration', 'daemon', 'disk', 'environment', 'home', 'jobs', 'runners', 'tasks', 'worktrees')
+        ($checks.Category | Sort-Object -Unique) | Should -Be @('channel', 'configuration', 'daemon', 'disk', 'environment', 'home', 'jobs', 'runners', 'tasks', 'worktrees')
         foreach ($kind in 'claude', 'codex', 'opencode', 'lmstudio') {
             $check = $checks | Where-Object { $_.Category -eq 'runners' -and $_.Name -eq $kind }
             $check.Status | Should -Be 'warn'

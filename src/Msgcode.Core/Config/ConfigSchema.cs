@@ -67,6 +67,12 @@ public static class ConfigSchema
             Description = "How many memory notes are put before a chat task's prompt at most." },
         new() { Name = "memory.injectMaxChars", EnvironmentVariable = "MEMORY_INJECT_MAX_CHARS", Type = ConfigValueType.Integer, Default = 2000L, Minimum = 100, Maximum = 100_000, WorkspaceScoped = true,
             Description = "Characters of memory put before a chat task's prompt at most." },
+        new() { Name = "whitelist.owners", EnvironmentVariable = "MSGCODE_OWNER", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
+            Description = "Owner handles (e-mail or phone): the only senders served in group chats when channel.ownerOnlyInGroup is on." },
+        new() { Name = "channel.ownerOnlyInGroup", EnvironmentVariable = "MSGCODE_OWNER_ONLY_IN_GROUP", Type = ConfigValueType.Boolean, Default = false,
+            Description = "In group chats, serve only the owners (whitelist.owners), not every whitelisted sender." },
+        new() { Name = "channel.ackDelayMs", EnvironmentVariable = "MSGCODE_ACK_DELAY_MS", Type = ConfigValueType.Integer, Default = 15000L, Minimum = -1, Maximum = 3_600_000,
+            Description = "Milliseconds a chat task may run before one \"working on it\" message is sent (0 at once, -1 never)." },
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByName = Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);

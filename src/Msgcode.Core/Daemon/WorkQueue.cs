@@ -42,6 +42,26 @@ public sealed class QueueEntry
 /// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree.</summary>
 public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false);
 
+/// <summary>What became of a queued run (raised by <see cref="WorkQueue.RunEnded"/>).</summary>
+public sealed class RunEndedEventArgs : EventArgs
+{
+    public required string Workspace { get; init; }
+
+    public required string TaskId { get; init; }
+
+    public required string RunId { get; init; }
+
+    /// <summary>succeeded, failed, timedOut, canceled, interrupted.</summary>
+    public required string Status { get; init; }
+
+    public string? ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>Artifact paths, relative to the workspace.</summary>
+    public IReadOnlyList<string> Artifacts { get; init; } = [];
+}
+
 /// <summary>
 /// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (the daemon is its only writer),
 /// run serially per workspace and in parallel across workspaces up to <c>daemon.maxConcurrentRuns</c>.
@@ -64,6 +84,7 @@ public sealed class WorkQueue : IDaemonComponent
     private volatile bool _accepting;
     private Timer? _housekeeping;
     private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
+    private readonly Dictionary<string, CancellationTokenSource> _stops = new(StringComparer.Ordinal);
 
     public WorkQueue(RunnerRegistry registry)
         : this(() => registry)
@@ -78,6 +99,35 @@ public sealed class WorkQueue : IDaemonComponent
     }
 
     public string Name => "queue";
+
+    /// <summary>Raised when a queued run has ended (on a worker thread; handlers must not block).</summary>
+    public event EventHandler<RunEndedEventArgs>? RunEnded;
+
+    /// <summary>Stops a running run (a user's stop, recorded as canceled). False when it is not running here.</summary>
+    public bool Cancel(string runId)
+    {
+        CancellationTokenSource? stop;
+        lock (_gate)
+        {
+            _stops.TryGetValue(runId, out stop);
+        }
+
+        if (stop is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        return true;
+    }
 
     private string QueuePath => Path.Combine(_context!.Home.Path, "queue.jsonl");
 
@@ -303,6 +353,14 @@ public sealed class WorkQueue : IDaemonComponent
         var log = _context!.Log;
         var store = new TaskStore(entry.Workspace);
         var ledger = new RunLedger(store.LedgerPath);
+        using var stop = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, stop.Token);
+        lock (_gate)
+        {
+            _stops[entry.RunId] = stop;
+        }
+
+        RunEndedEventArgs? ended = null;
         try
         {
             var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
@@ -316,8 +374,10 @@ public sealed class WorkQueue : IDaemonComponent
                 RetentionDays = config.GetInt64("runs.retentionDays"),
                 RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
+                StopToken = stop.Token,
             };
-            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry(), options, _abort.Token).ConfigureAwait(false);
+            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);
+            ended = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = result.Status, ErrorCode = result.ErrorCode, ErrorMessage = result.ErrorMessage, Artifacts = result.Artifacts };
             log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });
         }
         catch (MsgcodeException ex)
@@ -338,15 +398,34 @@ public sealed class WorkQueue : IDaemonComponent
             }
 
             log.Warn("queue", "run could not start", new { runId = entry.RunId, taskId = entry.TaskId, errorId = ex.ErrorId });
+            ended = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
         }
         catch (Exception ex)
         {
             log.Error("queue", "run failed unexpectedly", new { runId = entry.RunId, taskId = entry.TaskId, error = ex.Message });
             return; // no "done": the next start will look at the ledger and decide
         }
+        finally
+        {
+            lock (_gate)
+            {
+                _stops.Remove(entry.RunId);
+            }
+        }
 
         // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
         Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
+        if (ended is not null)
+        {
+            try
+            {
+                RunEnded?.Invoke(this, ended);
+            }
+            catch (Exception ex)
+            {
+                log.Error("queue", "run-ended handler failed", new { runId = entry.RunId, error = ex.Message });
+            }
+        }
     }
 
     /// <summary>Reads the queue after a start: what still has to run, what was interrupted, what is done.</summary>
@@ -383,7 +462,7 @@ public sealed class WorkQueue : IDaemonComponent
         }
 
         var pending = new List<QueueEntry>();
-        foreach (var workspace in queued.Values.Select(e => e.Workspace).Distinct(StringComparer.Ordinal))
+        foreach (var workspace in queued.Values.Select(e => e.Workspace).Distinct(StringComparer.Ordinal).ToList()) // the loop re-queues interrupted runs
         {
             var store = new TaskStore(workspace);
             if (!Directory.Exists(store.Workspace))

@@ -84,6 +84,13 @@ public static class ErrorIds
     public const string JobActionInvalid = "JobActionInvalid";
     public const string JobsFileInvalid = "JobsFileInvalid";
 
+    // Channels (chat routes, imsg)
+    public const string RouteNotFound = "RouteNotFound";
+    public const string RoutePathInvalid = "RoutePathInvalid";
+    public const string RoutesFileCorrupt = "RoutesFileCorrupt";
+    public const string ImsgUnavailable = "ImsgUnavailable";
+    public const string ImsgRequestFailed = "ImsgRequestFailed";
+
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
     public const string ServiceCommandFailed = "ServiceCommandFailed";

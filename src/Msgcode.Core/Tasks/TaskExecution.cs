@@ -33,6 +33,9 @@ public sealed record TaskRunOptions
     /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
     public bool CancelMeansInterrupted { get; init; }
 
+    /// <summary>A user's stop of this one run (a chat's /stop): recorded as canceled even when <see cref="CancelMeansInterrupted"/>.</summary>
+    public CancellationToken StopToken { get; init; }
+
     /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
     public IRunIsolation? Isolation { get; init; }
 
@@ -197,7 +200,7 @@ public static class TaskExecution
         }
 
         clock.Stop();
-        if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted)
+        if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted && !options.StopToken.IsCancellationRequested)
         {
             result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
         }

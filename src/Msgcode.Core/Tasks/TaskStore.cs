@@ -55,7 +55,8 @@ public sealed partial class TaskStore
     }
 
     /// <summary>Creates a task: validated, then its .json and .md written atomically. The task exists once this returns.</summary>
-    public TaskInfo Create(string title, string prompt, string runnerKind, string? model = null, string[]? files = null, string? chatGuid = null)
+    /// <param name="customize">Optional: adds fields to the new task before it is written (a chat's message row id, a retry policy).</param>
+    public TaskInfo Create(string title, string prompt, string runnerKind, string? model = null, string[]? files = null, string? chatGuid = null, Action<TaskDocument>? customize = null)
     {
         title = ValidateTitle(title);
         runnerKind = ValidateRunnerKind(runnerKind);
@@ -63,6 +64,7 @@ public sealed partial class TaskStore
         EnsureTasksDirectory();
         var id = TaskId.New(_clock);
         var document = TaskDocument.Create(id, title, prompt, runnerKind, model, files ?? [], Workspace, _clock.GetUtcNow().ToUnixTimeMilliseconds(), chatGuid);
+        customize?.Invoke(document);
         try
         {
             AtomicFile.WriteAllText(JsonPath(id), document.Serialize());

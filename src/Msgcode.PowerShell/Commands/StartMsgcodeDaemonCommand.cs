@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.Core.Service;
@@ -47,7 +48,7 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
                 Home = home,
                 Mode = Mode,
                 Queue = queue,
-                Components = [queue, jobs],
+                Components = [queue, jobs, new ChannelService(queue, ChannelServiceOptions.WithMemory(home))],
                 IgnoreSigterm = Environment.GetEnvironmentVariable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
             });
             WriteVerbose($"msgcode daemon for '{home.Path}' runs in the foreground (PID {Environment.ProcessId}); Ctrl+C or SIGTERM stops it.");

@@ -6,7 +6,7 @@ using Msgcode.PowerShell.Infrastructure;
 namespace Msgcode.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Checks msgcode's environment, home, configuration, runners, tasks, worktrees, daemon and disk; returns $true when nothing fails.</para>
+/// <para type="synopsis">Checks msgcode's environment, home, configuration, runners, tasks, worktrees, daemon, chat channel and disk; returns $true when nothing fails.</para>
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "MsgcodeDoctor", DefaultParameterSetName = QuietSet)]
 [OutputType(typeof(bool), ParameterSetName = [QuietSet])]
@@ -20,7 +20,7 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
     public SwitchParameter Detailed { get; set; }
 
     [Parameter]
-    [ValidateSet("environment", "home", "configuration", "runners", "tasks", "worktrees", "jobs", "daemon", "disk")]
+    [ValidateSet("environment", "home", "configuration", "runners", "tasks", "worktrees", "jobs", "daemon", "channel", "disk")]
     public string[]? Category { get; set; }
 
     /// <summary>Workspaces whose tasks to check; default: the current folder and the workspaces under workspace.root.</summary>

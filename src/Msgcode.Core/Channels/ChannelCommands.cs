@@ -1,0 +1,195 @@
+using System.Text;
+using Msgcode.Core.Config;
+using Msgcode.Core.Daemon;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Runs;
+using Msgcode.Core.Tasks;
+
+namespace Msgcode.Core.Channels;
+
+/// <summary>The chat commands: answered at once, outside the workspace's lane (only /run queues work).</summary>
+public sealed partial class ChannelService
+{
+    public const string HelpText = """
+        msgcode commands:
+        /bind <folder> [runner]  bind this chat to a folder under the workspace root
+        /where                   this chat's workspace
+        /unbind                  unbind this chat (the folder is kept)
+        /status                  the lane: queued and running work
+        /task list               recent tasks of this workspace
+        /task <id>               one task
+        /run <id>                run a task (again: a done one is reopened)
+        /close <id>              close a task as done
+        /stop                    stop this chat's running task
+        /help                    this list
+        Anything else becomes a task in the bound workspace.
+        """;
+
+    private async Task CommandAsync(InboundMessage message, string text)
+    {
+        var match = CommandPattern().Match(text);
+        var name = match.Success ? match.Groups["name"].Value.ToLowerInvariant() : string.Empty;
+        var args = match.Success ? match.Groups["args"].Value.Trim() : string.Empty;
+        string reply;
+        try
+        {
+            reply = name switch
+            {
+                "help" => HelpText,
+                "where" => Where(message.ChatGuid),
+                "status" => Status(message.ChatGuid),
+                "bind" => Bind(message.ChatGuid, args),
+                "unbind" => Unbind(message.ChatGuid),
+                "task" or "tasks" => args is "" or "list" ? TaskList(message.ChatGuid) : TaskShow(message.ChatGuid, args),
+                "run" => Run(message.ChatGuid, args),
+                "close" => Close(message.ChatGuid, args),
+                "stop" or "esc" => Stop(message.ChatGuid),
+                _ => $"Unknown command /{name}. /help lists the commands.",
+            };
+        }
+        catch (MsgcodeException ex)
+        {
+            reply = $"{ex.ErrorId}: {ex.Message}";
+        }
+
+        await ReplyAsync(message.ChatGuid, reply).ConfigureAwait(false);
+    }
+
+    private ChatRoute? ActiveRoute(string chat) => _routes!.Find(chat) is { Status: not RouteStatuses.Archived } route ? route : null;
+
+    private ChatRoute RequireRoute(string chat) => ActiveRoute(chat) ?? throw new MsgcodeException(ErrorIds.RouteNotFound, MsgcodeErrorCategory.ObjectNotFound, chat,
+        "This chat is not bound to a workspace. Bind it with /bind <folder>.");
+
+    private string Where(string chat)
+    {
+        var route = ActiveRoute(chat);
+        return route is null
+            ? "This chat is not bound. /bind <folder> binds it to a folder under the workspace root."
+            : $"Workspace: {route.Workspace}\nLabel: {route.Label}\nRunner: {route.Runner ?? "(workspace default)"}\nStatus: {route.Status}{(route.WorkspaceExists ? string.Empty : "\nThe folder is missing.")}";
+    }
+
+    private string Status(string chat)
+    {
+        var info = new DaemonRuntimeInfo();
+        _queue.Describe(info);
+        var route = ActiveRoute(chat);
+        var builder = new StringBuilder();
+        builder.Append("msgcode daemon: running, ").Append(_channel?.IsConnected == true ? "imsg connected" : "imsg reconnecting").Append('\n');
+        if (route is null)
+        {
+            builder.Append("This chat is not bound.");
+        }
+        else
+        {
+            var lane = info.Lanes.FirstOrDefault(l => string.Equals(l.Workspace, route.Workspace, StringComparison.Ordinal));
+            builder.Append("Workspace: ").Append(route.Label).Append(" (").Append(route.Status).Append(")\n");
+            builder.Append("Lane: ").Append(lane is null ? "idle" : $"{(lane.RunningTaskId is null ? "nothing running" : "running " + lane.RunningTaskId)}, {lane.Queued} queued");
+        }
+
+        builder.Append("\nAll lanes: ").Append(info.RunningCount).Append(" running, ").Append(info.QueueDepth).Append(" queued");
+        return builder.ToString();
+    }
+
+    private string Bind(string chat, string args)
+    {
+        var parts = args.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            var suggestion = "workspace-" + (RouteStore.NormalizeChatId(chat) is { Length: >= 8 } id ? id[^8..] : RouteStore.NormalizeChatId(chat)).ToLowerInvariant();
+            return $"Usage: /bind <folder> [runner]. For example: /bind {suggestion}";
+        }
+
+        var root = _context!.Config.GetString("workspace.root") ?? "~/msgcode-workspaces";
+        var path = RouteStore.ResolveBindPath(root, parts[0]);
+        Directory.CreateDirectory(path);
+        var route = _routes!.Bind(chat, path, label: parts[0], runner: parts.Length > 1 ? parts[1] : null);
+        return $"Bound to {route.Label} ({route.Workspace}){(route.Runner is null ? string.Empty : ", runner " + route.Runner)}.";
+    }
+
+    private string Unbind(string chat)
+    {
+        var route = RequireRoute(chat);
+        _routes!.SetStatus(route.ChatGuid, RouteStatuses.Archived);
+        return $"Unbound. The folder {route.Workspace} is kept.";
+    }
+
+    private string TaskList(string chat)
+    {
+        var route = RequireRoute(chat);
+        var tasks = new TaskStore(route.Workspace).List().OrderByDescending(t => t.UpdatedAtMs).Take(10).ToList();
+        return tasks.Count == 0 ? "No tasks yet." : string.Join("\n", tasks.Select(t => $"{t.Id} [{t.Status}] {t.Title}"));
+    }
+
+    private string TaskShow(string chat, string id)
+    {
+        var route = RequireRoute(chat);
+        var task = new TaskStore(route.Workspace).Get(id);
+        return $"{task.Id} [{task.Status}] {task.Title}\nRunner: {task.Runner}\nUpdated: {task.UpdatedAt:yyyy-MM-dd HH:mm}{(string.IsNullOrEmpty(task.LastSummary) ? string.Empty : "\n" + task.LastSummary)}";
+    }
+
+    private string Run(string chat, string id)
+    {
+        var route = RequireRoute(chat);
+        var store = new TaskStore(route.Workspace);
+        var taskId = store.Resolve(id);
+        store.Update(taskId, d =>
+        {
+            if (d.Status is not (TaskStatuses.Done or TaskStatuses.Canceled))
+            {
+                return false;
+            }
+
+            TaskStatuses.RequireTransition(taskId, d.Status, TaskStatuses.Open, force: true); // /run asks for it on purpose
+            d.Status = TaskStatuses.Open;
+            return true;
+        });
+        _pending[taskId] = chat;
+        var run = _queue.EnqueueAsync(route.Workspace, taskId).GetAwaiter().GetResult(); // answered once the entry is fsynced
+        return $"Queued {taskId} ({run.RunId}).";
+    }
+
+    private string Close(string chat, string id)
+    {
+        var route = RequireRoute(chat);
+        var store = new TaskStore(route.Workspace);
+        var taskId = store.Resolve(id);
+        store.Update(taskId, d =>
+        {
+            if (d.Status == TaskStatuses.Running)
+            {
+                throw new MsgcodeException(ErrorIds.TaskTransitionInvalid, MsgcodeErrorCategory.InvalidOperation, taskId, $"Task {taskId} is running; /stop it first.");
+            }
+
+            if (d.Status == TaskStatuses.Done)
+            {
+                return false;
+            }
+
+            TaskStatuses.RequireTransition(taskId, d.Status, TaskStatuses.Done, force: false);
+            d.Status = TaskStatuses.Done;
+            return true;
+        });
+        return $"Closed {taskId}.";
+    }
+
+    private string Stop(string chat)
+    {
+        var route = RequireRoute(chat);
+        var info = new DaemonRuntimeInfo();
+        _queue.Describe(info);
+        var lane = info.Lanes.FirstOrDefault(l => string.Equals(l.Workspace, route.Workspace, StringComparison.Ordinal));
+        if (lane?.RunningTaskId is not string taskId)
+        {
+            return "Nothing is running.";
+        }
+
+        var document = new TaskStore(route.Workspace).ReadDocument(taskId);
+        var runId = (string?)document.CurrentRun?["runId"];
+        if (document.ChatGuid is not null && document.ChatGuid != route.ChatGuid && !_pending.ContainsKey(taskId))
+        {
+            return "The running task is not this chat's.";
+        }
+
+        return runId is not null && _queue.Cancel(runId) ? $"Stopped {taskId}." : "Nothing is running.";
+    }
+}

@@ -1,0 +1,298 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.Core.Storage;
+
+namespace Msgcode.Core.Channels;
+
+/// <summary>The states of a chat route.</summary>
+public static class RouteStatuses
+{
+    public const string Active = "active";
+    public const string Paused = "paused";
+    public const string Archived = "archived";
+
+    public static IReadOnlyList<string> All { get; } = [Active, Paused, Archived];
+}
+
+/// <summary>One binding of a chat to a workspace (an entry of <c>&lt;home&gt;/routes.json</c>).</summary>
+public sealed class ChatRoute
+{
+    [JsonPropertyName("chatGuid")]
+    public string ChatGuid { get; set; } = string.Empty;
+
+    /// <summary>The normalized chat id (the last <c>;</c>-separated part of the GUID).</summary>
+    [JsonPropertyName("chatId")]
+    public string? ChatId { get; set; }
+
+    [JsonPropertyName("workspacePath")]
+    public string Workspace { get; set; } = string.Empty;
+
+    [JsonPropertyName("label")]
+    public string? Label { get; set; }
+
+    /// <summary>The runner kind of tasks made from this chat's messages; null uses the workspace's runner.default.</summary>
+    [JsonPropertyName("runner")]
+    public string? Runner { get; set; }
+
+    [JsonPropertyName("status")]
+    public string Status { get; set; } = RouteStatuses.Active;
+
+    [JsonPropertyName("createdAt")]
+    public DateTimeOffset CreatedAt { get; set; }
+
+    [JsonPropertyName("updatedAt")]
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Whether the workspace folder exists now.</summary>
+    [JsonIgnore]
+    public bool WorkspaceExists => Directory.Exists(Workspace);
+
+    public override string ToString() => $"{ChatGuid} -> {Workspace} [{Status}]";
+}
+
+/// <summary>
+/// Chat → workspace bindings in <c>&lt;home&gt;/routes.json</c>:
+/// <c>{"version":1,"routes":{"&lt;chatGuid&gt;":{...}}}</c>, as in the original msgcode. Every change is a
+/// read-modify-write under the file's lock through the atomic-write primitive; a file msgcode cannot parse
+/// is reported (<see cref="ErrorIds.RoutesFileCorrupt"/>) and never rewritten.
+/// </summary>
+public sealed class RouteStore
+{
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private readonly TimeProvider _clock;
+
+    public RouteStore(MsgcodeHome home, TimeProvider? clock = null)
+    {
+        Path = home.RoutesFile;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The last <c>;</c>-separated part of a chat GUID (<c>any;+;abc</c> → <c>abc</c>).</summary>
+    public static string NormalizeChatId(string chatGuid)
+    {
+        var index = chatGuid.LastIndexOf(';');
+        return index < 0 ? chatGuid : chatGuid[(index + 1)..];
+    }
+
+    /// <summary>True for a group chat: a 32-hex GUID, or an id starting with <c>any;+;</c> / <c>iMessage;+;</c>.</summary>
+    public static bool IsGroupChat(string chatGuid)
+    {
+        var id = NormalizeChatId(chatGuid);
+        return chatGuid.Contains(";+;", StringComparison.Ordinal) || (id.Length == 32 && id.All(Uri.IsHexDigit));
+    }
+
+    /// <summary>Every route (archived ones too), ordered by chat GUID.</summary>
+    public IReadOnlyList<ChatRoute> List() => Load().Values.OrderBy(r => r.ChatGuid, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The route of a chat: exact GUID, then the normalized id, then (for a unique match) the last 8 characters
+    /// of the normalized id. Archived routes are returned too; callers check <see cref="ChatRoute.Status"/>.
+    /// </summary>
+    public ChatRoute? Find(string chatGuid) => Find(Load(), chatGuid);
+
+    /// <summary>The route of a chat, or <see cref="ErrorIds.RouteNotFound"/>.</summary>
+    public ChatRoute Get(string chatGuid) => Find(chatGuid) ?? throw NotFound(chatGuid);
+
+    /// <summary>Binds a chat to a workspace (creates or replaces its route; status becomes active unless given).</summary>
+    public ChatRoute Bind(string chatGuid, string workspace, string? label = null, string? runner = null, string? status = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(chatGuid);
+        if (!System.IO.Path.IsPathFullyQualified(workspace))
+        {
+            throw new ArgumentException("The workspace must be an absolute path.", nameof(workspace));
+        }
+
+        if (runner is not null)
+        {
+            runner = Tasks.TaskStore.ValidateRunnerKind(runner);
+        }
+
+        if (status is not null && !RouteStatuses.All.Contains(status))
+        {
+            throw new ArgumentException($"Unknown route status '{status}'.", nameof(status));
+        }
+
+        return Mutate(routes =>
+        {
+            var now = _clock.GetUtcNow();
+            var existing = Find(routes, chatGuid);
+            var route = existing ?? new ChatRoute { ChatGuid = chatGuid, CreatedAt = now };
+            route.ChatId = NormalizeChatId(route.ChatGuid);
+            route.Workspace = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(workspace));
+            route.Label = label ?? existing?.Label ?? System.IO.Path.GetFileName(route.Workspace);
+            route.Runner = runner ?? existing?.Runner;
+            route.Status = status ?? RouteStatuses.Active;
+            route.UpdatedAt = now;
+            routes[route.ChatGuid] = route;
+            return route;
+        });
+    }
+
+    /// <summary>Changes the status of a route (active, paused, archived). Archiving keeps the workspace.</summary>
+    public ChatRoute SetStatus(string chatGuid, string status)
+    {
+        if (!RouteStatuses.All.Contains(status))
+        {
+            throw new ArgumentException($"Unknown route status '{status}'.", nameof(status));
+        }
+
+        return Mutate(routes =>
+        {
+            var route = Find(routes, chatGuid) ?? throw NotFound(chatGuid);
+            if (route.Status != status)
+            {
+                route.Status = status;
+                route.UpdatedAt = _clock.GetUtcNow();
+            }
+
+            return route;
+        });
+    }
+
+    /// <summary>
+    /// The folder a chat's <c>/bind &lt;dir&gt;</c> names: relative to <paramref name="workspaceRoot"/>, never
+    /// absolute, never with <c>..</c> or <c>~</c>, never outside the root. Throws <see cref="ErrorIds.RoutePathInvalid"/>.
+    /// </summary>
+    public static string ResolveBindPath(string workspaceRoot, string relative)
+    {
+        var text = relative.Trim();
+        string? why = null;
+        if (text.Length == 0)
+        {
+            why = "it is empty";
+        }
+        else if (System.IO.Path.IsPathRooted(text) || text.StartsWith('/') || text.StartsWith('\\') || (text.Length > 1 && text[1] == ':'))
+        {
+            why = "it is absolute";
+        }
+        else if (text.Contains('~'))
+        {
+            why = "it contains ~";
+        }
+        else if (text.Split('/', '\\').Any(part => part == ".."))
+        {
+            why = "it contains ..";
+        }
+        else if (text.IndexOfAny(['\0', '\n', '\r']) >= 0)
+        {
+            why = "it contains a control character";
+        }
+
+        var root = System.IO.Path.GetFullPath(MsgcodeHome.ExpandHome(workspaceRoot));
+        var full = why is null ? System.IO.Path.GetFullPath(System.IO.Path.Combine(root, text)) : null;
+        if (full is not null)
+        {
+            var rel = System.IO.Path.GetRelativePath(root, full);
+            if (rel == "." || rel.StartsWith("..", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(rel))
+            {
+                why = "it leaves the workspace root";
+            }
+        }
+
+        if (why is not null)
+        {
+            throw new MsgcodeException(ErrorIds.RoutePathInvalid, MsgcodeErrorCategory.InvalidArgument, relative,
+                $"'{relative}' cannot be bound because {why}. Give a folder relative to workspace.root ({root}), such as acme or clients/acme.");
+        }
+
+        return System.IO.Path.TrimEndingDirectorySeparator(full!);
+    }
+
+    private static ChatRoute? Find(Dictionary<string, ChatRoute> routes, string chatGuid)
+    {
+        if (routes.TryGetValue(chatGuid, out var exact))
+        {
+            return exact;
+        }
+
+        var normalized = NormalizeChatId(chatGuid);
+        var byId = routes.Values.FirstOrDefault(r => string.Equals(r.ChatId ?? NormalizeChatId(r.ChatGuid), normalized, StringComparison.OrdinalIgnoreCase));
+        if (byId is not null || normalized.Length < 8)
+        {
+            return byId;
+        }
+
+        var suffix = normalized[^8..];
+        var bySuffix = routes.Values.Where(r => (r.ChatId ?? NormalizeChatId(r.ChatGuid)).EndsWith(suffix, StringComparison.OrdinalIgnoreCase)).ToList();
+        return bySuffix.Count == 1 ? bySuffix[0] : null;
+    }
+
+    private static MsgcodeException NotFound(string chatGuid) => new(ErrorIds.RouteNotFound, MsgcodeErrorCategory.ObjectNotFound, chatGuid,
+        $"No route for chat '{chatGuid}'. Get-MsgcodeRoute lists the bound chats; Set-MsgcodeRoute binds one.");
+
+    private T Mutate<T>(Func<Dictionary<string, ChatRoute>, T> change)
+    {
+        using (FileLock.For(Path))
+        {
+            var routes = Load();
+            var result = change(routes);
+            var root = new JsonObject
+            {
+                ["version"] = 1,
+                ["routes"] = JsonSerializer.SerializeToNode(routes.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value), Options),
+            };
+            AtomicFile.WriteAllText(Path, root.ToJsonString(Options) + "\n", new AtomicWriteOptions { OwnerOnly = true });
+            return result;
+        }
+    }
+
+    private Dictionary<string, ChatRoute> Load()
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(Path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new Dictionary<string, ChatRoute>(StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.RoutesFileCorrupt, MsgcodeErrorCategory.ReadError, Path, $"Cannot read '{Path}': {ex.Message} Check its permissions.", ex);
+        }
+
+        var routes = new Dictionary<string, ChatRoute>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return routes;
+        }
+
+        try
+        {
+            var root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }) as JsonObject
+                ?? throw new JsonException("the file does not hold a JSON object");
+            if (root["routes"] is not JsonObject entries)
+            {
+                return routes;
+            }
+
+            foreach (var (key, node) in entries)
+            {
+                var route = node?.Deserialize<ChatRoute>(Options);
+                if (route is null)
+                {
+                    continue;
+                }
+
+                // Self-repair as in the original: the key is the truth for a missing GUID, a missing id is derived.
+                route.ChatGuid = string.IsNullOrEmpty(route.ChatGuid) ? key : route.ChatGuid;
+                route.ChatId ??= NormalizeChatId(route.ChatGuid);
+                route.Status = RouteStatuses.All.Contains(route.Status) ? route.Status : RouteStatuses.Paused;
+                routes[route.ChatGuid] = route;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new MsgcodeException(ErrorIds.RoutesFileCorrupt, MsgcodeErrorCategory.InvalidData, Path,
+                $"'{Path}' is not a valid routes file ({ex.Message}); msgcode will not overwrite it. Repair or remove it by hand.", ex);
+        }
+
+        return routes;
+    }
+}

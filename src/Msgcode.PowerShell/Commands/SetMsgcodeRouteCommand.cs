@@ -1,0 +1,80 @@
+using System.Management.Automation;
+using Msgcode.Core.Channels;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+using Msgcode.PowerShell.Completers;
+using Msgcode.PowerShell.Infrastructure;
+
+namespace Msgcode.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Binds a chat to a workspace (or changes its label, runner or status): the chat's messages become tasks there.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "MsgcodeRoute", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(ChatRoute))]
+public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ChatGuidCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string ChatGuid { get; set; } = string.Empty;
+
+    /// <summary>The workspace folder; it must exist. Defaults to the route's current workspace.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Workspace { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Label { get; set; }
+
+    /// <summary>Runner kind of the tasks made from this chat (defaults to the workspace's runner.default).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RunnerKindCompleter))]
+    public string? Runner { get; set; }
+
+    [Parameter]
+    [ValidateSet(RouteStatuses.Active, RouteStatuses.Paused)]
+    public string? Status { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        try
+        {
+            var store = new RouteStore(MsgcodeHome.Resolve());
+            var existing = store.Find(ChatGuid);
+            string workspace;
+            if (Workspace is not null)
+            {
+                workspace = ResolvePath(Workspace);
+            }
+            else if (existing is not null)
+            {
+                workspace = existing.Workspace;
+            }
+            else
+            {
+                throw new MsgcodeException(ErrorIds.RouteNotFound, MsgcodeErrorCategory.ObjectNotFound, ChatGuid,
+                    $"Chat '{ChatGuid}' has no route yet: give the workspace to bind it to with -Workspace.");
+            }
+
+            ConfigStore.RequireWorkspace(workspace);
+            if (!ShouldProcess(ChatGuid, $"Bind the chat to '{workspace}'"))
+            {
+                return;
+            }
+
+            var route = store.Bind(existing?.ChatGuid ?? ChatGuid, workspace, Label, Runner, Status ?? (existing?.Status == RouteStatuses.Paused && Workspace is null ? RouteStatuses.Paused : null));
+            if (PassThru)
+            {
+                WriteObject(route);
+            }
+        }
+        catch (MsgcodeException ex)
+        {
+            WriteMsgcodeError(ex);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Msgcode.Core.Channels;
+using Msgcode.Core.Config;
+using Msgcode.Core.Errors;
+
+namespace Msgcode.Core.Tests.Channels;
+
+public class RouteStoreTests
+{
+    [Theory]
+    [InlineData("acme", "acme")]
+    [InlineData("clients/acme", "clients/acme")]
+    [InlineData(" acme ", "acme")]
+    public void Bind_paths_stay_under_the_root(string relative, string expected)
+    {
+        using var dir = new TempDir();
+        Assert.Equal(Path.Combine(dir.Path, expected), RouteStore.ResolveBindPath(dir.Path, relative));
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/../../escape")]
+    [InlineData("~/x")]
+    [InlineData("/etc")]
+    [InlineData("")]
+    [InlineData(".")]
+    public void Bind_paths_that_escape_are_refused(string relative)
+    {
+        using var dir = new TempDir();
+        var ex = Assert.Throws<MsgcodeException>(() => RouteStore.ResolveBindPath(dir.Path, relative));
+        Assert.Equal(ErrorIds.RoutePathInvalid, ex.ErrorId);
+    }
+
+    [Fact]
+    public void Routes_round_trip_and_archive_keeps_the_entry()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        var ws = Directory.CreateDirectory(dir.File("ws")).FullName;
+        store.Bind("any;+;0123456789abcdef0123456789abcdef", ws, runner: "shell");
+        Assert.Equal("shell", store.Get("0123456789abcdef0123456789abcdef").Runner);
+        Assert.Equal(RouteStatuses.Archived, store.SetStatus("any;+;0123456789abcdef0123456789abcdef", RouteStatuses.Archived).Status);
+        Assert.Single(store.List());
+        Assert.True(RouteStore.IsGroupChat("any;+;0123456789abcdef0123456789abcdef"));
+        Assert.False(RouteStore.IsGroupChat("iMessage;-;+15551234567"));
+        Assert.Equal(ErrorIds.RouteNotFound, Assert.Throws<MsgcodeException>(() => store.Get("other")).ErrorId);
+    }
+}
