@@ -175,6 +175,25 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         @($log | Where-Object msg -eq 'sender rejected').Count | Should -BeGreaterOrEqual 1
     }
 
+    It "puts the workspace's best memory notes before a chat task's prompt when memory.inject is on" {
+        $imsg = New-StandInImsg
+        $root = Initialize-Channel $imsg
+        Add-ChatMessage $imsg 1 '/bind mem shell'
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-SentCount $imsg '^Bound to mem') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+        $ws = Join-Path $root 'mem'
+        Add-MsgcodeMemory 'The staging database listens on port 5433.' -Tag db -Workspace $ws
+        Add-ChatMessage $imsg 2 'echo first'   # injection off: the prompt is the message
+        Wait-Until { @(Get-MsgcodeTask -Workspace $ws).Count -ge 1 } -TimeoutSec 30 | Should -BeTrue
+        Set-MsgcodeConfig memory.inject true -Workspace $ws
+        Add-ChatMessage $imsg 3 'which port does the staging database use'
+        Wait-Until { @(Get-MsgcodeTask -Workspace $ws).Count -ge 2 } -TimeoutSec 30 | Should -BeTrue
+        $tasks = @(Get-MsgcodeTask -Workspace $ws)
+        $tasks[0].Prompt | Should -Be 'echo first'
+        $tasks[1].Prompt | Should -Match '5433'
+        $tasks[1].Prompt | Should -Match 'which port does the staging database use$'
+    }
+
     It 'answers read-only commands at once while the lane is busy, acknowledges a long run once, and /stop cancels it' {
         $imsg = New-StandInImsg -Options @{ duplicates = 1 }
         $root = Initialize-Channel $imsg -AckDelayMs 300
