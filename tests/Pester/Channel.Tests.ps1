@@ -136,6 +136,8 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         (Get-Sends $imsg)[0].text | Should -BeLike 'Bound to proj*'
         (Get-Sends $imsg).chat_guid | Sort-Object -Unique | Should -Be $chat
         $routesBefore = Get-Content (Join-Path $TestHome 'routes.json') -Raw
+        Add-MsgcodeMemory 'The release train leaves on Thursdays.' -Tag release -Workspace $ws
+        $memoryBefore = Get-ChildItem (Join-Path $ws 'memory') -Filter '*.md' -File | ForEach-Object { "$($_.Name)=$((Get-FileHash $_.FullName).Hash)" }
 
         # Ten more messages, a SIGKILL in the middle of them, and a restart.
         6..15 | ForEach-Object { Add-ChatMessage $imsg $_ "echo answer-$_; sleep 0.3" }
@@ -161,6 +163,8 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         $cursor | Should -Be 15
         $cursor | Should -BeGreaterOrEqual $cursorAtKill
         Get-Content (Join-Path $TestHome 'routes.json') -Raw | Should -Be $routesBefore
+        Get-ChildItem (Join-Path $ws 'memory') -Filter '*.md' -File | ForEach-Object { "$($_.Name)=$((Get-FileHash $_.FullName).Hash)" } | Should -Be $memoryBefore
+        (Search-MsgcodeMemory 'release train' -Workspace $ws).Text | Should -Be 'The release train leaves on Thursdays.'
         $requests = Get-Content (Join-Path $imsg 'requests.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object method -eq 'watch.subscribe'
         $requests[-1].params.since_rowid | Should -BeGreaterOrEqual $cursorAtKill -Because 'a restart subscribes from the highest cursor'
 
