@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -11,19 +10,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MsgcodePatch")]
 [OutputType(typeof(PatchInfo))]
-public sealed class GetMsgcodePatchCommand : TaskCmdlet
+public sealed class GetMsgcodePatchCommand : PatchCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
-    /// <summary>A patch file of the task other than its newest (relative to the workspace, or absolute).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Includes the patch text in the Content property.</summary>
     [Parameter]
     public SwitchParameter Content { get; set; }
@@ -32,7 +20,7 @@ public sealed class GetMsgcodePatchCommand : TaskCmdlet
     {
         try
         {
-            WriteObject(Worktrees().GetPatch(Id, Path is null ? null : ResolvePath(Path), Content));
+            WriteObject(Worktrees().GetPatch(Id, PatchPath, Content));
         }
         catch (MsgcodeException ex)
         {

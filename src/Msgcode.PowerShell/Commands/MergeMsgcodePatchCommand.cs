@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -11,19 +10,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Merge, "MsgcodePatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(PatchApplyResult))]
-public sealed class MergeMsgcodePatchCommand : TaskCmdlet
+public sealed class MergeMsgcodePatchCommand : PatchCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
-    /// <summary>A patch file of the task other than its newest.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Commits the patch on the branch checked out in the main tree (its working tree and index follow).</summary>
     [Parameter]
     public SwitchParameter Commit { get; set; }
@@ -38,7 +26,7 @@ public sealed class MergeMsgcodePatchCommand : TaskCmdlet
         try
         {
             var manager = Worktrees();
-            var patch = manager.GetPatch(Id, Path is null ? null : ResolvePath(Path));
+            var patch = manager.GetPatch(Id, PatchPath);
             var where = Commit ? "as a commit on the checked-out branch" : "to the main working tree";
             if (!ShouldProcess($"{manager.RepositoryPath} ({patch.FilesChanged} file(s) from task {patch.TaskId})", $"Apply the patch {where}"))
             {

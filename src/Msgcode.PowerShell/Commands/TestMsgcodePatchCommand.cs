@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -12,21 +11,10 @@ namespace Msgcode.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "MsgcodePatch", DefaultParameterSetName = QuietSet)]
 [OutputType(typeof(bool), ParameterSetName = [QuietSet])]
 [OutputType(typeof(PatchCheck), ParameterSetName = [DetailedSet])]
-public sealed class TestMsgcodePatchCommand : TaskCmdlet
+public sealed class TestMsgcodePatchCommand : PatchCmdlet
 {
     public const string QuietSet = "Quiet";
     public const string DetailedSet = "Detailed";
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
-    /// <summary>A patch file of the task other than its newest.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = DetailedSet)]
     public SwitchParameter Detailed { get; set; }
@@ -35,7 +23,7 @@ public sealed class TestMsgcodePatchCommand : TaskCmdlet
     {
         try
         {
-            var check = Worktrees().Check(Id, Path is null ? null : ResolvePath(Path), CancellationToken);
+            var check = Worktrees().Check(Id, PatchPath, CancellationToken);
             if (Detailed)
             {
                 WriteObject(check);
