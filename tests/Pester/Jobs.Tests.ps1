@@ -160,7 +160,7 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
         $marks = Join-Path $script:Ws 'marks.txt'
         $job = New-MsgcodeJob -Name beat -Every '00:00:02' -Workspace $script:Ws -Runner shell -Title 'beat {{key}}' -Prompt "echo '{{key}}' >> '$marks'"
         Wait-Until { (Test-Path $marks) -and @(Get-Content $marks).Count -ge 2 } -TimeoutSec 12 | Should -BeTrue -Because 'the daemon reloads jobs.json without a restart'
-        Wait-Until { @(Get-MsgcodeJobRun beat | Where-Object Status -EQ 'succeeded').Count -ge 2 } -TimeoutSec 10 | Should -BeTrue
+        Wait-Until { @(Get-MsgcodeJobRun beat | Where-Object Status -EQ 'succeeded').Count -ge 2 } -TimeoutSec 30 | Should -BeTrue
         $runs = Get-MsgcodeJobRun beat
         $runs[0].GetType().FullName | Should -Be 'Msgcode.Core.Jobs.JobRunInfo'
         ($runs | Where-Object Status -EQ 'succeeded').Trigger | Sort-Object -Unique | Should -Be 'schedule'
@@ -174,14 +174,14 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
 
         Disable-MsgcodeJob beat
         Start-Sleep -Milliseconds 500
-        Wait-Until { -not (Get-MsgcodeJobRun beat | Where-Object Status -In 'queued', 'pending') } -TimeoutSec 10 | Should -BeTrue
+        Wait-Until { -not (Get-MsgcodeJobRun beat | Where-Object Status -In 'queued', 'pending') } -TimeoutSec 30 | Should -BeTrue
         $count = @(Get-Content $marks).Count
         Start-MsgcodeJob beat -PassThru | Should -Not -BeNullOrEmpty
-        Wait-Until { @(Get-MsgcodeJobRun beat | Where-Object { $_.Trigger -eq 'manual' -and $_.Status -eq 'succeeded' }).Count -eq 1 } -TimeoutSec 10 | Should -BeTrue
+        Wait-Until { @(Get-MsgcodeJobRun beat | Where-Object { $_.Trigger -eq 'manual' -and $_.Status -eq 'succeeded' }).Count -eq 1 } -TimeoutSec 30 | Should -BeTrue
         Start-Sleep -Seconds 2.5
         @(Get-Content $marks).Count | Should -Be ($count + 1) -Because 'a disabled job runs only when started by hand, and once'
         Remove-MsgcodeJob beat -Confirm:$false
-        Wait-Until { (Get-MsgcodeDaemon).JobCount -eq 0 } -TimeoutSec 10 | Should -BeTrue -Because 'a removal is picked up too'
+        Wait-Until { (Get-MsgcodeDaemon).JobCount -eq 0 } -TimeoutSec 30 | Should -BeTrue -Because 'a removal is picked up too'
         (Get-MsgcodeJobRun $job.Id).Count | Should -BeGreaterThan 2 -Because 'a removed job''s history stays readable by its full id'
     }
 
@@ -189,13 +189,13 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
         $marks = Join-Path $script:Ws 'marks.txt'
         $null = New-MsgcodeJob -Name beat -Every '00:00:01' -Workspace $script:Ws -Runner shell -Title beat -Prompt "echo x >> '$marks'"
         $null = Start-MsgcodeDaemon
-        Wait-Until { Test-Path $marks } -TimeoutSec 10 | Should -BeTrue
+        Wait-Until { Test-Path $marks } -TimeoutSec 30 | Should -BeTrue
         $path = Join-Path $script:TestHome 'jobs.json'
         $broken = '{ "version": 1, "jobs": [ oops'
         [IO.File]::WriteAllText($path, $broken)
-        Wait-Until { (Get-MsgcodeDaemon).JobsProblem -eq 'JobsFileInvalid' } -TimeoutSec 10 | Should -BeTrue
+        Wait-Until { (Get-MsgcodeDaemon).JobsProblem -eq 'JobsFileInvalid' } -TimeoutSec 30 | Should -BeTrue
         $count = @(Get-Content $marks).Count
-        Wait-Until { @(Get-Content $marks).Count -ge $count + 2 } -TimeoutSec 10 | Should -BeTrue -Because 'the last good schedule keeps running'
+        Wait-Until { @(Get-Content $marks).Count -ge $count + 2 } -TimeoutSec 30 | Should -BeTrue -Because 'the last good schedule keeps running'
         [IO.File]::ReadAllText($path) | Should -BeExactly $broken
         $logged = Get-MsgcodeLog -Tail 200 | Where-Object Message -Like 'jobs file invalid*' | Select-Object -First 1
         $logged.Fields.errorId | Should -Be 'JobsFileInvalid'
@@ -232,7 +232,7 @@ Describe 'Jobs in the real daemon' -Skip:(-not $script:OnLinux) {
             $null = Start-MsgcodeDaemon
             $pid0 = (Get-MsgcodeDaemon).Pid
             $before = @(Get-JobRecords | Where-Object event -EQ 'fired').Count
-            Wait-Until { @(Get-JobRecords | Where-Object event -EQ 'fired').Count -gt $before } -TimeoutSec 10 | Should -BeTrue
+            Wait-Until { @(Get-JobRecords | Where-Object event -EQ 'fired').Count -gt $before } -TimeoutSec 30 | Should -BeTrue
             & kill -9 $pid0   # right after a firing was recorded: before, during or after its work was queued
             Wait-Until { -not (Test-Path "/proc/$pid0") } | Should -BeTrue
         }
