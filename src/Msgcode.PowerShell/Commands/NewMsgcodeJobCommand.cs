@@ -89,7 +89,7 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
                     AtSet => JobSchedule.At(Instant(At)),
                     _ => JobSchedule.Cron(Cron, TimeZone),
                 },
-                Action = BuildAction(workspace),
+                Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, Runner, Model, Name),
                 MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
             };
             if (!ShouldProcess(Store().Path, $"Create job '{Name}' ({job.Schedule})"))
@@ -103,37 +103,5 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
         {
             WriteMsgcodeError(ex); // one bad row of a piped list does not stop the others
         }
-    }
-
-    private JobAction BuildAction(string workspace)
-    {
-        if (TaskId is not null)
-        {
-            if (Title is not null || Prompt is not null || Runner is not null || Model is not null)
-            {
-                throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, TaskId,
-                    "A job either runs an existing task (-TaskId) or creates one from a template (-Title, -Prompt, -Runner, -Model), not both.");
-            }
-
-            return new JobAction { Kind = JobActionKinds.RunTask, Workspace = workspace, TaskId = TaskId };
-        }
-
-        if (Title is null)
-        {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, Name,
-                "Say what the job does: -Title (and -Prompt, -Runner) to create a task each time, or -TaskId to run an existing task again.");
-        }
-
-        var store = new TaskStore(workspace);
-        store.RequireWorkspace();
-        return new JobAction
-        {
-            Kind = JobActionKinds.NewTask,
-            Workspace = workspace,
-            Title = Title,
-            Prompt = Prompt ?? string.Empty,
-            Runner = Runner ?? store.DefaultRunnerKind(Core.Config.ConfigSources.ForCurrentProcess(workspace)),
-            Model = Model,
-        };
     }
 }

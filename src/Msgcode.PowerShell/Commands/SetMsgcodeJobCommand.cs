@@ -78,53 +78,19 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
     {
         try
         {
-            var scheduleKinds = (Cron is not null ? 1 : 0) + (Every is not null ? 1 : 0) + (At is not null ? 1 : 0);
-            if (scheduleKinds > 1)
+            var edit = new JobEdit
             {
-                throw new MsgcodeException(ErrorIds.JobScheduleInvalid, MsgcodeErrorCategory.InvalidArgument, Id, "Give one schedule: -Cron (with -TimeZone), -Every (with -Anchor) or -At.");
-            }
-
-            var changes = new List<string>();
-            if (Name is not null) changes.Add("name");
-            if (scheduleKinds > 0 || TimeZone is not null || Anchor is not null) changes.Add("schedule");
-            if (Title is not null || Prompt is not null || Runner is not null || Model is not null || TaskId is not null || Workspace is not null) changes.Add("action");
-            if (MissedRunPolicy is not null || MaxMissedRuns is not null) changes.Add("missed-run policy");
-            if (!ShouldProcess(Id, $"Set {(changes.Count == 0 ? "nothing" : string.Join(", ", changes))}"))
+                Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
+                Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolvePath(Workspace),
+                MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns,
+            };
+            var parts = edit.Parts(Id);
+            if (!ShouldProcess(Id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
             {
                 return;
             }
 
-            var workspace = Workspace is null ? null : ResolvePath(Workspace);
-            var job = Store().Change(Id, j =>
-            {
-                if (Name is not null) j.Name = Name;
-                ApplySchedule(j.Schedule);
-                var a = j.Action;
-                if (workspace is not null) a.Workspace = workspace;
-                if (TaskId is not null)
-                {
-                    a.Kind = JobActionKinds.RunTask;
-                    a.TaskId = TaskId;
-                }
-                else if (Title is not null || Prompt is not null || Runner is not null || Model is not null)
-                {
-                    if (a.Kind == JobActionKinds.RunTask)
-                    {
-                        a.Kind = JobActionKinds.NewTask;
-                        a.Runner ??= Runner ?? "pwsh";
-                        a.Title ??= Title ?? j.Name;
-                    }
-
-                    if (Title is not null) a.Title = Title;
-                    if (Prompt is not null) a.Prompt = Prompt;
-                    if (Runner is not null) a.Runner = Runner;
-                    if (Model is not null) a.Model = Model.Length == 0 ? null : Model;
-                }
-
-                if (MissedRunPolicy is not null) j.MissedRunPolicy.Kind = MissedRunPolicy;
-                if (MaxMissedRuns is int max) j.MissedRunPolicy.Max = max;
-                return changes.Count > 0;
-            });
+            var job = Store().Change(Id, j => edit.ApplyTo(j, DateTimeOffset.UtcNow));
             if (PassThru)
             {
                 WriteObject(Info(job));
@@ -134,39 +100,5 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
         {
             WriteMsgcodeError(ex);
         }
-    }
-
-    private void ApplySchedule(JobSchedule s)
-    {
-        if (Cron is not null)
-        {
-            var tz = TimeZone ?? (s.Kind == JobScheduleKinds.Cron ? s.Tz : null);
-            Reset(s, JobScheduleKinds.Cron);
-            s.Expr = Cron;
-            s.Tz = tz;
-        }
-        else if (Every is TimeSpan every)
-        {
-            Reset(s, JobScheduleKinds.Every);
-            s.EveryMs = (long)every.TotalMilliseconds;
-            s.AnchorMs = (Anchor is DateTime anchor ? Instant(anchor) : DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-        }
-        else if (At is DateTime at)
-        {
-            Reset(s, JobScheduleKinds.At);
-            s.AtMs = Instant(at).ToUnixTimeMilliseconds();
-        }
-        else
-        {
-            if (TimeZone is not null && s.Kind == JobScheduleKinds.Cron) s.Tz = TimeZone;
-            if (Anchor is DateTime anchor && s.Kind == JobScheduleKinds.Every) s.AnchorMs = Instant(anchor).ToUnixTimeMilliseconds();
-        }
-    }
-
-    private static void Reset(JobSchedule s, string kind)
-    {
-        s.Kind = kind;
-        s.Expr = s.Tz = null;
-        s.EveryMs = s.AnchorMs = s.AtMs = null;
     }
 }
