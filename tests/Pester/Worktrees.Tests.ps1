@@ -2,6 +2,12 @@
 # Worktree isolation with real git repositories: a task runs in its own worktree, the main tree is never touched,
 # the patch applies, removal leaves nothing behind, base drift is reported, and every bad input has its ErrorId.
 
+BeforeDiscovery {
+    # Worktree isolation drives the git command line; where git is not installed these suites are skipped
+    # (GitNotFound itself is asserted by putting a PATH without git in front).
+    $script:HasGit = [bool](Get-Command git -CommandType Application -ErrorAction SilentlyContinue)
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
@@ -83,7 +89,7 @@ AfterAll {
     Restore-MsgcodeEnvironment $script:SavedEnvironment
 }
 
-Describe 'Invoke-MsgcodeTask -Worktree' {
+Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
     BeforeEach {
         $null = New-TestHome
     }
@@ -141,6 +147,21 @@ Describe 'Invoke-MsgcodeTask -Worktree' {
         $clone = Join-Path $TestDrive ('clone-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         git clone -q $ws $clone
         git -C $clone apply --check $patch.Path
+    }
+
+    It "keeps secret settings' values out of summary.md, and copies .env with its owner-only mode" {
+        $ws = New-Repo
+        Set-Content -Path (Join-Path $ws '.env') -Value 'TOKEN=x'
+        if ($IsLinux -or $IsMacOS) { & chmod 600 (Join-Path $ws '.env') }
+        Set-MsgcodeConfig lmstudio.apiKey 'sk-worktree-secret-4711'
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt; echo the key is sk-worktree-secret-4711' -Runner shell -Workspace $ws
+        ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        $summary = Get-Content -Raw (Get-MsgcodePatch $task.Id -Workspace $ws).SummaryPath
+        $summary | Should -Not -Match 'sk-worktree-secret-4711'
+        $summary | Should -Match ([regex]::Escape('the key is ********'))
+        if ($IsLinux -or $IsMacOS) {
+            (Get-Item -Force (Join-Path $ws 'worktrees' $task.Id '.env')).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        }
     }
 
     It 'makes the main tree equal to the worktree when the patch is merged, to the working tree or as a commit' {
@@ -262,7 +283,7 @@ Describe 'Invoke-MsgcodeTask -Worktree' {
     }
 }
 
-Describe 'Worktree bad input' {
+Describe 'Worktree bad input' -Skip:(-not $script:HasGit) {
     BeforeEach {
         $null = New-TestHome
     }
@@ -421,7 +442,7 @@ Describe 'Worktree bad input' {
     }
 }
 
-Describe 'Clear-MsgcodeWorktree and the doctor' {
+Describe 'Clear-MsgcodeWorktree and the doctor' -Skip:(-not $script:HasGit) {
     BeforeEach {
         $null = New-TestHome
     }
@@ -474,7 +495,7 @@ Describe 'Clear-MsgcodeWorktree and the doctor' {
     }
 }
 
-Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux) {
+Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not $script:HasGit) {
     BeforeEach {
         $null = New-TestHome
     }

@@ -20,8 +20,11 @@ public interface IIsolatedRun
 {
     string WorkingDirectory { get; }
 
-    /// <summary>Captures the runner's changes (after success or failure) into artifacts in <paramref name="artifactDirectory"/>.</summary>
-    IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string artifactDirectory);
+    /// <summary>
+    /// Captures the runner's changes (after success or failure) into artifacts in <paramref name="artifactDirectory"/>.
+    /// <paramref name="runnerSummary"/> is the run's preview, already redacted of secret settings' values.
+    /// </summary>
+    IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string runnerSummary, string artifactDirectory);
 }
 
 /// <summary>What an isolated run hands back: artifact paths, patches to record in the task, and the fields the ledger gets.</summary>

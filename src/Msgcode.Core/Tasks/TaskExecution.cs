@@ -206,7 +206,7 @@ public static class TaskExecution
         }
 
         // An isolated run's changes are captured whatever its outcome (a failed run's partial work is still worth a look).
-        var isolation = isolated?.Capture(store, document, runId, runner.Kind, result, Path.Combine(store.ArtifactsDirectory, runId));
+        var isolation = isolated?.Capture(store, document, runId, runner.Kind, result, Preview(result.Output, options.Secrets), Path.Combine(store.ArtifactsDirectory, runId));
         if (isolation?.ErrorCode is not null && result.ErrorCode is null)
         {
             result = result with { Status = RunStatuses.Failed, ErrorCode = isolation.ErrorCode, ErrorMessage = isolation.ErrorMessage };

@@ -43,12 +43,12 @@ public sealed class WorktreeIsolation : IRunIsolation
     {
         public string WorkingDirectory => Path.GetFullPath(Path.Combine(manager.Workspace, WorktreeManager.Str(record, "path")!));
 
-        public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string artifactDirectory)
+        public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string runnerSummary, string artifactDirectory)
         {
             CapturedPatch captured;
             try
             {
-                captured = manager.Capture(task, record, runId, runnerKind, result.Status, TaskExecution.Preview(result.Output, []), localChanges, artifactDirectory);
+                captured = manager.Capture(task, record, runId, runnerKind, result.Status, runnerSummary, localChanges, artifactDirectory);
             }
             catch (MsgcodeException ex)
             {

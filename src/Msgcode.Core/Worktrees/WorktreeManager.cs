@@ -583,7 +583,12 @@ public sealed partial class WorktreeManager
 
                 var target = Path.Combine(worktree, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target, overwrite: true);
+                AtomicFile.WriteAllBytes(target, File.ReadAllBytes(file));
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(target, File.GetUnixFileMode(file)); // a .env readable by its owner alone stays so
+                }
+
                 copied.Add(relative);
             }
         }

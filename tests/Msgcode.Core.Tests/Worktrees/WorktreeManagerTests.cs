@@ -5,6 +5,18 @@ using Msgcode.Core.Worktrees;
 
 namespace Msgcode.Core.Tests.Worktrees;
 
+/// <summary>A fact that needs the git command line; skipped, saying so, where git is not installed.</summary>
+public sealed class GitFactAttribute : FactAttribute
+{
+    public GitFactAttribute()
+    {
+        if (Msgcode.Core.Runners.ExecutableLocator.Find("git") is null)
+        {
+            Skip = "git is not installed on this machine";
+        }
+    }
+}
+
 public class WorktreeManagerTests
 {
     [Theory]
@@ -15,7 +27,7 @@ public class WorktreeManagerTests
     public void Unquotes_paths_as_git_writes_them(string quoted, string expected)
         => Assert.Equal(expected, WorktreeManager.Unquote(quoted));
 
-    [Fact]
+    [GitFact]
     public void A_folder_inside_another_repository_is_not_taken_for_the_workspace_repository()
     {
         using var temp = new TempDir();
@@ -26,7 +38,7 @@ public class WorktreeManagerTests
         Assert.Equal(ErrorIds.WorktreeRepositoryNotFound, ex.ErrorId);
     }
 
-    [Fact]
+    [GitFact]
     public void Lists_nothing_for_a_repository_without_task_worktrees()
     {
         using var temp = new TempDir();
