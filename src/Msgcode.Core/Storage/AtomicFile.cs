@@ -26,6 +26,11 @@ public static class AtomicFile
         options ??= AtomicWriteOptions.Default;
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
+        if (options.Spare is { } spare && TryWriteThroughSpare(full, Path.GetFullPath(spare), contents, options))
+        {
+            return;
+        }
+
         var temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + TempSuffix);
         try
         {
@@ -79,6 +84,59 @@ public static class AtomicFile
         }
 
         CleanStrayTempsOccasionally(directory);
+    }
+
+    /// <summary>
+    /// The replace without a new file: the contents go into the kept spare, which is then exchanged with the
+    /// target in one atomic step, so the spare holds the old contents for the next write. A reader still sees
+    /// the old file or the new one, whole. No file is created or deleted, which matters where a file system
+    /// makes each new file cost more the more files were deleted lately (ext4 without a journal skips every
+    /// inode freed in the last minutes). False (and nothing changed) when the exchange cannot be used here:
+    /// not Linux, no such file yet, a link, a file with other names, a spare a reader still holds.
+    /// </summary>
+    private static bool TryWriteThroughSpare(string full, string spare, ReadOnlySpan<byte> contents, AtomicWriteOptions options)
+    {
+        if (OperatingSystem.IsWindows() || !NativeFs.ExchangeAvailable || !NativeFs.IsSoleRegularFile(full))
+        {
+            return false;
+        }
+
+        if (File.Exists(spare) && !NativeFs.IsSoleRegularFile(spare))
+        {
+            return false; // a link or a hard-linked file: writing into it would change another file
+        }
+
+        try
+        {
+            var mode = CreateModeFor(full, options);
+            // Share.None: a reader that opened this file under its old name and still reads it holds a shared
+            // lock, and the write falls back to a new temp file rather than change what that reader sees.
+            using (var stream = new FileStream(spare, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, UnixCreateMode = mode }))
+            {
+                stream.SetLength(0);
+                stream.Write(contents);
+                File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                // Always fsynced, also without options.Fsync: unlike a rename over a file, an exchange is not
+                // flushed by the file system on its own, and the old contents are overwritten by the next write.
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        if (!NativeFs.TryExchange(spare, full))
+        {
+            return false;
+        }
+
+        if (options.Fsync)
+        {
+            NativeFs.FsyncDirectory(Path.GetDirectoryName(full)!); // the exchange on disk before the old contents (now the spare's) are overwritten
+        }
+
+        return true;
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> LastCleaned = new(StringComparer.Ordinal);
@@ -188,6 +246,13 @@ public sealed record AtomicWriteOptions
     /// The replace stays atomic either way.
     /// </summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>
+    /// A file the caller keeps beside the target and writes only under a lock of its own (a store's update
+    /// lock): the write goes into it and the two are exchanged (Linux), so no file is created or deleted.
+    /// Where that cannot be done, the write takes the usual temp-and-rename path.
+    /// </summary>
+    public string? Spare { get; init; }
 }
 
 /// <summary>

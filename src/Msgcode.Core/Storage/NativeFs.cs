@@ -2,10 +2,98 @@ using System.Runtime.InteropServices;
 
 namespace Msgcode.Core.Storage;
 
-/// <summary>The few POSIX calls .NET does not expose: fsync of a directory so a rename is durable.</summary>
+/// <summary>
+/// The few POSIX calls .NET does not expose: fsync of a directory so a rename is durable, and (Linux) the
+/// atomic exchange of two names with what it needs to be used safely (file type and link count by statx).
+/// </summary>
 internal static partial class NativeFs
 {
     private const int O_RDONLY = 0;
+    private const int AT_FDCWD = -100;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint RENAME_EXCHANGE = 2;
+    private const uint STATX_TYPE = 0x1;
+    private const uint STATX_MODE = 0x2;
+    private const uint STATX_NLINK = 0x4;
+    private const ushort S_IFMT = 0xF000;
+    private const ushort S_IFREG = 0x8000;
+
+    /// <summary>struct statx (linux/stat.h): the same layout on every architecture; only the leading fields are read.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct StatxBuffer
+    {
+        public uint Mask;
+        public uint BlockSize;
+        public ulong Attributes;
+        public uint LinkCount;
+        public uint Uid;
+        public uint Gid;
+        public ushort Mode;
+    }
+
+    [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static extern int RenameAt2(int oldDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, int newDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath, uint flags);
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, out StatxBuffer buffer);
+
+    private static volatile bool _exchangeUnavailable = !OperatingSystem.IsLinux();
+
+    /// <summary>Whether <see cref="TryExchange"/> may work here (Linux with renameat2 and statx; it may still fail on a file system without RENAME_EXCHANGE).</summary>
+    public static bool ExchangeAvailable => !_exchangeUnavailable;
+
+    /// <summary>
+    /// True when <paramref name="path"/> is a regular file (not a symbolic link) with exactly one name: a file
+    /// whose old content may be overwritten in place once it has been exchanged out of its name.
+    /// </summary>
+    public static bool IsSoleRegularFile(string path)
+    {
+        if (_exchangeUnavailable)
+        {
+            return false;
+        }
+
+        try
+        {
+            return Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK, out var buffer) == 0
+                && (buffer.Mode & S_IFMT) == S_IFREG && buffer.LinkCount == 1;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _exchangeUnavailable = true;
+            return false;
+        }
+    }
+
+    /// <summary>Swaps the two names atomically (renameat2 RENAME_EXCHANGE). False when it could not be done; nothing changed then.</summary>
+    public static bool TryExchange(string first, string second)
+    {
+        if (_exchangeUnavailable)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (RenameAt2(AT_FDCWD, first, AT_FDCWD, second, RENAME_EXCHANGE) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is 22 or 38 or 95) // EINVAL, ENOSYS, EOPNOTSUPP: this kernel or file system cannot exchange
+            {
+                _exchangeUnavailable = true;
+            }
+
+            return false;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _exchangeUnavailable = true;
+            return false;
+        }
+    }
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

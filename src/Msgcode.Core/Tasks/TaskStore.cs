@@ -16,6 +16,9 @@ public sealed partial class TaskStore
 {
     public const int MaxTitleLength = 500;
 
+    /// <summary>Reads of a task file that met a concurrent update are tried this many times before the file is called corrupt.</summary>
+    private const int ReadAttempts = 3;
+
     [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex RunnerKindPattern();
 
@@ -40,6 +43,9 @@ public sealed partial class TaskStore
     private string UpdateLockPath => Path.Combine(TasksDirectory, ".tasks.lock");
 
     private string IndexLockPath => Path.Combine(TasksDirectory, ".index.lock");
+
+    /// <summary>The spare that task updates write into and exchange with the task file (written only under the update lock).</summary>
+    private string UpdateSparePath => Path.Combine(TasksDirectory, ".tasks.spare");
 
     public string JsonPath(string id) => Path.Combine(TasksDirectory, id + ".json");
 
@@ -116,25 +122,46 @@ public sealed partial class TaskStore
     public TaskDocument ReadDocument(string id, Action<MsgcodeProblem>? onProblem = null)
     {
         var jsonPath = JsonPath(id);
-        string text;
-        DateTime jsonTime;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            text = File.ReadAllText(jsonPath);
-            jsonTime = File.GetLastWriteTimeUtc(jsonPath);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw NotFound(id);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new MsgcodeException(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.ReadError, jsonPath, $"Cannot read '{jsonPath}': {ex.Message}", ex);
-        }
+            string text;
+            DateTime jsonTime;
+            try
+            {
+                text = File.ReadAllText(jsonPath);
+                jsonTime = File.GetLastWriteTimeUtc(jsonPath);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw NotFound(id);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                if (ex is IOException && attempt < ReadAttempts)
+                {
+                    Thread.Sleep(attempt); // an update is writing the file this reader opened a moment before it was replaced
+                    continue;
+                }
 
-        var document = TaskDocument.Parse(jsonPath, text, id);
-        ApplyMarkdown(document, jsonTime, onProblem);
-        return document;
+                throw new MsgcodeException(ErrorIds.TaskFileCorrupt, MsgcodeErrorCategory.ReadError, jsonPath, $"Cannot read '{jsonPath}': {ex.Message}", ex);
+            }
+
+            TaskDocument document;
+            try
+            {
+                document = TaskDocument.Parse(jsonPath, text, id);
+            }
+            catch (MsgcodeException) when (attempt < ReadAttempts)
+            {
+                // Updates exchange a task file with a kept spare: a reader that opened the file just before two
+                // updates completed may have read the spare's new contents. Read the name again.
+                Thread.Sleep(attempt);
+                continue;
+            }
+
+            ApplyMarkdown(document, jsonTime, onProblem);
+            return document;
+        }
     }
 
     /// <summary>Every healthy task, oldest first; broken task files are reported through <paramref name="onProblem"/>.</summary>
@@ -205,7 +232,7 @@ public sealed partial class TaskStore
             if (mutate(document))
             {
                 document.UpdatedAtMs = Math.Max(_clock.GetUtcNow().ToUnixTimeMilliseconds(), document.UpdatedAtMs + 1);
-                AtomicFile.WriteAllText(JsonPath(id), document.Serialize(), durable ? AtomicWriteOptions.Default : new AtomicWriteOptions { Fsync = false });
+                AtomicFile.WriteAllText(JsonPath(id), document.Serialize(), durable ? DurableUpdate : BookkeepingUpdate);
                 if (document.Title != title || document.Prompt != prompt || !File.Exists(MarkdownPath(id)))
                 {
                     AtomicFile.WriteAllText(MarkdownPath(id), TaskMarkdown.Render(document.Title, document.Prompt));
@@ -215,6 +242,10 @@ public sealed partial class TaskStore
             return new TaskInfo(document, Workspace, JsonPath(id));
         }
     }
+
+    private AtomicWriteOptions DurableUpdate => new() { Spare = UpdateSparePath };
+
+    private AtomicWriteOptions BookkeepingUpdate => new() { Spare = UpdateSparePath, Fsync = false };
 
     public static string ValidateTitle(string? title)
     {

@@ -17,6 +17,104 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void A_write_through_a_spare_exchanges_the_two_and_creates_no_file()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // the exchange is Linux-only; elsewhere the spare is ignored (covered by the other tests)
+        }
+
+        using var dir = new TempDir();
+        var path = dir.File("task.json");
+        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
+        AtomicFile.WriteAllText(path, "one");
+        AtomicFile.WriteAllText(path, "two", options);
+        Assert.Equal("two", File.ReadAllText(path));
+        Assert.Equal("one", File.ReadAllText(dir.File(".spare"))); // the old contents went to the spare: no file was deleted
+        AtomicFile.WriteAllText(path, "three, longer than before", options);
+        AtomicFile.WriteAllText(path, "4", options);
+        Assert.Equal("4", File.ReadAllText(path)); // no tail of the longer contents left behind
+        Assert.Equal("three, longer than before", File.ReadAllText(dir.File(".spare")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
+        Assert.Equal(2, Directory.GetFiles(dir.Path, "*", new EnumerationOptions { AttributesToSkip = 0 }).Length);
+    }
+
+    [Fact]
+    public void A_write_through_a_spare_never_changes_another_name_of_the_file()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var dir = new TempDir();
+        var path = dir.File("task.json");
+        var backup = dir.File("backup.json");
+        var options = new AtomicWriteOptions { Spare = dir.File(".spare") };
+        AtomicFile.WriteAllText(path, "one");
+        using (var ln = System.Diagnostics.Process.Start("ln", [path, backup]))
+        {
+            ln.WaitForExit();
+        }
+
+        foreach (var text in new[] { "two", "three", "four" })
+        {
+            AtomicFile.WriteAllText(path, text, options);
+        }
+
+        Assert.Equal("four", File.ReadAllText(path));
+        Assert.Equal("one", File.ReadAllText(backup)); // a hard link is never exchanged out and written into
+
+        // A spare that is a link to some other file is not written through either.
+        var other = dir.File("other.txt");
+        File.WriteAllText(other, "keep");
+        File.Delete(dir.File(".spare"));
+        File.CreateSymbolicLink(dir.File(".spare"), other);
+        AtomicFile.WriteAllText(path, "five", options);
+        AtomicFile.WriteAllText(path, "six", options);
+        Assert.Equal("six", File.ReadAllText(path));
+        Assert.Equal("keep", File.ReadAllText(other));
+    }
+
+    [Fact]
+    public void A_reader_that_holds_the_old_file_keeps_reading_the_old_contents()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var dir = new TempDir();
+        var path = dir.File("task.json");
+        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
+        AtomicFile.WriteAllText(path, "one");
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        AtomicFile.WriteAllText(path, "two", options); // "one" is now the spare's file...
+        AtomicFile.WriteAllText(path, "three", options); // ...and is not written into while the reader holds it
+        Assert.Equal("one", new StreamReader(reader).ReadToEnd());
+        Assert.Equal("three", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void A_write_through_a_spare_keeps_the_mode_of_the_file()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var dir = new TempDir();
+        var path = dir.File("task.json");
+        var options = new AtomicWriteOptions { Spare = dir.File(".spare") };
+        AtomicFile.WriteAllText(path, "one");
+        AtomicFile.WriteAllText(path, "two", options);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        AtomicFile.WriteAllText(path, "three", options); // the spare still has the old, wider mode
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal("three", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void Cleans_old_stray_temps_and_keeps_young_ones()
     {
         using var dir = new TempDir();

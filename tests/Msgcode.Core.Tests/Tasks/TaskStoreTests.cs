@@ -76,6 +76,46 @@ public class TaskStoreTests
     }
 
     [Fact]
+    public async Task Readers_see_whole_tasks_of_their_own_while_updates_go_through_the_spare()
+    {
+        // Updates exchange the task file with one kept spare per tasks folder: a reader that opened task A just
+        // before two updates could meet the spare's new contents (task B). It must read A again, never fail or get B.
+        using var dir = new TempDir();
+        var store = new TaskStore(dir.Path);
+        var a = store.Create("a", "pa", "pwsh");
+        var b = store.Create("b", "pb", "pwsh");
+        using var stop = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var document = store.ReadDocument(a.Id);
+                Assert.Equal(a.Id, document.Id);
+                Assert.Equal("pa", document.Prompt);
+                Interlocked.Increment(ref reads);
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var i = 0;
+        for (; i < 400 || (Volatile.Read(ref reads) < 500 && clock.Elapsed < TimeSpan.FromSeconds(20)); i++)
+        {
+            var n = i;
+            store.Update(n % 2 == 0 ? a.Id : b.Id, d => { d.LastSummary = new string('x', n % 50); return true; }, durable: n % 3 == 0);
+        }
+
+        i--;
+
+        stop.Cancel();
+        await reader;
+        Assert.True(reads >= 500, $"only {reads} reads met the updates");
+        Assert.Equal(new string('x', (i % 2 == 0 ? i : i - 1) % 50), store.ReadDocument(a.Id).LastSummary);
+        Assert.Equal(new string('x', (i % 2 == 1 ? i : i - 1) % 50), store.ReadDocument(b.Id).LastSummary);
+        Assert.Equal([a.Id, b.Id], store.List().Select(t => t.Id)); // the spare is not a task
+        Assert.Empty(Directory.GetFiles(store.TasksDirectory, "*" + Msgcode.Core.Storage.AtomicFile.TempSuffix, new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
+    [Fact]
     public void Trimming_keeps_runs_in_progress_and_the_newest_runs()
     {
         using var dir = new TempDir();
