@@ -90,6 +90,8 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         # Detached: its own session, stdin from /dev/null.
         [int]((Get-Content "/proc/$($info.Pid)/stat") -replace '^.*\) ', '' -split ' ')[3] | Should -Be $info.Pid -Because 'setsid makes it a session leader'
         (Get-Item "/proc/$($info.Pid)/fd/0").LinkTarget | Should -Be '/dev/null'
+        # Its runtime settings (no profiling re-compiles of its hot paths), whoever started it.
+        [IO.File]::ReadAllText("/proc/$($info.Pid)/environ") -split "`0" | Should -Contain 'DOTNET_TieredPGO=0'
 
         $result = Stop-MsgcodeDaemon -PassThru
         $result.Outcome | Should -Be 'stopped'

@@ -90,6 +90,7 @@ Describe 'Install-MsgcodeService for systemd' -Skip:(-not $script:OnUnix) {
         $text | Should -Match '(?m)^KillMode=mixed$'
         [int]([regex]::Match($text, '(?m)^TimeoutStopSec=(\d+)$').Groups[1].Value) | Should -BeGreaterOrEqual (30 + 5)
         $text | Should -Match "(?m)^Environment=`"?MSGCODE_HOME=$([regex]::Escape($script:MsgHome))"
+        $text | Should -Match '(?m)^Environment="?DOTNET_TieredPGO=0"?$'
         $text | Should -Match '(?m)^WantedBy=default.target$'
     }
 
@@ -184,6 +185,7 @@ Describe 'Install-MsgcodeService for launchd' -Skip:(-not $script:OnUnix) {
         $environment.PATH | Should -Not -BeNullOrEmpty
         $environment.PATH | Should -Not -Match '\$'
         $environment.HOME | Should -Be $script:UserHome
+        $environment.DOTNET_TieredPGO | Should -Be '0'
         if (Get-Command plutil -ErrorAction SilentlyContinue) { & plutil -lint $script:Plist; $LASTEXITCODE | Should -Be 0 }
     }
 

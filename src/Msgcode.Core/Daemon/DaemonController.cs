@@ -393,6 +393,11 @@ public sealed class DaemonController
         }
 
         info.Environment[MsgcodeHome.HomeVariable] = Home.Path;
+        foreach (var (name, value) in DaemonRuntime.For(Environment.GetEnvironmentVariable))
+        {
+            info.Environment[name] = value;
+        }
+
         info.WorkingDirectory = Home.Path;
         return info;
     }

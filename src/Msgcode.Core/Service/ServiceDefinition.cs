@@ -114,6 +114,11 @@ public sealed class ServiceDefinition
         {
             yield return (MsgcodeHome.HomeVariable, Home.Path);
         }
+
+        foreach (var setting in Daemon.DaemonRuntime.Settings)
+        {
+            yield return setting;
+        }
     }
 
     private static StringBuilder Key(StringBuilder b, string key) => b.Append("\t<key>").Append(key).Append("</key>\n");
