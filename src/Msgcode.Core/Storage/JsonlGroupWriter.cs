@@ -1,24 +1,35 @@
 namespace Msgcode.Core.Storage;
 
 /// <summary>
-/// Group commit for JSON-lines files: many callers append records, and the records that arrive while a
-/// batch is being written and fsynced go to disk together in the next batch, one lock and one fsync per
-/// file however many records it holds. There is no timer and no writer thread: the first caller that finds
-/// no write in progress leads, writing batches on its own thread until nothing is pending (so an append
-/// nobody competes with costs what a direct append costs, with no thread hop); callers that arrive
-/// meanwhile wait for it. Each append returns a task that completes only once its record is written and,
-/// when it is durable, fsynced; a failed write faults the task of every record of that file in the batch,
-/// and no other. Records of one file reach it in the order they were appended. The writes themselves go
-/// through <see cref="JsonlFile.AppendMany"/>: under the file's lock, fenced off from a torn tail.
+/// Group commit for JSON-lines files: many callers append records, and the records of a file that arrive
+/// while that file is being written and fsynced go to disk together in its next batch, one lock and one
+/// fsync per batch however many records it holds. Each file has its own batches, so appends to one file
+/// never wait for another file's fsync (two lanes' ledgers are committed side by side). There is no timer
+/// and no writer thread: the first caller that finds no write of its file in progress leads, writing that
+/// file's batches on its own thread until nothing is pending (so an append nobody competes with costs what
+/// a direct append costs, with no thread hop); callers that arrive meanwhile wait for it. Each append
+/// returns a task that completes only once its record is written and, when it is durable, fsynced; a
+/// failed write faults the task of every record of that batch, and no other. Records of one file reach it
+/// in the order they were appended. The writes themselves go through <see cref="JsonlFile.AppendMany"/>:
+/// under the file's lock, fenced off from a torn tail.
 /// </summary>
 public sealed class JsonlGroupWriter : IDisposable
 {
     private sealed record Request(string Path, string[] Lines, bool Durable, TaskCompletionSource Done);
 
+    /// <summary>One file's pending records and whether a caller is writing them.</summary>
+    private sealed class FileQueue(string path)
+    {
+        public string Path { get; } = path;
+
+        public List<Request> Pending { get; set; } = [];
+
+        public bool Leading { get; set; }
+    }
+
     private readonly object _gate = new();
     private readonly TimeSpan? _lockTimeout;
-    private List<Request> _pending = [];
-    private bool _leading;
+    private readonly Dictionary<string, FileQueue> _files = new(StringComparer.Ordinal);
     private bool _paused;
     private bool _closing;
     private long _writes;
@@ -41,33 +52,39 @@ public sealed class JsonlGroupWriter : IDisposable
     /// <summary>Records written.</summary>
     public long Records => Interlocked.Read(ref _records);
 
-    /// <summary>Starts writing what was appended while the writer was created paused (on a pool thread).</summary>
+    /// <summary>Starts writing what was appended while the writer was created paused (on pool threads, one per file).</summary>
     public void Start()
     {
+        List<FileQueue> lead = [];
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closing, this);
             _paused = false;
-            if (_leading || _pending.Count == 0)
+            foreach (var file in _files.Values.Where(f => !f.Leading && f.Pending.Count > 0))
             {
-                return;
+                file.Leading = true;
+                lead.Add(file);
             }
-
-            _leading = true;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(_ => Lead(), null);
+        foreach (var file in lead)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(f => Lead(f), file, preferLocal: false);
+        }
     }
 
     /// <summary>Appends one record; the task completes once it is on disk (and fsynced, when <paramref name="durable"/>).</summary>
-    /// <param name="writeHere">true (the default): when no write is in progress, this caller writes the batch itself before
-    /// returning. false: a pool thread writes it and this call returns at once, so a caller that must stay responsive
+    /// <param name="writeHere">true (the default): when no write of this file is in progress, this caller writes the batch itself
+    /// before returning. false: a pool thread writes it and this call returns at once, so a caller that must stay responsive
     /// (the control endpoint taking a stream of requests) lets the records behind it join the batch.</param>
     public Task AppendAsync(string path, string jsonLine, bool durable = true, bool writeHere = true) => AppendManyAsync(path, [jsonLine], durable, writeHere);
 
     /// <summary>Appends records that belong together (they are written in one piece, in this order).</summary>
     /// <param name="durable">false for hints whose loss a reader tolerates: written with the batch, never the reason for an fsync.</param>
     public Task AppendManyAsync(string path, IEnumerable<string> jsonLines, bool durable = true, bool writeHere = true)
+        => Append(path, jsonLines, durable, writeHere);
+
+    private Task Append(string path, IEnumerable<string> jsonLines, bool durable, bool writeHere)
     {
         var lines = jsonLines.ToArray();
         foreach (var line in lines)
@@ -85,25 +102,32 @@ public sealed class JsonlGroupWriter : IDisposable
             return request.Done.Task;
         }
 
+        FileQueue file;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closing, this);
-            _pending.Add(request);
-            if (_leading || _paused)
+            if (!_files.TryGetValue(request.Path, out file!))
+            {
+                file = new FileQueue(request.Path);
+                _files[request.Path] = file;
+            }
+
+            file.Pending.Add(request);
+            if (file.Leading || _paused)
             {
                 return request.Done.Task; // the write in progress, or the next batch, takes it
             }
 
-            _leading = true;
+            file.Leading = true;
         }
 
         if (writeHere)
         {
-            Lead();
+            Lead(file);
         }
         else
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_ => Lead(), null);
+            ThreadPool.UnsafeQueueUserWorkItem(f => Lead(f), file, preferLocal: false);
         }
 
         return request.Done.Task;
@@ -112,6 +136,7 @@ public sealed class JsonlGroupWriter : IDisposable
     /// <summary>Writes what is still pending, then refuses further appends.</summary>
     public void Dispose()
     {
+        List<FileQueue> lead;
         lock (_gate)
         {
             if (_closing)
@@ -120,75 +145,74 @@ public sealed class JsonlGroupWriter : IDisposable
             }
 
             _closing = true;
-            while (_leading)
+            while (_files.Values.Any(f => f.Leading))
             {
                 Monitor.Wait(_gate);
             }
 
-            _leading = _pending.Count > 0;
+            lead = [.. _files.Values.Where(f => f.Pending.Count > 0)];
+            foreach (var file in lead)
+            {
+                file.Leading = true;
+            }
         }
 
-        if (_leading)
+        foreach (var file in lead)
         {
-            Lead(); // appended while paused, or after the last leader looked: still honoured
+            Lead(file); // appended while paused, or after the last leader looked: still honoured
         }
     }
 
-    /// <summary>Writes batches until nothing is pending, then gives up the lead.</summary>
-    private void Lead()
+    /// <summary>Writes one file's batches until nothing of it is pending, then gives up the lead.</summary>
+    private void Lead(FileQueue file)
     {
         while (true)
         {
             List<Request> batch;
             lock (_gate)
             {
-                if (_pending.Count == 0 || (_paused && !_closing))
+                if (file.Pending.Count == 0 || (_paused && !_closing))
                 {
-                    _leading = false;
+                    file.Leading = false;
                     Monitor.PulseAll(_gate);
                     return;
                 }
 
-                batch = _pending;
-                _pending = [];
+                batch = file.Pending;
+                file.Pending = [];
             }
 
-            Commit(batch);
+            Commit(file.Path, batch);
         }
     }
 
-    private void Commit(List<Request> batch)
+    private void Commit(string path, List<Request> batch)
     {
-        // GroupBy keeps the files in first-appended order and each file's records in appended order.
-        foreach (var file in batch.GroupBy(r => r.Path, StringComparer.Ordinal))
+        var durable = batch.Exists(r => r.Durable);
+        try
         {
-            var requests = file.ToList();
-            var durable = requests.Exists(r => r.Durable);
-            try
+            JsonlFile.AppendMany(path, batch.SelectMany(r => r.Lines), _lockTimeout, fsync: durable);
+        }
+        catch (Exception ex)
+        {
+            foreach (var request in batch)
             {
-                JsonlFile.AppendMany(file.Key, requests.SelectMany(r => r.Lines), _lockTimeout, fsync: durable);
-            }
-            catch (Exception ex)
-            {
-                foreach (var request in requests)
-                {
-                    request.Done.TrySetException(ex);
-                }
-
-                continue;
+                request.Done.TrySetException(ex);
             }
 
-            Interlocked.Increment(ref _writes);
-            Interlocked.Add(ref _records, requests.Sum(r => r.Lines.Length));
-            if (durable)
-            {
-                Interlocked.Increment(ref _fsyncs);
-            }
+            return;
+        }
 
-            foreach (var request in requests)
-            {
-                request.Done.TrySetResult();
-            }
+        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _records, batch.Sum(r => r.Lines.Length));
+        if (durable)
+        {
+            Interlocked.Increment(ref _fsyncs);
+        }
+
+        foreach (var request in batch)
+        {
+            request.Done.TrySetResult();
         }
     }
 }

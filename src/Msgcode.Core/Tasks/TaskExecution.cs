@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Msgcode.Core.Daemon;
+using Probe = Msgcode.Core.Daemon.Probe;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
 using Msgcode.Core.Runners;
@@ -38,13 +39,6 @@ public sealed record TaskRunOptions
 
     /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
     public IRunIsolation? Isolation { get; init; }
-
-    /// <summary>
-    /// The group-commit writer of a host that runs many tasks at once (the daemon): the run's records go
-    /// through it, fsynced together with other runs' records, and the run waits for its own record's fsync
-    /// as it would for a direct append. Null: each record is appended and fsynced on its own.
-    /// </summary>
-    public Storage.JsonlGroupWriter? Journal { get; init; }
 }
 
 /// <summary>
@@ -73,6 +67,7 @@ public static class TaskExecution
         TextDigest? digest = null;
         Task? startedDurable = null;
         var startedAt = DateTimeOffset.UtcNow;
+        Probe.Mark(1);
         try
         {
             store.Update(id, d =>
@@ -115,7 +110,7 @@ public static class TaskExecution
                 digest = TextDigest.Of(d.Prompt);
 
                 // Every check has passed and the task is claimed (its lock is held until its file is written): the
-                // started record is written and fsynced meanwhile, on another thread, instead of after the task file.
+                // started record goes to the ledger now, and its fsync runs while the task file is written.
                 var started = new RunRecord
                 {
                     TsMs = startedAt.ToUnixTimeMilliseconds(),
@@ -130,15 +125,8 @@ public static class TaskExecution
                     PidStartTicks = self.Ticks,
                     Host = Environment.MachineName,
                 };
-                startedDurable = Task.Run(async () =>
-                {
-                    if (stale is not null)
-                    {
-                        await ledger.AppendAsync(stale, options.Journal).ConfigureAwait(false);
-                    }
-
-                    await ledger.AppendAsync(started, options.Journal).ConfigureAwait(false);
-                });
+                // Written here (readers see the run claimed), fsynced on a pool thread while the task file is written.
+                startedDurable = stale is null ? ledger.AppendThenSync(started) : ledger.AppendThenSync(stale, started);
                 return true;
             }, durable: false); // the started record is the durable truth; recovery repairs the task from the ledger
         }
@@ -153,7 +141,7 @@ public static class TaskExecution
                 {
                     TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = runId, TaskId = id, Event = RunEvents.Failed, RunnerKind = runner?.Kind ?? string.Empty,
                     Status = RunStatuses.Failed, ErrorCode = (ex as MsgcodeException)?.ErrorId ?? ErrorIds.FileWriteFailed, ErrorMessage = "The run did not start: its task could not be updated.",
-                }, options.Journal).ConfigureAwait(false);
+                }, journal: null).ConfigureAwait(false);
             }
             catch (MsgcodeException)
             {
@@ -167,8 +155,10 @@ public static class TaskExecution
             throw new InvalidOperationException("The task update chose no runner."); // unreachable: the update sets them all or throws
         }
 
+        Probe.Mark(2);
         await startedDurable.ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
 
+        Probe.Mark(3);
         var clock = Stopwatch.StartNew();
         RunnerResult result;
         IIsolatedRun? isolated = null;
@@ -200,6 +190,7 @@ public static class TaskExecution
         }
 
         clock.Stop();
+        Probe.Mark(4);
         if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted && !options.StopToken.IsCancellationRequested)
         {
             result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
@@ -243,14 +234,18 @@ public static class TaskExecution
         };
         // The outcome is written before the task changes (a reader never sees the task ended without it), and
         // its fsync runs while the task is updated: the run is returned only once both are done.
-        var outcomeDurable = await ledger.AppendThenSyncAsync(outcome, options.Journal).ConfigureAwait(false);
+        Probe.Mark(5);
+        var outcomeDurable = ledger.AppendThenSync(outcome);
+        Probe.Mark(6);
         try
         {
             UpdateEnded();
+            Probe.Mark(7);
         }
         finally
         {
             await outcomeDurable.ConfigureAwait(false);
+            Probe.Mark(8);
         }
 
         void UpdateEnded() => store.Update(id, d =>
@@ -279,6 +274,7 @@ public static class TaskExecution
         }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
         MaybeTrim(ledger, options);
+        Probe.Mark(9);
         return new TaskRunInfo
         {
             RunId = runId,

@@ -101,6 +101,30 @@ public class JsonlGroupWriterTests
     }
 
     [Fact]
+    public async Task A_file_whose_write_is_held_up_never_holds_up_another_file()
+    {
+        // Two lanes' ledgers: a slow fsync (here: a lock someone else holds) of one must not delay the other's records.
+        using var dir = new TempDir();
+        var slow = dir.File("slow.jsonl");
+        var fast = dir.File("fast.jsonl");
+        using var writer = new JsonlGroupWriter(lockTimeout: TimeSpan.FromSeconds(30));
+        Task held;
+        using (FileLock.For(slow))
+        {
+            held = Task.Run(() => writer.AppendAsync(slow, "{\"n\":1}")); // leads, and waits for the lock
+            await Task.Delay(100);
+            var quick = writer.AppendAsync(fast, "{\"n\":2}");
+            Assert.Same(quick, await Task.WhenAny(quick, Task.Delay(TimeSpan.FromSeconds(10))));
+            await quick;
+            Assert.False(held.IsCompleted);
+            Assert.Single(JsonlFile.Read(fast));
+        }
+
+        await held;
+        Assert.Single(JsonlFile.Read(slow));
+    }
+
+    [Fact]
     public async Task A_failed_write_faults_only_the_records_of_that_file()
     {
         using var dir = new TempDir();
