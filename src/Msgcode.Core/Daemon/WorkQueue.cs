@@ -238,7 +238,6 @@ public sealed class WorkQueue : IDaemonComponent
 
     public async Task StopAsync(DateTimeOffset deadline)
     {
-        _context?.Log.Info("queue", "probe", new { report = Probe.Report() });
         _accepting = false;
         _housekeeping?.Dispose();
         Task[] workers;
@@ -351,7 +350,6 @@ public sealed class WorkQueue : IDaemonComponent
 
     private async Task RunOneAsync(QueueEntry entry)
     {
-        Probe.Start();
         var log = _context!.Log;
         var store = new TaskStore(entry.Workspace);
         var ledger = new RunLedger(store.LedgerPath);
@@ -377,9 +375,7 @@ public sealed class WorkQueue : IDaemonComponent
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
                 StopToken = stop.Token,
             };
-            Probe.Mark(0);
             var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);
-            Probe.Mark(10);
             ended = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = result.Status, ErrorCode = result.ErrorCode, ErrorMessage = result.ErrorMessage, Artifacts = result.Artifacts };
             log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });
         }
@@ -418,7 +414,6 @@ public sealed class WorkQueue : IDaemonComponent
 
         // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
         Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
-        Probe.Mark(11);
         if (ended is not null)
         {
             try

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Msgcode.Core.Daemon;
-using Probe = Msgcode.Core.Daemon.Probe;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
 using Msgcode.Core.Runners;
@@ -67,7 +66,6 @@ public static class TaskExecution
         TextDigest? digest = null;
         Task? startedDurable = null;
         var startedAt = DateTimeOffset.UtcNow;
-        Probe.Mark(1);
         try
         {
             store.Update(id, d =>
@@ -155,10 +153,8 @@ public static class TaskExecution
             throw new InvalidOperationException("The task update chose no runner."); // unreachable: the update sets them all or throws
         }
 
-        Probe.Mark(2);
         await startedDurable.ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
 
-        Probe.Mark(3);
         var clock = Stopwatch.StartNew();
         RunnerResult result;
         IIsolatedRun? isolated = null;
@@ -190,7 +186,6 @@ public static class TaskExecution
         }
 
         clock.Stop();
-        Probe.Mark(4);
         if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted && !options.StopToken.IsCancellationRequested)
         {
             result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
@@ -234,18 +229,14 @@ public static class TaskExecution
         };
         // The outcome is written before the task changes (a reader never sees the task ended without it), and
         // its fsync runs while the task is updated: the run is returned only once both are done.
-        Probe.Mark(5);
         var outcomeDurable = ledger.AppendThenSync(outcome);
-        Probe.Mark(6);
         try
         {
             UpdateEnded();
-            Probe.Mark(7);
         }
         finally
         {
             await outcomeDurable.ConfigureAwait(false);
-            Probe.Mark(8);
         }
 
         void UpdateEnded() => store.Update(id, d =>
@@ -274,7 +265,6 @@ public static class TaskExecution
         }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
         MaybeTrim(ledger, options);
-        Probe.Mark(9);
         return new TaskRunInfo
         {
             RunId = runId,
