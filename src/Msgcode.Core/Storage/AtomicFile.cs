@@ -116,9 +116,10 @@ public static class AtomicFile
                 stream.SetLength(0);
                 stream.Write(contents);
                 File.SetUnixFileMode(stream.SafeFileHandle, mode);
-                // Always fsynced, also without options.Fsync: unlike a rename over a file, an exchange is not
-                // flushed by the file system on its own, and the old contents are overwritten by the next write.
-                stream.Flush(flushToDisk: true);
+                // Without options.Fsync this is as safe as the rename it replaces: file systems that delay
+                // allocation flush a file truncated to zero and rewritten when it is closed, as they flush one
+                // renamed over another (ext4 auto_da_alloc, XFS, btrfs), and the close comes before the exchange.
+                stream.Flush(flushToDisk: options.Fsync);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
