@@ -70,17 +70,17 @@ public static class ProcessExecution
             var stdout = CaptureAsync(process.StandardOutput.BaseStream, outputPath, constraints);
             var stderr = CaptureAsync(process.StandardError.BaseStream, errorPath, constraints with { MaxOutputBytes = Math.Min(constraints.MaxOutputBytes, 64 * 1024) });
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            var (output, outputCut) = await stdout.ConfigureAwait(false);
-            var (errors, _) = await stderr.ConfigureAwait(false);
+            var (output, outputCut, outputSaved) = await stdout.ConfigureAwait(false);
+            var (errors, _, errorsSaved) = await stderr.ConfigureAwait(false);
             await stdin.ConfigureAwait(false);
 
             var artifacts = new List<string>();
-            if (File.Exists(outputPath))
+            if (outputSaved)
             {
                 artifacts.Add(outputPath);
             }
 
-            if (File.Exists(errorPath))
+            if (errorsSaved)
             {
                 artifacts.Add(errorPath);
             }
@@ -132,7 +132,8 @@ public static class ProcessExecution
         return Task.CompletedTask;
     }
 
-    private static async Task<(string Text, bool Truncated)> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)
+    /// <returns>The text kept in memory, whether it was cut, and whether the artifact file was written (an empty stream writes none).</returns>
+    private static async Task<(string Text, bool Truncated, bool Saved)> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)
     {
         var kept = new MemoryStream();
         var truncated = false;
@@ -175,7 +176,7 @@ public static class ProcessExecution
             }
         }
 
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated);
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated, artifact is not null);
     }
 
     private static void Kill(Process process)

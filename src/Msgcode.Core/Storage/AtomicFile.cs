@@ -96,19 +96,20 @@ public static class AtomicFile
     /// </summary>
     private static bool TryWriteThroughSpare(string full, string spare, ReadOnlySpan<byte> contents, AtomicWriteOptions options)
     {
-        if (OperatingSystem.IsWindows() || !NativeFs.ExchangeAvailable || !NativeFs.IsSoleRegularFile(full))
+        if (OperatingSystem.IsWindows() || !NativeFs.TryStat(full, out var target) || !target.IsSoleRegularFile)
         {
             return false;
         }
 
-        if (File.Exists(spare) && !NativeFs.IsSoleRegularFile(spare))
+        if (NativeFs.TryStat(spare, out var kept) && !kept.IsSoleRegularFile)
         {
             return false; // a link or a hard-linked file: writing into it would change another file
         }
 
         try
         {
-            var mode = CreateModeFor(full, options);
+            // The mode the file has (a person may have narrowed it), as the temp-and-rename path keeps it.
+            var mode = options.OwnerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite : target.Mode;
             // Share.None: a reader that opened this file under its old name and still reads it holds a shared
             // lock, and the write falls back to a new temp file rather than change what that reader sees.
             using (var stream = new FileStream(spare, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, UnixCreateMode = mode }))

@@ -39,15 +39,17 @@ internal static partial class NativeFs
 
     private static volatile bool _exchangeUnavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Whether <see cref="TryExchange"/> may work here (Linux with renameat2 and statx; it may still fail on a file system without RENAME_EXCHANGE).</summary>
-    public static bool ExchangeAvailable => !_exchangeUnavailable;
-
-    /// <summary>
-    /// True when <paramref name="path"/> is a regular file (not a symbolic link) with exactly one name: a file
-    /// whose old content may be overwritten in place once it has been exchanged out of its name.
-    /// </summary>
-    public static bool IsSoleRegularFile(string path)
+    /// <summary>What statx says of a path (not following a final symbolic link).</summary>
+    public readonly record struct FileFacts(bool IsRegular, uint LinkCount, UnixFileMode Mode)
     {
+        /// <summary>A regular file (not a link) with exactly one name: one whose old content may be overwritten once it has been exchanged out of its name.</summary>
+        public bool IsSoleRegularFile => IsRegular && LinkCount == 1;
+    }
+
+    /// <summary>False when the path does not exist or cannot be examined (or statx is not available here).</summary>
+    public static bool TryStat(string path, out FileFacts facts)
+    {
+        facts = default;
         if (_exchangeUnavailable)
         {
             return false;
@@ -55,8 +57,13 @@ internal static partial class NativeFs
 
         try
         {
-            return Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK, out var buffer) == 0
-                && (buffer.Mode & S_IFMT) == S_IFREG && buffer.LinkCount == 1;
+            if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK, out var buffer) != 0)
+            {
+                return false;
+            }
+
+            facts = new FileFacts((buffer.Mode & S_IFMT) == S_IFREG, buffer.LinkCount, (UnixFileMode)(buffer.Mode & 0xFFF));
+            return true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -128,8 +128,11 @@ public sealed partial class TaskStore
             DateTime jsonTime;
             try
             {
-                text = File.ReadAllText(jsonPath);
-                jsonTime = File.GetLastWriteTimeUtc(jsonPath);
+                // The time of the very file read (updates exchange files under the name).
+                using var stream = new FileStream(jsonPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+                jsonTime = File.GetLastWriteTimeUtc(stream.SafeFileHandle);
+                using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                text = reader.ReadToEnd();
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -222,8 +225,7 @@ public sealed partial class TaskStore
     /// <param name="durable">false only for run bookkeeping that the fsynced run ledger can restore after a crash.</param>
     public TaskInfo Update(string idOrPrefix, Func<TaskDocument, bool> mutate, bool durable = true)
     {
-        var id = Resolve(idOrPrefix);
-        EnsureTasksDirectory();
+        var id = Resolve(idOrPrefix); // the task file exists, so its folder does
         using (FileLock.Acquire(UpdateLockPath))
         {
             var document = ReadDocument(id);
