@@ -74,6 +74,24 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTaskRun -Workspace $ws1).Status | Sort-Object -Unique | Should -Be 'succeeded'
     }
 
+    It 'runs a task queued again right behind itself: a run ends before its task starts again, while the lane moves on' {
+        # A lane starts its next run while the last one's bookkeeping completes; the same task must wait for it.
+        $null = Start-MsgcodeDaemon
+        $ws = New-TestWorkspace
+        $trace = Join-Path $ws 'trace.txt'
+        $again = New-MsgcodeTask -Title 'again' -Runner shell -Workspace $ws -Prompt "echo run >> '$trace'; exit 3"
+        $other = New-MsgcodeTask -Title 'other' -Runner shell -Workspace $ws -Prompt 'true'
+        $queued = @($again, $again, $other, $again, $again) | Invoke-MsgcodeTask -Queue
+        $queued.Count | Should -Be 5
+        Wait-Until { (Get-Outcomes $ws).Count -eq 5 } | Should -BeTrue
+        @(Get-Content $trace).Count | Should -Be 4 -Because 'every queued run of the task ran'
+        $runs = Get-MsgcodeTaskRun -Workspace $ws
+        ($runs | Where-Object TaskId -EQ $again.Id).ErrorCode | Sort-Object -Unique | Should -Be 'RunnerFailed' -Because 'none met its own task still running'
+        $runs.RunId | Should -Be $queued.RunId[4..0] -Because 'runs end in the order they were queued (newest first here)'
+        Wait-Until { (Get-MsgcodeTask -Id $again.Id -Workspace $ws).Status -eq 'blocked' } | Should -BeTrue
+        (Get-MsgcodeTask -Id $other.Id -Workspace $ws).Status | Should -Be 'done'
+    }
+
     It 'runs a runner added to capabilities.json while it is up, without a restart' {
         $null = Start-MsgcodeDaemon
         $ws = New-TestWorkspace

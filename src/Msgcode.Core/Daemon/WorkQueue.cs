@@ -302,29 +302,55 @@ public sealed class WorkQueue : IDaemonComponent
         }
     }
 
+    /// <summary>
+    /// Runs a lane's entries one after another. A run's end (its task's update, its outcome's fsync, its report)
+    /// completes while the next run starts, and before the run after that: at most one run's end is outstanding,
+    /// ends are reported in the order the runs ran, a task is never started again before its last run has
+    /// ended, and the lane is not done (for a stop's drain too) until its last run has ended.
+    /// </summary>
     private async Task DrainLaneAsync(string workspace, Lane lane)
     {
+        var end = Task.CompletedTask; // the end of the lane's latest run (it never faults)
+        string? endTaskId = null;
         while (true)
         {
-            QueueEntry entry;
+            QueueEntry? entry = null;
             lock (_gate)
             {
                 if (lane.Pending.Count == 0 || !_accepting && lane.Running is not null)
                 {
-                    lane.Running = null;
-                    lane.Worker = null; // under the lock: Dispatch starts a new worker for the next entry
-                    return;
+                    if (end.IsCompleted)
+                    {
+                        lane.Running = null;
+                        lane.Worker = null; // under the lock: Dispatch starts a new worker for the next entry
+                        return;
+                    }
                 }
+                else
+                {
+                    entry = lane.Pending.Dequeue();
+                    lane.Running = entry.TaskId;
+                }
+            }
 
-                entry = lane.Pending.Dequeue();
-                lane.Running = entry.TaskId;
+            if (entry is null)
+            {
+                await end.ConfigureAwait(false); // nothing to start: let the last run end, then look again
+                continue;
+            }
+
+            if (entry.TaskId == endTaskId)
+            {
+                await end.ConfigureAwait(false); // the same task again: its last run must have ended first
             }
 
             await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            Task ended;
             try
             {
                 if (!_accepting)
                 {
+                    await end.ConfigureAwait(false);
                     lock (_gate)
                     {
                         lane.Running = null;
@@ -334,12 +360,16 @@ public sealed class WorkQueue : IDaemonComponent
                     return; // stopping: the entry stays in queue.jsonl and runs after the next start
                 }
 
-                await RunOneAsync(entry).ConfigureAwait(false);
+                ended = await RunOneAsync(entry, end).ConfigureAwait(false);
             }
             finally
             {
                 _slots.Release();
             }
+
+            await end.ConfigureAwait(false);
+            end = ended;
+            endTaskId = entry.TaskId;
         }
     }
 
@@ -348,7 +378,11 @@ public sealed class WorkQueue : IDaemonComponent
             ? new Worktrees.WorktreeIsolation(Worktrees.WorktreeSettings.From(ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment))), fresh)
             : null;
 
-    private async Task RunOneAsync(QueueEntry entry)
+    /// <summary>
+    /// Runs one queued run until its runner has finished and its outcome is in the ledger; returns the run's end
+    /// (see <see cref="EndAsync"/>), which comes after <paramref name="previousEnd"/> and never faults.
+    /// </summary>
+    private async Task<Task> RunOneAsync(QueueEntry entry, Task previousEnd)
     {
         var log = _context!.Log;
         var store = new TaskStore(entry.Workspace);
@@ -360,7 +394,6 @@ public sealed class WorkQueue : IDaemonComponent
             _stops[entry.RunId] = stop;
         }
 
-        RunEndedEventArgs? ended = null;
         try
         {
             var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
@@ -375,9 +408,9 @@ public sealed class WorkQueue : IDaemonComponent
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
                 StopToken = stop.Token,
             };
-            var result = await TaskExecution.RunAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);
-            ended = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = result.Status, ErrorCode = result.ErrorCode, ErrorMessage = result.ErrorMessage, Artifacts = result.Artifacts };
-            log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds });
+            var (result, ended) = await TaskExecution.RunDeferringEndAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);
+            var args = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = result.Status, ErrorCode = result.ErrorCode, ErrorMessage = result.ErrorMessage, Artifacts = result.Artifacts };
+            return EndAsync(entry, previousEnd, ended, args, () => log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds }));
         }
         catch (MsgcodeException ex)
         {
@@ -393,16 +426,16 @@ public sealed class WorkQueue : IDaemonComponent
             catch (MsgcodeException write)
             {
                 log.Error("queue", "run outcome not recorded", new { runId = entry.RunId, taskId = entry.TaskId, errorId = write.ErrorId });
-                return; // no "done": the next start will look at the ledger and decide
+                return previousEnd; // no "done": the next start will look at the ledger and decide
             }
 
-            log.Warn("queue", "run could not start", new { runId = entry.RunId, taskId = entry.TaskId, errorId = ex.ErrorId });
-            ended = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
+            var args = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
+            return EndAsync(entry, previousEnd, Task.CompletedTask, args, () => log.Warn("queue", "run could not start", new { runId = entry.RunId, taskId = entry.TaskId, errorId = ex.ErrorId }));
         }
         catch (Exception ex)
         {
             log.Error("queue", "run failed unexpectedly", new { runId = entry.RunId, taskId = entry.TaskId, error = ex.Message });
-            return; // no "done": the next start will look at the ledger and decide
+            return previousEnd; // no "done": the next start will look at the ledger and decide
         }
         finally
         {
@@ -411,19 +444,36 @@ public sealed class WorkQueue : IDaemonComponent
                 _stops.Remove(entry.RunId);
             }
         }
+    }
 
-        // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
-        Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
-        if (ended is not null)
+    /// <summary>
+    /// The end of a run: after the previous run's end, once the run's own bookkeeping has completed (its task
+    /// updated, its outcome fsynced), it is logged, marked done in the queue and reported. Never faults.
+    /// </summary>
+    private async Task EndAsync(QueueEntry entry, Task previousEnd, Task ended, RunEndedEventArgs args, Action logEnd)
+    {
+        var log = _context!.Log;
+        await previousEnd.ConfigureAwait(false);
+        try
         {
-            try
-            {
-                RunEnded?.Invoke(this, ended);
-            }
-            catch (Exception ex)
-            {
-                log.Error("queue", "run-ended handler failed", new { runId = entry.RunId, error = ex.Message });
-            }
+            await ended.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            log.Error("queue", "run end not recorded", new { runId = entry.RunId, taskId = entry.TaskId, errorId = (ex as MsgcodeException)?.ErrorId, error = ex.Message });
+            return; // no "done": the next start will look at the ledger and decide
+        }
+
+        try
+        {
+            logEnd();
+            // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
+            Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
+            RunEnded?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            log.Error("queue", "run-ended handler failed", new { runId = entry.RunId, error = ex.Message });
         }
     }
 

@@ -53,6 +53,23 @@ public static class TaskExecution
 
     public static async Task<TaskRunInfo> RunAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, CancellationToken cancellationToken)
     {
+        var (run, ended) = await RunCoreAsync(store, idOrPrefix, registry, options, deferEnd: false, cancellationToken).ConfigureAwait(false);
+        await ended.ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>
+    /// Runs a task like <see cref="RunAsync"/> but returns as soon as the runner has finished and its outcome is
+    /// in the ledger (written, its fsync under way): the task's own update and the outcome's fsync complete in
+    /// <c>Ended</c>, meanwhile. A host that runs tasks one after another (a daemon lane) starts the next run
+    /// while this one's bookkeeping completes. The caller must await <c>Ended</c> before it reports the run as
+    /// done, and before it runs the same task again.
+    /// </summary>
+    public static Task<(TaskRunInfo Run, Task Ended)> RunDeferringEndAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, CancellationToken cancellationToken)
+        => RunCoreAsync(store, idOrPrefix, registry, options, deferEnd: true, cancellationToken);
+
+    private static async Task<(TaskRunInfo Run, Task Ended)> RunCoreAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, bool deferEnd, CancellationToken cancellationToken)
+    {
         var id = store.Resolve(idOrPrefix);
         // An isolated run is checked before anything changes (outside the task's lock: it asks git questions).
         options.Isolation?.Validate(store, store.ReadDocument(id));
@@ -228,15 +245,22 @@ public static class TaskExecution
             BaseCommit = isolation?.BaseCommit,
         };
         // The outcome is written before the task changes (a reader never sees the task ended without it), and
-        // its fsync runs while the task is updated: the run is returned only once both are done.
+        // its fsync runs while the task is updated: the run has ended once both are done.
         var outcomeDurable = ledger.AppendThenSync(outcome);
-        try
+        var ended = deferEnd ? Task.Run(EndAsync) : EndAsync();
+
+        async Task EndAsync()
         {
-            UpdateEnded();
-        }
-        finally
-        {
-            await outcomeDurable.ConfigureAwait(false);
+            try
+            {
+                UpdateEnded();
+            }
+            finally
+            {
+                await outcomeDurable.ConfigureAwait(false);
+            }
+
+            MaybeTrim(ledger, options);
         }
 
         void UpdateEnded() => store.Update(id, d =>
@@ -264,8 +288,7 @@ public static class TaskExecution
             return true;
         }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
-        MaybeTrim(ledger, options);
-        return new TaskRunInfo
+        return (new TaskRunInfo
         {
             RunId = runId,
             TaskId = id,
@@ -280,7 +303,7 @@ public static class TaskExecution
             PromptLength = digest.Value.Length,
             PromptSha = digest.Value.Sha,
             Workspace = store.Workspace,
-        };
+        }, ended);
     }
 
     /// <summary>
