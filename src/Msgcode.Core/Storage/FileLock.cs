@@ -6,18 +6,25 @@ namespace Msgcode.Core.Storage;
 /// An exclusive lock between processes (and threads), held on a lock file for the duration of a
 /// read-modify-write. On Unix .NET takes flock(LOCK_EX) for FileShare.None, which the OS releases
 /// when the holder dies, so a killed process never leaves a lock behind. The lock file itself is
-/// never deleted: deleting it would let two holders lock two different inodes.
+/// never deleted: deleting it would let two holders lock two different inodes. Threads of one process
+/// first queue on an in-memory gate per lock file, so a waiter in this process wakes the moment the
+/// holder lets go instead of polling the file lock (which waits between tries); only waits on other
+/// processes poll.
 /// </summary>
 public sealed class FileLock : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    private FileStream? _stream;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
-    private FileLock(string path, FileStream stream)
+    private FileStream? _stream;
+    private SemaphoreSlim? _gate;
+
+    private FileLock(string path, FileStream stream, SemaphoreSlim gate)
     {
         Path = path;
         _stream = stream;
+        _gate = gate;
     }
 
     public string Path { get; }
@@ -33,6 +40,32 @@ public sealed class FileLock : IDisposable
     {
         var full = System.IO.Path.GetFullPath(lockPath);
         var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        var gate = Gates.GetOrAdd(full, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(timeout ?? DefaultTimeout, cancellationToken))
+        {
+            throw TimedOut(full, timeout, null);
+        }
+
+        try
+        {
+            return AcquireFile(full, gate, timeout, deadline, cancellationToken);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private static MsgcodeException TimedOut(string full, TimeSpan? timeout, Exception? inner) => new(
+        ErrorIds.LockTimeout,
+        MsgcodeErrorCategory.ResourceUnavailable,
+        full,
+        $"Another process has held the lock '{full}' for longer than {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s. Retry, or find the process that holds it (lsof '{full}').",
+        inner);
+
+    private static FileLock AcquireFile(string full, SemaphoreSlim gate, TimeSpan? timeout, DateTime deadline, CancellationToken cancellationToken)
+    {
         var delayMs = 1;
         while (true)
         {
@@ -40,7 +73,7 @@ public sealed class FileLock : IDisposable
             try
             {
                 var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                return new FileLock(full, stream);
+                return new FileLock(full, stream, gate);
             }
             catch (DirectoryNotFoundException)
             {
@@ -64,12 +97,7 @@ public sealed class FileLock : IDisposable
             {
                 if (DateTime.UtcNow >= deadline)
                 {
-                    throw new MsgcodeException(
-                        ErrorIds.LockTimeout,
-                        MsgcodeErrorCategory.ResourceUnavailable,
-                        full,
-                        $"Another process has held the lock '{full}' for longer than {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s. Retry, or find the process that holds it (lsof '{full}').",
-                        ex);
+                    throw TimedOut(full, timeout, ex);
                 }
             }
             catch (UnauthorizedAccessException ex)
@@ -91,5 +119,6 @@ public sealed class FileLock : IDisposable
     {
         _stream?.Dispose();
         _stream = null;
+        Interlocked.Exchange(ref _gate, null)?.Release();
     }
 }

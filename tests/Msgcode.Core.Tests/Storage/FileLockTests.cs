@@ -22,6 +22,31 @@ public class FileLockTests
     }
 
     [Fact]
+    public async Task Threads_of_one_process_queue_on_the_lock_and_lose_no_update()
+    {
+        // Waiters in this process queue in memory (no polling of the file lock); exclusion must still hold,
+        // a lock may be released on another thread than the one that took it, and a second Dispose is harmless.
+        using var dir = new TempDir();
+        var file = dir.File("counter.txt");
+        File.WriteAllText(file, "0");
+        var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var held = FileLock.For(file);
+                var value = int.Parse(File.ReadAllText(file));
+                await Task.Yield(); // maybe another thread from here on
+                File.WriteAllText(file, (value + 1).ToString());
+                held.Dispose();
+                held.Dispose();
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        Assert.Equal("400", File.ReadAllText(file));
+        using var free = FileLock.For(file, TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public void A_lock_held_by_a_killed_process_is_free_at_once()
     {
         if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/flock"))
