@@ -114,13 +114,19 @@ public static class AtomicFile
             // lock, and the write falls back to a new temp file rather than change what that reader sees.
             using (var stream = new FileStream(spare, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, UnixCreateMode = mode }))
             {
-                stream.SetLength(0);
+                // Written over the old contents (not truncated first: freeing and allocating the blocks again
+                // costs ten times the write), then cut to length.
                 stream.Write(contents);
+                stream.SetLength(contents.Length);
                 File.SetUnixFileMode(stream.SafeFileHandle, mode);
-                // Without options.Fsync this is as safe as the rename it replaces: file systems that delay
-                // allocation flush a file truncated to zero and rewritten when it is closed, as they flush one
-                // renamed over another (ext4 auto_da_alloc, XFS, btrfs), and the close comes before the exchange.
-                stream.Flush(flushToDisk: options.Fsync);
+                // The contents reach the device before the exchange is made, so the exchange never shows old
+                // contents under the new name. Without options.Fsync the pages are written and waited for, not
+                // fsynced: a journaling file system makes the exchange durable only with a commit that flushes
+                // the device's cache first, so after a crash the name holds the old file or the new one, whole.
+                if (options.Fsync || !NativeFs.TryWriteOut(stream.SafeFileHandle))
+                {
+                    stream.Flush(flushToDisk: true);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
