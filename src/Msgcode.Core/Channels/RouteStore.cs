@@ -104,7 +104,8 @@ public sealed class RouteStore
         ArgumentException.ThrowIfNullOrWhiteSpace(chatGuid);
         if (!System.IO.Path.IsPathFullyQualified(workspace))
         {
-            throw new ArgumentException("The workspace must be an absolute path.", nameof(workspace));
+            throw new MsgcodeException(ErrorIds.RoutePathInvalid, MsgcodeErrorCategory.InvalidArgument, workspace,
+                $"A route's workspace must be an absolute path, not '{workspace}'. Set-MsgcodeRoute -Workspace resolves a relative one for you.");
         }
 
         if (runner is not null)
@@ -112,9 +113,9 @@ public sealed class RouteStore
             runner = Tasks.TaskStore.ValidateRunnerKind(runner);
         }
 
-        if (status is not null && !RouteStatuses.All.Contains(status))
+        if (status is not null)
         {
-            throw new ArgumentException($"Unknown route status '{status}'.", nameof(status));
+            RequireStatus(status);
         }
 
         return Mutate(routes =>
@@ -133,14 +134,19 @@ public sealed class RouteStore
         });
     }
 
-    /// <summary>Changes the status of a route (active, paused, archived). Archiving keeps the workspace.</summary>
-    public ChatRoute SetStatus(string chatGuid, string status)
+    private static void RequireStatus(string status)
     {
         if (!RouteStatuses.All.Contains(status))
         {
-            throw new ArgumentException($"Unknown route status '{status}'.", nameof(status));
+            throw new MsgcodeException(ErrorIds.RouteStatusInvalid, MsgcodeErrorCategory.InvalidArgument, status,
+                $"'{status}' is not a route status; a route is {string.Join(", ", RouteStatuses.All)}.");
         }
+    }
 
+    /// <summary>Changes the status of a route (active, paused, archived). Archiving keeps the workspace.</summary>
+    public ChatRoute SetStatus(string chatGuid, string status)
+    {
+        RequireStatus(status);
         return Mutate(routes =>
         {
             var route = Find(routes, chatGuid) ?? throw NotFound(chatGuid);

@@ -87,6 +87,7 @@ public static class ErrorIds
     // Channels (chat routes, imsg)
     public const string RouteNotFound = "RouteNotFound";
     public const string RoutePathInvalid = "RoutePathInvalid";
+    public const string RouteStatusInvalid = "RouteStatusInvalid";
     public const string RoutesFileCorrupt = "RoutesFileCorrupt";
     public const string ImsgUnavailable = "ImsgUnavailable";
     public const string ImsgRequestFailed = "ImsgRequestFailed";

@@ -31,6 +31,19 @@ public class RouteStoreTests
     }
 
     [Fact]
+    public void A_relative_workspace_or_an_unknown_status_is_refused_with_its_id_and_changes_nothing()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        Assert.Equal(ErrorIds.RoutePathInvalid, Assert.Throws<MsgcodeException>(() => store.Bind("any;-;+15550001", "relative/ws")).ErrorId);
+        Assert.Equal(ErrorIds.RouteStatusInvalid, Assert.Throws<MsgcodeException>(() => store.Bind("any;-;+15550001", dir.Path, status: "sleeping")).ErrorId);
+        Assert.False(File.Exists(dir.File("routes.json")));
+        store.Bind("any;-;+15550001", dir.Path);
+        Assert.Equal(ErrorIds.RouteStatusInvalid, Assert.Throws<MsgcodeException>(() => store.SetStatus("any;-;+15550001", "gone")).ErrorId);
+        Assert.Equal(RouteStatuses.Active, store.Get("any;-;+15550001").Status);
+    }
+
+    [Fact]
     public void Routes_round_trip_and_archive_keeps_the_entry()
     {
         using var dir = new TempDir();
