@@ -118,6 +118,14 @@ public sealed class ImsgChannelTests : IDisposable
         File.WriteAllText(_dir.File("options.json"), "{\"noAnswer\":[\"send\"]}");
         await using var channel = new ImsgChannel(new ImsgChannelOptions { ImsgPath = Imsg, RequestTimeout = TimeSpan.FromMilliseconds(1500) });
         await channel.StartAsync(() => new SubscriptionStart(10, null), _ => Task.CompletedTask, CancellationToken.None);
+        // Connected first (a loaded machine may take longer than the request timeout to start the stand-in; then
+        // the request would fail as ImsgUnavailable, which is another test's case): only the answer is missing.
+        for (var waited = 0; !channel.IsConnected && waited < 30_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(channel.IsConnected);
         var ex = await Assert.ThrowsAsync<MsgcodeException>(() => channel.SendAsync("c", "t", null, CancellationToken.None));
         Assert.Equal(ErrorIds.ImsgRequestFailed, ex.ErrorId);
     }
