@@ -191,7 +191,7 @@ public sealed class JobsComponent : IDaemonComponent
             store.RequireWorkspace();
             if (job.Action.Kind != JobActionKinds.RunTask)
             {
-                return store.Create(Expand(job.Action.Title ?? job.Name, job, key), Expand(job.Action.Prompt ?? string.Empty, job, key), job.Action.Runner ?? "pwsh", job.Action.Model).Id;
+                return store.Create(Expand(job.Action.Title ?? job.Name, job, key), Expand(job.Action.Prompt ?? string.Empty, job, key), job.Action.Runner ?? store.DefaultRunnerKind(new Config.ConfigSources(new Config.MsgcodeHome(homePath), job.Action.Workspace)), job.Action.Model).Id;
             }
 
             var taskId = store.Resolve(job.Action.TaskId ?? string.Empty);

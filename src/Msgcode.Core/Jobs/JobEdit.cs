@@ -76,7 +76,7 @@ public sealed record JobEdit
             if (a.Kind == JobActionKinds.RunTask)
             {
                 a.Kind = JobActionKinds.NewTask;
-                a.Runner ??= Runner ?? "pwsh";
+                a.Runner ??= Runner ?? new Tasks.TaskStore(a.Workspace).DefaultRunnerKind(Config.ConfigSources.ForCurrentProcess(a.Workspace)); // runner.default, as New-MsgcodeJob
                 a.Title ??= Title ?? job.Name;
             }
 

@@ -397,19 +397,22 @@ public sealed class JobScheduler
             dispatch = _executor.Queue(job, taskId);
             AfterStep?.Invoke("enqueued", key);
         }
-        catch (MsgcodeException ex)
+        catch (Exception ex) when (ex is MsgcodeException or ArgumentException or IOException or UnauthorizedAccessException or FormatException)
         {
+            // A refusal, or an action edited by hand into something unusable (an empty workspace path): the firing
+            // gets its outcome now, under a stable id, and the pass goes on with the other jobs.
+            var errorId = (ex as MsgcodeException)?.ErrorId ?? ErrorIds.JobActionInvalid;
             _store.AppendRun(new JobRunRecord
             {
-                TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Failed, Status = JobStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
+                TsMs = NowMs, JobId = job.Id, Key = key, Event = JobRunEvents.Failed, Status = JobStatuses.Failed, ErrorCode = errorId, ErrorMessage = ex.Message,
                 Workspace = job.Action.Workspace,
             });
-            _log?.Warn("jobs", "job could not run", new { jobId = job.Id, key, errorId = ex.ErrorId });
+            _log?.Warn("jobs", "job could not run", new { jobId = job.Id, key, errorId });
             SetState(job.Id, s =>
             {
                 s.LastRunAtMs = now;
                 s.LastStatus = JobStatuses.Failed;
-                s.LastErrorCode = ex.ErrorId;
+                s.LastErrorCode = errorId;
             });
             return;
         }

@@ -274,14 +274,18 @@ public sealed class JobStore
             }
 
             var scheduleChanged = schedule != job.Schedule.Fingerprint();
-            // The action is checked only when it changed: a job whose workspace vanished can still be disabled or removed.
-            Validate(job, now, newSchedule: scheduleChanged && job.Schedule.Kind == JobScheduleKinds.At, checkAction: action != JsonSerializer.Serialize(job.Action, LineOptions));
+            var enabling = job.Enabled && !enabled;
+            // The schedule is checked when it changed or the job is enabled (an `at` instant already past is refused
+            // then, not fired as a catch-up), and the action only when it changed: a job broken by hand can still be
+            // disabled, started or removed.
+            Validate(job, now, newSchedule: (scheduleChanged || enabling) && job.Schedule.Kind == JobScheduleKinds.At,
+                checkAction: action != JsonSerializer.Serialize(job.Action, LineOptions), checkSchedule: scheduleChanged || enabling);
             if (!string.Equals(name, job.Name, StringComparison.Ordinal))
             {
                 RequireUniqueName(jobs, job.Name, job.Id);
             }
 
-            if (scheduleChanged || (job.Enabled && !enabled))
+            if (scheduleChanged || enabling)
             {
                 job.State.NextRunAtMs = job.Enabled ? JobScheduleMath.NextAfter(job.Schedule, now) : null;
             }
@@ -306,7 +310,7 @@ public sealed class JobStore
     });
 
     /// <summary>Checks everything a job needs before it is stored; throws the matching ErrorId.</summary>
-    public static void Validate(JobDefinition job, long nowMs, bool newSchedule, bool checkAction = true)
+    public static void Validate(JobDefinition job, long nowMs, bool newSchedule, bool checkAction = true, bool checkSchedule = true)
     {
         job.Name = (job.Name ?? string.Empty).Trim();
         if (job.Name.Length == 0 || job.Name.Length > MaxNameLength || job.Name.Contains('\n') || job.Name.Contains('\r'))
@@ -315,7 +319,11 @@ public sealed class JobStore
                 $"A job needs a name of one line, 1 to {MaxNameLength} characters.");
         }
 
-        JobScheduleMath.Validate(job.Schedule, newSchedule ? nowMs : null);
+        if (checkSchedule)
+        {
+            JobScheduleMath.Validate(job.Schedule, newSchedule ? nowMs : null);
+        }
+
         if (!checkAction)
         {
             return;

@@ -422,6 +422,49 @@ public sealed class JobSchedulerTests : IDisposable
         => Assert.Equal(ErrorIds.JobAtInPast, Assert.Throws<MsgcodeException>(() => NewJob(JobSchedule.At(Day0.AddMinutes(-1)))).ErrorId);
 
     [Fact]
+    public void Enabling_an_at_job_whose_instant_has_passed_is_JobAtInPast_and_never_a_catch_up_run()
+    {
+        var job = NewJob(JobSchedule.At(Day0.AddMinutes(30)));
+        _store.Change(job.Id, j => { j.Enabled = false; return true; });
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(ErrorIds.JobAtInPast, Assert.Throws<MsgcodeException>(() => _store.Change(job.Id, j => { j.Enabled = true; return true; })).ErrorId);
+        Assert.False(_store.Get(job.Id).Enabled);
+        var executor = new FakeExecutor();
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        scheduler.Tick();
+        Assert.Empty(executor.Dispatched);
+    }
+
+    [Fact]
+    public void A_job_whose_schedule_was_broken_by_hand_can_still_be_disabled_started_and_removed()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        _store.Update(jobs => { jobs.Single(j => j.Id == job.Id).Schedule.Tz = "Nowhere/Land"; return (true, 0); }); // as a hand edit would
+        Assert.NotNull(_store.RequestRun(job.Id).State.RunRequestedAtMs);
+        Assert.False(_store.Change(job.Id, j => { j.Enabled = false; return true; }).Enabled);
+        Assert.Equal(ErrorIds.JobTimeZoneInvalid, Assert.Throws<MsgcodeException>(() => _store.Change(job.Id, j => { j.Enabled = true; return true; })).ErrorId);
+        _store.Remove(job.Id);
+        Assert.Empty(_store.List());
+    }
+
+    [Fact]
+    public void A_firing_whose_action_is_unusable_fails_with_JobActionInvalid_and_the_other_jobs_still_fire()
+    {
+        var bad = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), name: "bad");
+        var good = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), name: "good");
+        _clock.Now = new DateTimeOffset(2026, 6, 1, 9, 0, 1, TimeSpan.Zero);
+        var executor = new FakeExecutor { Fail = j => j.Id == bad.Id ? new ArgumentException("The path is empty.", "path") : null }; // what an empty workspace edited in by hand gives
+        var scheduler = new JobScheduler(_store, executor, _clock);
+        scheduler.Start();
+        scheduler.Tick();
+        Assert.Equal([good.Id], executor.Dispatched.Select(d => d.JobId));
+        var failed = _store.Get(bad.Id).State;
+        Assert.Equal(ErrorIds.JobActionInvalid, failed.LastErrorCode);
+        Assert.Equal(JobStatuses.Failed, failed.LastStatus);
+    }
+
+    [Fact]
     public void Names_are_unique_ids_resolve_and_unknown_jobs_are_JobNotFound()
     {
         var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"), name: "Morning");
