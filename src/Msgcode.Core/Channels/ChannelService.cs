@@ -255,6 +255,36 @@ public sealed partial class ChannelService : IDaemonComponent
         return true;
     }
 
+    /// <summary>
+    /// The same phone number: the same digits when both are written with a country code (+...); when one of them
+    /// is written without (a national number), the other may add a country code of 1-3 digits in front. A number
+    /// that merely ends with a whitelisted one (+49 15551234567 against +1 555 123 4567) is a different number.
+    /// </summary>
+    internal static bool PhoneNumbersMatch(string sender, string senderDigits, string handle)
+    {
+        var handleDigits = new string(handle.Where(char.IsDigit).ToArray());
+        if (handleDigits.Length < 7 || senderDigits.Length < 7)
+        {
+            return false;
+        }
+
+        if (handleDigits == senderDigits)
+        {
+            return true;
+        }
+
+        var senderInternational = sender.TrimStart().StartsWith('+');
+        var handleInternational = handle.TrimStart().StartsWith('+');
+        if (senderInternational && handleInternational)
+        {
+            return false;
+        }
+
+        var (longer, shorter) = senderDigits.Length > handleDigits.Length ? (senderDigits, handleDigits) : (handleDigits, senderDigits);
+        var longerIsInternational = senderDigits.Length > handleDigits.Length ? senderInternational : handleInternational;
+        return longerIsInternational && longer.Length - shorter.Length <= 3 && longer.EndsWith(shorter, StringComparison.Ordinal);
+    }
+
     private static bool Matches(string sender, IEnumerable<string> handles)
     {
         var s = sender.Trim();
@@ -266,13 +296,9 @@ public sealed partial class ChannelService : IDaemonComponent
                 return true;
             }
 
-            if (!handle.Contains('@') && !s.Contains('@'))
+            if (!handle.Contains('@') && !s.Contains('@') && PhoneNumbersMatch(s, sDigits, handle))
             {
-                var hDigits = new string(handle.Where(char.IsDigit).ToArray());
-                if (hDigits.Length >= 7 && sDigits.Length >= 7 && (sDigits.EndsWith(hDigits, StringComparison.Ordinal) || hDigits.EndsWith(sDigits, StringComparison.Ordinal)))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

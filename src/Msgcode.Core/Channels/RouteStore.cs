@@ -90,13 +90,20 @@ public sealed class RouteStore
     public IReadOnlyList<ChatRoute> List() => Load().Values.OrderBy(r => r.ChatGuid, StringComparer.Ordinal).ToList();
 
     /// <summary>
-    /// The route of a chat: exact GUID, then the normalized id, then (for a unique match) the last 8 characters
-    /// of the normalized id. Archived routes are returned too; callers check <see cref="ChatRoute.Status"/>.
+    /// The route of a chat by its GUID or its normalized id (what a message carries). Archived routes are returned
+    /// too; callers check <see cref="ChatRoute.Status"/>. Never by a partial id: two chats whose ids share an ending
+    /// are different chats.
     /// </summary>
-    public ChatRoute? Find(string chatGuid) => Find(Load(), chatGuid);
+    public ChatRoute? Find(string chatGuid) => Find(Load(), chatGuid, fragment: false);
 
-    /// <summary>The route of a chat, or <see cref="ErrorIds.RouteNotFound"/>.</summary>
-    public ChatRoute Get(string chatGuid) => Find(chatGuid) ?? throw NotFound(chatGuid);
+    /// <summary>
+    /// The route of a chat as a person types it: its GUID, its normalized id, or (when unique) the last up to 8
+    /// characters of that id, like a short git hash.
+    /// </summary>
+    public ChatRoute? FindTyped(string typed) => Find(Load(), typed, fragment: true);
+
+    /// <summary>The route of a chat as a person types it (see <see cref="FindTyped"/>), or <see cref="ErrorIds.RouteNotFound"/>.</summary>
+    public ChatRoute Get(string chatGuid) => FindTyped(chatGuid) ?? throw NotFound(chatGuid);
 
     /// <summary>Binds a chat to a workspace (creates or replaces its route; status becomes active unless given).</summary>
     public ChatRoute Bind(string chatGuid, string workspace, string? label = null, string? runner = null, string? status = null)
@@ -121,7 +128,7 @@ public sealed class RouteStore
         return Mutate(routes =>
         {
             var now = _clock.GetUtcNow();
-            var existing = Find(routes, chatGuid);
+            var existing = Find(routes, chatGuid, fragment: false);
             var route = existing ?? new ChatRoute { ChatGuid = chatGuid, CreatedAt = now };
             route.ChatId = NormalizeChatId(route.ChatGuid);
             route.Workspace = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(workspace));
@@ -149,7 +156,7 @@ public sealed class RouteStore
         RequireStatus(status);
         return Mutate(routes =>
         {
-            var route = Find(routes, chatGuid) ?? throw NotFound(chatGuid);
+            var route = Find(routes, chatGuid, fragment: false) ?? throw NotFound(chatGuid);
             if (route.Status != status)
             {
                 route.Status = status;
@@ -209,7 +216,7 @@ public sealed class RouteStore
         return System.IO.Path.TrimEndingDirectorySeparator(full!);
     }
 
-    private static ChatRoute? Find(Dictionary<string, ChatRoute> routes, string chatGuid)
+    private static ChatRoute? Find(Dictionary<string, ChatRoute> routes, string chatGuid, bool fragment)
     {
         if (routes.TryGetValue(chatGuid, out var exact))
         {
@@ -218,13 +225,12 @@ public sealed class RouteStore
 
         var normalized = NormalizeChatId(chatGuid);
         var byId = routes.Values.FirstOrDefault(r => string.Equals(r.ChatId ?? NormalizeChatId(r.ChatGuid), normalized, StringComparison.OrdinalIgnoreCase));
-        if (byId is not null || normalized.Length < 8)
+        if (byId is not null || !fragment || normalized.Length is < 4 or > 8)
         {
             return byId;
         }
 
-        var suffix = normalized[^8..];
-        var bySuffix = routes.Values.Where(r => (r.ChatId ?? NormalizeChatId(r.ChatGuid)).EndsWith(suffix, StringComparison.OrdinalIgnoreCase)).ToList();
+        var bySuffix = routes.Values.Where(r => (r.ChatId ?? NormalizeChatId(r.ChatGuid)).EndsWith(normalized, StringComparison.OrdinalIgnoreCase)).ToList();
         return bySuffix.Count == 1 ? bySuffix[0] : null;
     }
 

@@ -44,7 +44,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
         try
         {
             var store = new RouteStore(MsgcodeHome.Resolve());
-            var existing = store.Find(ChatGuid);
+            var existing = store.FindTyped(ChatGuid);
             string workspace;
             if (Workspace is not null)
             {
@@ -66,7 +66,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
                 return;
             }
 
-            var route = store.Bind(existing?.ChatGuid ?? ChatGuid, workspace, Label, Runner, Status ?? (existing?.Status == RouteStatuses.Paused && Workspace is null ? RouteStatuses.Paused : null));
+            var route = store.Bind(existing?.ChatGuid ?? ChatGuid, workspace, Label, Runner, Status ?? (existing?.Status == RouteStatuses.Paused && string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace)), existing.Workspace, StringComparison.Ordinal) ? RouteStatuses.Paused : null));
             if (PassThru)
             {
                 WriteObject(route);

@@ -25,6 +25,20 @@ public class ChannelPolicyTests
         Assert.Equal("whitelist empty", empty);
     }
 
+    [Theory]
+    [InlineData("+4915551234567", false)] // ends with the whitelisted digits, but another country's number
+    [InlineData("+15551234567", true)]
+    [InlineData("5551234567", true)] // written without the country code
+    [InlineData("+445551234567", false)]
+    public void A_phone_number_matches_only_as_the_same_number(string sender, bool allowed)
+    {
+        var config = Config(("MY_PHONE", "+1 (555) 123-4567"));
+        Assert.Equal(allowed, ChannelService.IsAllowed(config, Message(sender), out _));
+        var national = Config(("MY_PHONE", "555 123 4567")); // a whitelist entry without a country code
+        Assert.True(ChannelService.IsAllowed(national, Message("+15551234567"), out _));
+        Assert.False(ChannelService.IsAllowed(national, Message("+4955512345671"), out _));
+    }
+
     [Fact]
     public void Owner_only_mode_limits_groups_to_the_owners()
     {

@@ -31,6 +31,25 @@ public class RouteStoreTests
     }
 
     [Fact]
+    public void Chats_whose_ids_share_an_ending_are_different_chats()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        var first = Directory.CreateDirectory(dir.File("first")).FullName;
+        var second = Directory.CreateDirectory(dir.File("second")).FullName;
+        store.Bind("iMessage;-;+14155551234", first);
+        Assert.Null(store.Find("iMessage;-;+13155551234")); // a message from the other number has no route
+        store.Bind("iMessage;-;+13155551234", second);
+        Assert.Equal(2, store.List().Count);
+        Assert.Equal(first, store.Find("iMessage;-;+14155551234")!.Workspace);
+        Assert.Equal(second, store.Find("any;-;+13155551234")!.Workspace); // the same chat by its normalized id
+        Assert.Null(store.FindTyped("55551234")); // typed ending, not unique
+        Assert.Equal(first, store.Get("+14155551234").Workspace);
+        store.Bind("iMessage;+;chat0123456789abcdef", first);
+        Assert.Equal("iMessage;+;chat0123456789abcdef", store.Get("89abcdef").ChatGuid); // a unique typed ending
+    }
+
+    [Fact]
     public void A_relative_workspace_or_an_unknown_status_is_refused_with_its_id_and_changes_nothing()
     {
         using var dir = new TempDir();
