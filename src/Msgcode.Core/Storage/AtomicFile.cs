@@ -94,6 +94,9 @@ public static class AtomicFile
     /// inode freed in the last minutes). False (and nothing changed) when the exchange cannot be used here:
     /// not Linux, no such file yet, a link, a file with other names, a spare a reader still holds.
     /// </summary>
+    /// <summary>Per spare: the identity its file had right after this process's last exchange through it, and that exchange's folder fsync.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((ulong Inode, long Seconds, uint Nanoseconds) Identity, Task FolderSynced)> Exchanged = new(StringComparer.Ordinal);
+
     private static bool TryWriteThroughSpare(string full, string spare, ReadOnlySpan<byte> contents, AtomicWriteOptions options)
     {
         if (OperatingSystem.IsWindows() || !NativeFs.TryStat(full, out var target) || !target.IsSoleRegularFile)
@@ -101,9 +104,26 @@ public static class AtomicFile
             return false;
         }
 
-        if (NativeFs.TryStat(spare, out var kept) && !kept.IsSoleRegularFile)
+        var directory = Path.GetDirectoryName(full)!;
+        if (NativeFs.TryStat(spare, out var kept))
         {
-            return false; // a link or a hard-linked file: writing into it would change another file
+            if (!kept.IsSoleRegularFile)
+            {
+                return false; // a link or a hard-linked file: writing into it would change another file
+            }
+
+            // The spare's file had the name of some task until its exchange: that exchange must be on disk before
+            // the file is written over, or after a crash that task's name could show these contents. Our own last
+            // exchange had its folder fsync started right after it (done by now, as a rule); anyone else's
+            // exchange (another process) is made durable here.
+            if (Exchanged.TryGetValue(spare, out var mine) && mine.Identity == kept.Identity)
+            {
+                mine.FolderSynced.Wait();
+            }
+            else
+            {
+                NativeFs.FsyncDirectory(directory);
+            }
         }
 
         try
@@ -122,7 +142,8 @@ public static class AtomicFile
                 // The contents reach the device before the exchange is made, so the exchange never shows old
                 // contents under the new name. Without options.Fsync the pages are written and waited for, not
                 // fsynced: a journaling file system makes the exchange durable only with a commit that flushes
-                // the device's cache first, so after a crash the name holds the old file or the new one, whole.
+                // the device's cache first (the folder's fsync below), so after a crash the name holds the old
+                // file or the new one, whole.
                 if (options.Fsync || !NativeFs.TryWriteOut(stream.SafeFileHandle))
                 {
                     stream.Flush(flushToDisk: true);
@@ -141,7 +162,17 @@ public static class AtomicFile
 
         if (options.Fsync)
         {
-            NativeFs.FsyncDirectory(Path.GetDirectoryName(full)!); // the exchange on disk before the old contents (now the spare's) are overwritten
+            NativeFs.FsyncDirectory(directory); // durable now
+            Exchanged.TryRemove(spare, out _);
+        }
+        else if (NativeFs.TryStat(spare, out var exchanged))
+        {
+            // Durable soon, off this write's path; the next write through this spare waits for it (see above).
+            Exchanged[spare] = (exchanged.Identity, Task.Run(() => NativeFs.FsyncDirectory(directory)));
+        }
+        else
+        {
+            Exchanged.TryRemove(spare, out _);
         }
 
         return true;

@@ -15,6 +15,8 @@ internal static partial class NativeFs
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_MODE = 0x2;
     private const uint STATX_NLINK = 0x4;
+    private const uint STATX_INO = 0x100;
+    private const uint STATX_CTIME = 0x80;
     private const ushort S_IFMT = 0xF000;
     private const ushort S_IFREG = 0x8000;
 
@@ -29,6 +31,17 @@ internal static partial class NativeFs
         public uint Uid;
         public uint Gid;
         public ushort Mode;
+        public ushort Padding;
+        public ulong Inode;
+        public ulong Size;
+        public ulong Blocks;
+        public ulong AttributesMask;
+        public long AccessSeconds;
+        public ulong AccessRest;
+        public long BirthSeconds;
+        public ulong BirthRest;
+        public long ChangeSeconds;
+        public uint ChangeNanoseconds;
     }
 
     [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
@@ -63,7 +76,8 @@ internal static partial class NativeFs
     private static volatile bool _exchangeUnavailable = !OperatingSystem.IsLinux();
 
     /// <summary>What statx says of a path (not following a final symbolic link).</summary>
-    public readonly record struct FileFacts(bool IsRegular, uint LinkCount, UnixFileMode Mode)
+    /// <param name="Identity">The inode and its change time: equal identities mean nobody renamed, exchanged or changed the file in between.</param>
+    public readonly record struct FileFacts(bool IsRegular, uint LinkCount, UnixFileMode Mode, (ulong Inode, long Seconds, uint Nanoseconds) Identity)
     {
         /// <summary>A regular file (not a link) with exactly one name: one whose old content may be overwritten once it has been exchanged out of its name.</summary>
         public bool IsSoleRegularFile => IsRegular && LinkCount == 1;
@@ -80,12 +94,12 @@ internal static partial class NativeFs
 
         try
         {
-            if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK, out var buffer) != 0)
+            if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_INO | STATX_CTIME, out var buffer) != 0)
             {
                 return false;
             }
 
-            facts = new FileFacts((buffer.Mode & S_IFMT) == S_IFREG, buffer.LinkCount, (UnixFileMode)(buffer.Mode & 0xFFF));
+            facts = new FileFacts((buffer.Mode & S_IFMT) == S_IFREG, buffer.LinkCount, (UnixFileMode)(buffer.Mode & 0xFFF), (buffer.Inode, buffer.ChangeSeconds, buffer.ChangeNanoseconds));
             return true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
