@@ -144,6 +144,8 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         Add-Content $ledger 'this line is not json'
         Add-Content $ledger '{"runId":"run_torn","event":"sta' -NoNewline
         $malformedLine = @(Get-Content $ledger).Count - 1
+        # A queue entry edited by hand into one without a usable workspace: skipped and reported, never the end of the start.
+        Add-Content (Join-Path $script:TestHome 'queue.jsonl') '{"op":"queued","runId":"run_handmade","workspace":"","taskId":"tsk_x","tsMs":1}'
         $null = Start-MsgcodeDaemon
         Wait-Until { $finished = @(Get-Content $ledger | Where-Object { $_ -match '"event":"(finished|interrupted)"' }).Count; $finished -ge 3 } -TimeoutSec 30 | Should -BeTrue
         $lines = @(Get-Content $ledger)
@@ -152,6 +154,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         $problem = Get-MsgcodeLog -Tail 200 | Where-Object Message -EQ 'ledger problem' | Select-Object -First 1
         $problem.Fields.path | Should -Be $ledger
         $problem.Fields.line | Should -Be $malformedLine
+        (Get-MsgcodeLog -Tail 200 | Where-Object Message -EQ 'queue entry without a usable workspace skipped').Fields.runId | Should -Be 'run_handmade'
     }
 
     It 'drains on stop: a run that outlives the budget is interrupted, none is left running' {

@@ -362,6 +362,13 @@ public sealed class WorkQueue : IDaemonComponent
 
                 ended = await RunOneAsync(entry, end).ConfigureAwait(false);
             }
+            catch (Exception ex)
+            {
+                // Never the end of the lane (a queue entry edited by hand into an unusable workspace path): the entry
+                // gets no "done", so the next start looks at it again, and the lane goes on with the next one.
+                _context?.Log.Error("queue", "run could not be started", new { runId = entry.RunId, taskId = entry.TaskId, error = ex.Message });
+                ended = end;
+            }
             finally
             {
                 _slots.Release();
@@ -497,6 +504,12 @@ public sealed class WorkQueue : IDaemonComponent
 
             if (entry is null || entry.RunId.Length == 0)
             {
+                continue;
+            }
+
+            if (!Path.IsPathFullyQualified(entry.Workspace ?? string.Empty))
+            {
+                log.Warn("queue", "queue entry without a usable workspace skipped", new { runId = entry.RunId, line = line.LineNumber });
                 continue;
             }
 
