@@ -66,6 +66,7 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
     }
 
     It 'starts detached, reports its status with every field, holds the lock, and stops cleanly' {
+        Remove-Item Env:DOTNET_TieredPGO -ErrorAction SilentlyContinue # the daemon must get it from msgcode, not inherit it from here
         $started = Start-MsgcodeDaemon -PassThru
         $started.Running | Should -BeTrue
         $info = Get-MsgcodeDaemon
