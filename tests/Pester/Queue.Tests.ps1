@@ -52,6 +52,17 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         Remove-Item (Join-Path $ws 'tasks' "$($task.Id).json"), (Join-Path $ws 'tasks' "$($task.Id).md")
         $task | Invoke-MsgcodeTask -Queue -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskNotFound,*'
+        # The cmdlet finds the task missing before it asks: ask the daemon itself, over the control socket.
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Msgcode.Core' } | Select-Object -First 1 # loaded in the module's own load context
+        $msgHome = $core.GetType('Msgcode.Core.Config.MsgcodeHome')::Resolve()
+        $pipeline = $core.GetType('Msgcode.Core.Daemon.DaemonController')::new($msgHome).OpenQueuePipeline([Threading.CancellationToken]::None)
+        try {
+            $replies = @($pipeline.Submit($ws, $task.Id, $null)) + @($pipeline.Complete())
+        }
+        finally { $pipeline.Dispose() }
+        $replies.Count | Should -Be 1
+        $replies[0].Run | Should -BeNullOrEmpty
+        $replies[0].Error.ErrorId | Should -Be 'TaskNotFound' -Because "the daemon's refusal keeps its id (it used to arrive as DaemonNotRunning)"
         (Get-MsgcodeDaemon).Running | Should -BeTrue
     }
 
