@@ -168,7 +168,7 @@ public static class AtomicFile
         else if (NativeFs.TryStat(spare, out var exchanged))
         {
             // Durable soon, off this write's path; the next write through this spare waits for it (see above).
-            Exchanged[spare] = (exchanged.Identity, Task.Run(() => NativeFs.FsyncDirectory(directory)));
+            Exchanged[spare] = (exchanged.Identity, FolderSyncer.Sync(directory));
         }
         else
         {
@@ -362,5 +362,36 @@ public sealed class AtomicFileStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// Folder fsyncs done off the caller's path, on one dedicated thread: a writer that must wait for one never waits
+/// for a pool thread to become free (a busy process could otherwise starve it).
+/// </summary>
+internal static class FolderSyncer
+{
+    private static readonly System.Collections.Concurrent.BlockingCollection<(string Directory, TaskCompletionSource Done)> Pending = Start();
+
+    public static Task Sync(string directory)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Pending.Add((directory, done));
+        return done.Task;
+    }
+
+    private static System.Collections.Concurrent.BlockingCollection<(string, TaskCompletionSource)> Start()
+    {
+        var pending = new System.Collections.Concurrent.BlockingCollection<(string, TaskCompletionSource)>();
+        new Thread(() =>
+        {
+            foreach (var (directory, done) in pending.GetConsumingEnumerable())
+            {
+                NativeFs.FsyncDirectory(directory);
+                done.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "msgcode folder sync" }.Start();
+        return pending;
     }
 }

@@ -86,7 +86,7 @@ public class TaskStoreTests
         var b = store.Create("b", "pb", "pwsh");
         using var stop = new CancellationTokenSource();
         var reads = 0;
-        var reader = Task.Run(() =>
+        var reader = Task.Factory.StartNew(() => // its own thread: parallel tests may keep every pool thread busy
         {
             while (!stop.IsCancellationRequested)
             {
@@ -95,7 +95,7 @@ public class TaskStoreTests
                 Assert.Equal("pa", document.Prompt);
                 Interlocked.Increment(ref reads);
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var i = 0;
         for (; i < 400 || (Volatile.Read(ref reads) < 500 && clock.Elapsed < TimeSpan.FromSeconds(20)); i++)
