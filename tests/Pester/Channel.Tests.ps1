@@ -244,6 +244,15 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         (Get-MsgcodeRoute $chat).Status | Should -Be 'archived'
         (Get-MsgcodeRoute).ChatGuid | Should -Not -Contain $chat
         Test-Path $ws | Should -BeTrue
+
+        # A folder name taken by a file, and a bad runner: each answered with its id, nothing made or bound.
+        Set-Content (Join-Path $root 'afile') 'not a folder'
+        Add-ChatMessage $imsg 13 '/bind afile' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'RoutePathInvalid') -eq 2 } -TimeoutSec 10 | Should -BeTrue
+        Add-ChatMessage $imsg 14 '/bind newfolder BAD!' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'TaskFieldInvalid') -eq 1 } -TimeoutSec 10 | Should -BeTrue
+        Test-Path (Join-Path $root 'newfolder') | Should -BeFalse
+        (Get-MsgcodeRoute $chat).Status | Should -Be 'archived'
     }
 }
 

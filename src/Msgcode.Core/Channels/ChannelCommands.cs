@@ -101,8 +101,18 @@ public sealed partial class ChannelService
 
         var root = _context!.Config.GetString("workspace.root") ?? "~/msgcode-workspaces";
         var path = RouteStore.ResolveBindPath(root, parts[0]);
-        Directory.CreateDirectory(path);
-        var route = _routes!.Bind(chat, path, label: parts[0], runner: parts.Length > 1 ? parts[1] : null);
+        var runner = parts.Length > 1 ? Tasks.TaskStore.ValidateRunnerKind(parts[1]) : null; // before any folder is made
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MsgcodeException(ErrorIds.RoutePathInvalid, MsgcodeErrorCategory.WriteError, parts[0],
+                $"The folder {path} cannot be made ({ex.Message}). Pick another name.", ex);
+        }
+
+        var route = _routes!.Bind(chat, path, label: parts[0], runner: runner);
         return $"Bound to {route.Label} ({route.Workspace}){(route.Runner is null ? string.Empty : ", runner " + route.Runner)}.";
     }
 
