@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Msgcode.Core.Errors;
 
@@ -26,7 +27,7 @@ public static class AtomicFile
         options ??= AtomicWriteOptions.Default;
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
-        if (options.Spare is { } spare && TryWriteThroughSpare(full, Path.GetFullPath(spare), contents, options))
+        if (options.Spare is { } spare && TryWriteThroughSpare(full, NextSpare(Path.GetFullPath(spare)), contents, options))
         {
             return;
         }
@@ -87,6 +88,27 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// How many spares a writer takes turns with (<see cref="AtomicWriteOptions.Spare"/>, then the same name with 1, 2
+    /// and 3 appended). A spare is written over only once the exchange that made it the spare is on disk; with four,
+    /// that exchange is three writes old, its folder fsync long done (and shared with the exchanges after it), so no
+    /// write waits for the disk.
+    /// </summary>
+    public const int SpareCount = 4;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<int>> SpareTurns = new(StringComparer.Ordinal);
+
+    /// <summary>The spare to write through this time: the writer's turns go round the spares (the caller holds the spares' lock).</summary>
+    private static string NextSpare(string spare)
+    {
+        var turn = SpareTurns.GetOrAdd(spare, _ => new StrongBox<int>(-1));
+        var slot = (int)((uint)Interlocked.Increment(ref turn.Value) % SpareCount);
+        return slot == 0 ? spare : spare + slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Per spare: the identity its file had right after this process's last exchange through it, and that exchange's folder fsync.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((ulong Inode, long Seconds, uint Nanoseconds) Identity, Task FolderSynced)> Exchanged = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// The replace without a new file: the contents go into the kept spare, which is then exchanged with the
     /// target in one atomic step, so the spare holds the old contents for the next write. A reader still sees
     /// the old file or the new one, whole. No file is created or deleted, which matters where a file system
@@ -94,9 +116,6 @@ public static class AtomicFile
     /// inode freed in the last minutes). False (and nothing changed) when the exchange cannot be used here:
     /// not Linux, no such file yet, a link, a file with other names, a spare a reader still holds.
     /// </summary>
-    /// <summary>Per spare: the identity its file had right after this process's last exchange through it, and that exchange's folder fsync.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((ulong Inode, long Seconds, uint Nanoseconds) Identity, Task FolderSynced)> Exchanged = new(StringComparer.Ordinal);
-
     private static bool TryWriteThroughSpare(string full, string spare, ReadOnlySpan<byte> contents, AtomicWriteOptions options)
     {
         if (OperatingSystem.IsWindows() || !NativeFs.TryStat(full, out var target) || !target.IsSoleRegularFile)
@@ -289,7 +308,8 @@ public sealed record AtomicWriteOptions
     /// <summary>
     /// A file the caller keeps beside the target and writes only under a lock of its own (a store's update
     /// lock): the write goes into it and the two are exchanged (Linux), so no file is created or deleted.
-    /// Where that cannot be done, the write takes the usual temp-and-rename path.
+    /// Writes take turns with <see cref="AtomicFile.SpareCount"/> such files (this name, then with 1, 2, 3
+    /// appended). Where that cannot be done, the write takes the usual temp-and-rename path.
     /// </summary>
     public string? Spare { get; init; }
 }
@@ -367,31 +387,59 @@ public sealed class AtomicFileStream : Stream
 
 /// <summary>
 /// Folder fsyncs done off the caller's path, on one dedicated thread: a writer that must wait for one never waits
-/// for a pool thread to become free (a busy process could otherwise starve it).
+/// for a pool thread to become free (a busy process could otherwise starve it). Requests for a folder that arrive
+/// while its fsync is waited for share the next one, which starts after all of them; the thread sleeps (without
+/// spinning) while there is nothing to do.
 /// </summary>
 internal static class FolderSyncer
 {
-    private static readonly System.Collections.Concurrent.BlockingCollection<(string Directory, TaskCompletionSource Done)> Pending = Start();
+    private static readonly object Gate = new();
+    private static Dictionary<string, TaskCompletionSource> _pending = new(StringComparer.Ordinal);
+    private static bool _started;
 
+    /// <summary>Completes once an fsync of <paramref name="directory"/> that started after this call has ended.</summary>
     public static Task Sync(string directory)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Pending.Add((directory, done));
-        return done.Task;
+        lock (Gate)
+        {
+            if (!_pending.TryGetValue(directory, out var done))
+            {
+                done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending[directory] = done;
+                Monitor.Pulse(Gate);
+            }
+
+            if (!_started)
+            {
+                _started = true;
+                new Thread(Run) { IsBackground = true, Name = "msgcode folder sync" }.Start();
+            }
+
+            return done.Task;
+        }
     }
 
-    private static System.Collections.Concurrent.BlockingCollection<(string, TaskCompletionSource)> Start()
+    private static void Run()
     {
-        var pending = new System.Collections.Concurrent.BlockingCollection<(string, TaskCompletionSource)>();
-        new Thread(() =>
+        while (true)
         {
-            foreach (var (directory, done) in pending.GetConsumingEnumerable())
+            Dictionary<string, TaskCompletionSource> batch;
+            lock (Gate)
+            {
+                while (_pending.Count == 0)
+                {
+                    Monitor.Wait(Gate);
+                }
+
+                batch = _pending;
+                _pending = new Dictionary<string, TaskCompletionSource>(StringComparer.Ordinal);
+            }
+
+            foreach (var (directory, done) in batch)
             {
                 NativeFs.FsyncDirectory(directory);
                 done.TrySetResult();
             }
-        })
-        { IsBackground = true, Name = "msgcode folder sync" }.Start();
-        return pending;
+        }
     }
 }

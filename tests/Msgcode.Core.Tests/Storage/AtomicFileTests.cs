@@ -31,12 +31,23 @@ public class AtomicFileTests
         AtomicFile.WriteAllText(path, "two", options);
         Assert.Equal("two", File.ReadAllText(path));
         Assert.Equal("one", File.ReadAllText(dir.File(".spare"))); // the old contents went to the spare: no file was deleted
-        AtomicFile.WriteAllText(path, "three, longer than before", options);
-        AtomicFile.WriteAllText(path, "4", options);
-        Assert.Equal("4", File.ReadAllText(path)); // no tail of the longer contents left behind
-        Assert.Equal("three, longer than before", File.ReadAllText(dir.File(".spare")));
+
+        // The writes take turns with the spares (the next one is .spare1, then .spare2, .spare3 and .spare again),
+        // so a spare is written over only several writes after the exchange that made it the spare.
+        var texts = new[] { "three, longer than before", "4", "five", "6", "seven", "8" };
+        foreach (var text in texts)
+        {
+            AtomicFile.WriteAllText(path, text, options);
+        }
+
+        // The last write went into the file that held "three, longer than before": no tail of it is left behind.
+        Assert.Equal("8", File.ReadAllText(path));
+        Assert.Equal("five", File.ReadAllText(dir.File(".spare")));
+        Assert.Equal("6", File.ReadAllText(dir.File(".spare1")));
+        Assert.Equal("seven", File.ReadAllText(dir.File(".spare2")));
+        Assert.Equal("4", File.ReadAllText(dir.File(".spare3")));
         Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
-        Assert.Equal(2, Directory.GetFiles(dir.Path, "*", new EnumerationOptions { AttributesToSkip = 0 }).Length);
+        Assert.Equal(1 + AtomicFile.SpareCount, Directory.GetFiles(dir.Path, "*", new EnumerationOptions { AttributesToSkip = 0 }).Length);
     }
 
     [Fact]
@@ -70,10 +81,14 @@ public class AtomicFileTests
         File.WriteAllText(other, "keep");
         File.Delete(dir.File(".spare"));
         File.CreateSymbolicLink(dir.File(".spare"), other);
-        AtomicFile.WriteAllText(path, "five", options);
-        AtomicFile.WriteAllText(path, "six", options);
-        Assert.Equal("six", File.ReadAllText(path));
+        for (var i = 0; i < 2 * AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "write " + i, options); // every spare's turn comes, the link's too
+        }
+
+        Assert.Equal("write " + (2 * AtomicFile.SpareCount - 1), File.ReadAllText(path));
         Assert.Equal("keep", File.ReadAllText(other));
+        Assert.True(new FileInfo(dir.File(".spare")).LinkTarget is not null);
     }
 
     [Fact]
@@ -89,10 +104,14 @@ public class AtomicFileTests
         var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
         AtomicFile.WriteAllText(path, "one");
         using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        AtomicFile.WriteAllText(path, "two", options); // "one" is now the spare's file...
-        AtomicFile.WriteAllText(path, "three", options); // ...and is not written into while the reader holds it
+        AtomicFile.WriteAllText(path, "two", options); // "one" is now the first spare's file...
+        for (var i = 0; i < AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "write " + i, options); // ...and when its turn comes again, the reader still holds it
+        }
+
         Assert.Equal("one", new StreamReader(reader).ReadToEnd());
-        Assert.Equal("three", File.ReadAllText(path));
+        Assert.Equal("write " + (AtomicFile.SpareCount - 1), File.ReadAllText(path));
     }
 
     [Fact]
@@ -109,9 +128,13 @@ public class AtomicFileTests
         AtomicFile.WriteAllText(path, "one");
         AtomicFile.WriteAllText(path, "two", options);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        AtomicFile.WriteAllText(path, "three", options); // the spare still has the old, wider mode
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        Assert.Equal("three", File.ReadAllText(path));
+        for (var i = 0; i < AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "write " + i, options); // the first spare still has the old, wider mode
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.Equal("write " + (AtomicFile.SpareCount - 1), File.ReadAllText(path));
     }
 
     [Fact]
