@@ -90,8 +90,8 @@ public static class AtomicFile
     /// <summary>
     /// How many spares a writer takes turns with (<see cref="AtomicWriteOptions.Spare"/>, then the same name with 1, 2
     /// and 3 appended). A spare is written over only once the exchange that made it the spare is on disk; with four,
-    /// that exchange is three writes old, its folder fsync long done (and shared with the exchanges after it), so no
-    /// write waits for the disk.
+    /// one folder fsync makes four exchanges durable, so a run of writes does one folder fsync every four writes, in
+    /// the writing thread (no other thread to wake).
     /// </summary>
     public const int SpareCount = 4;
 
@@ -105,8 +105,10 @@ public static class AtomicFile
         return slot == 0 ? spare : spare + slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Per spare: the identity its file had right after this process's last exchange through it, and that exchange's folder fsync.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((ulong Inode, long Seconds, uint Nanoseconds) Identity, Task FolderSynced)> Exchanged = new(StringComparer.Ordinal);
+    /// <summary>Per spare: the identity its file had right after this process's last exchange through it, and that exchange's number in its folder.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((ulong Inode, long Seconds, uint Nanoseconds) Identity, FolderExchanges Folder, long Number)> Exchanged = new(StringComparer.Ordinal);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, FolderExchanges> Folders = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The replace without a new file: the contents go into the kept spare, which is then exchanged with the
@@ -132,16 +134,17 @@ public static class AtomicFile
             }
 
             // The spare's file had the name of some task until its exchange: that exchange must be on disk before
-            // the file is written over, or after a crash that task's name could show these contents. Our own last
-            // exchange had its folder fsync started right after it (done by now, as a rule); anyone else's
-            // exchange (another process) is made durable here.
+            // the file is written over, or after a crash that task's name could show these contents. Our own
+            // exchanges are counted per folder, and one folder fsync makes all of them durable that came before it:
+            // it is done here only when none was done since this spare's exchange (with four spares, once every
+            // four writes). Anyone else's exchange (another process's) is made durable here.
             if (Exchanged.TryGetValue(spare, out var mine) && mine.Identity == kept.Identity)
             {
-                mine.FolderSynced.Wait();
+                mine.Folder.SyncThrough(mine.Number);
             }
             else
             {
-                NativeFs.FsyncDirectory(directory);
+                FolderOf(directory).SyncThrough(long.MaxValue);
             }
         }
 
@@ -179,15 +182,18 @@ public static class AtomicFile
             return false;
         }
 
+        var folder = FolderOf(directory);
+        var number = folder.Exchanged();
         if (options.Fsync)
         {
-            NativeFs.FsyncDirectory(directory); // durable now
-            Exchanged.TryRemove(spare, out _);
+            folder.SyncThrough(number); // durable now
         }
-        else if (NativeFs.TryStat(spare, out var exchanged))
+
+        if (NativeFs.TryStat(spare, out var exchanged))
         {
-            // Durable soon, off this write's path; the next write through this spare waits for it (see above).
-            Exchanged[spare] = (exchanged.Identity, FolderSyncer.Sync(directory));
+            // Without options.Fsync the exchange is durable at the folder's next fsync, at the latest before this
+            // spare is written over again (see above).
+            Exchanged[spare] = (exchanged.Identity, folder, number);
         }
         else
         {
@@ -195,6 +201,45 @@ public static class AtomicFile
         }
 
         return true;
+    }
+
+    /// <summary>How many folder fsyncs this process did for exchanges in <paramref name="directory"/> (for tests).</summary>
+    internal static long FolderFsyncs(string directory) => Folders.TryGetValue(Path.GetFullPath(directory), out var folder) ? folder.Fsyncs : 0;
+
+    private static FolderExchanges FolderOf(string directory) => Folders.GetOrAdd(directory, d => new FolderExchanges(d));
+
+    /// <summary>This process's exchanges in one folder, numbered, and how many of them a folder fsync has made durable.</summary>
+    private sealed class FolderExchanges(string directory)
+    {
+        private long _exchanges;
+        private long _durable;
+        private long _fsyncs;
+
+        /// <summary>How many folder fsyncs were done for this folder's exchanges (for tests).</summary>
+        public long Fsyncs => Interlocked.Read(ref _fsyncs);
+
+        /// <summary>Counts an exchange just made; returns its number.</summary>
+        public long Exchanged() => Interlocked.Increment(ref _exchanges);
+
+        /// <summary>
+        /// Makes exchange <paramref name="number"/> durable (long.MaxValue: every exchange in the folder, anyone's) with
+        /// a folder fsync, unless one that started after it has already ended.
+        /// </summary>
+        public void SyncThrough(long number)
+        {
+            if (Interlocked.Read(ref _durable) >= number)
+            {
+                return;
+            }
+
+            var upTo = Interlocked.Read(ref _exchanges); // every exchange counted so far was made before this fsync
+            NativeFs.FsyncDirectory(directory);
+            Interlocked.Increment(ref _fsyncs);
+            long seen;
+            while ((seen = Interlocked.Read(ref _durable)) < upTo && Interlocked.CompareExchange(ref _durable, upTo, seen) != seen)
+            {
+            }
+        }
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> LastCleaned = new(StringComparer.Ordinal);
@@ -382,64 +427,5 @@ public sealed class AtomicFileStream : Stream
         }
 
         base.Dispose(disposing);
-    }
-}
-
-/// <summary>
-/// Folder fsyncs done off the caller's path, on one dedicated thread: a writer that must wait for one never waits
-/// for a pool thread to become free (a busy process could otherwise starve it). Requests for a folder that arrive
-/// while its fsync is waited for share the next one, which starts after all of them; the thread sleeps (without
-/// spinning) while there is nothing to do.
-/// </summary>
-internal static class FolderSyncer
-{
-    private static readonly object Gate = new();
-    private static Dictionary<string, TaskCompletionSource> _pending = new(StringComparer.Ordinal);
-    private static bool _started;
-
-    /// <summary>Completes once an fsync of <paramref name="directory"/> that started after this call has ended.</summary>
-    public static Task Sync(string directory)
-    {
-        lock (Gate)
-        {
-            if (!_pending.TryGetValue(directory, out var done))
-            {
-                done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _pending[directory] = done;
-                Monitor.Pulse(Gate);
-            }
-
-            if (!_started)
-            {
-                _started = true;
-                new Thread(Run) { IsBackground = true, Name = "msgcode folder sync" }.Start();
-            }
-
-            return done.Task;
-        }
-    }
-
-    private static void Run()
-    {
-        while (true)
-        {
-            Dictionary<string, TaskCompletionSource> batch;
-            lock (Gate)
-            {
-                while (_pending.Count == 0)
-                {
-                    Monitor.Wait(Gate);
-                }
-
-                batch = _pending;
-                _pending = new Dictionary<string, TaskCompletionSource>(StringComparer.Ordinal);
-            }
-
-            foreach (var (directory, done) in batch)
-            {
-                NativeFs.FsyncDirectory(directory);
-                done.TrySetResult();
-            }
-        }
     }
 }

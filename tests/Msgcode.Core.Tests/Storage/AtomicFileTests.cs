@@ -51,6 +51,53 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void A_spare_is_written_over_only_after_a_folder_fsync_that_followed_its_exchange()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var dir = new TempDir();
+        var path = dir.File("task.json");
+        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
+        AtomicFile.WriteAllText(path, "first");
+
+        // The first round creates the spares: nothing is written over, nothing needs to be durable yet.
+        for (var i = 0; i < AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "round 1, write " + i, options);
+        }
+
+        Assert.Equal(0, AtomicFile.FolderFsyncs(dir.Path));
+
+        // From then on each spare is written over: the first write of a round finds its spare's exchange not yet on
+        // disk and fsyncs the folder, which makes the round's other exchanges durable too.
+        for (var round = 2; round <= 4; round++)
+        {
+            for (var i = 0; i < AtomicFile.SpareCount; i++)
+            {
+                AtomicFile.WriteAllText(path, $"round {round}, write {i}", options);
+                Assert.Equal(round - 1, AtomicFile.FolderFsyncs(dir.Path));
+            }
+        }
+
+        // A spare that another process exchanged (its file is not the one this process left there) is made durable
+        // before it is written over, whatever this process knows.
+        var replaced = dir.File(".spare1");
+        File.Delete(replaced);
+        File.WriteAllText(replaced, "another process's old task");
+        var before = AtomicFile.FolderFsyncs(dir.Path);
+        for (var i = 0; i < AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "round 5, write " + i, options);
+        }
+
+        Assert.Equal(before + 2, AtomicFile.FolderFsyncs(dir.Path)); // the round's own, and the replaced spare's
+        Assert.Equal("round 5, write 3", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void A_write_through_a_spare_never_changes_another_name_of_the_file()
     {
         if (!OperatingSystem.IsLinux())
