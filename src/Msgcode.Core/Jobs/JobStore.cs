@@ -216,29 +216,80 @@ public sealed class JobStore
     /// Read-modify-write of jobs.json under its lock. <paramref name="mutate"/> returns whether anything changed
     /// (nothing is written when not). Refuses with <see cref="ErrorIds.JobsFileInvalid"/> on a broken file.
     /// </summary>
+    /// <remarks>
+    /// A person's editor takes no lock: when the file changed between the read and the replace, the change is read
+    /// again and <paramref name="mutate"/> applied to it, so a hand edit is never written over (a broken one then
+    /// refuses with JobsFileInvalid). <paramref name="mutate"/> may therefore run more than once.
+    /// </remarks>
     public T Update<T>(Func<List<JobDefinition>, (bool Changed, T Result)> mutate)
     {
         using var fileLock = FileLock.For(Path);
-        var snapshot = Load();
-        if (snapshot.Problem is { } problem)
+        for (var attempt = 1; ; attempt++)
         {
-            throw problem.ToException();
-        }
+            var snapshot = Load();
+            if (snapshot.Problem is { } problem)
+            {
+                throw problem.ToException();
+            }
 
-        var (changed, result) = mutate(snapshot.Jobs);
-        if (changed)
-        {
-            Write(snapshot.Jobs, snapshot.Extra);
-        }
+            var (changed, result) = mutate(snapshot.Jobs);
+            if (!changed)
+            {
+                return result;
+            }
 
-        return result;
+            try
+            {
+                Write(snapshot.Jobs, snapshot.Extra, snapshot.Stamp);
+                return result;
+            }
+            catch (ChangedMeanwhileException) when (attempt < 5)
+            {
+            }
+            catch (ChangedMeanwhileException)
+            {
+                throw new MsgcodeException(ErrorIds.FileWriteFailed, MsgcodeErrorCategory.WriteError, Path,
+                    $"'{Path}' kept changing while msgcode wrote it (something writes it without taking its lock); nothing was written. Try again once that has stopped.");
+            }
+        }
     }
 
-    private void Write(List<JobDefinition> jobs, Dictionary<string, JsonElement>? extra)
+    private void Write(List<JobDefinition> jobs, Dictionary<string, JsonElement>? extra, JobsFileStamp expected)
     {
         var file = new JobsFile { Jobs = jobs, Extra = extra };
-        AtomicFile.WriteAllText(Path, JsonSerializer.Serialize(file, FileOptions) + "\n");
+        AtomicFile.WriteAllText(Path, JsonSerializer.Serialize(file, FileOptions) + "\n", new AtomicWriteOptions
+        {
+            // The last look before the replace: the file must still hold what was read (the hash, not the time,
+            // decides: an edit can keep both the length and the time).
+            BeforeReplace = () =>
+            {
+                if (!StillHolds(expected))
+                {
+                    throw new ChangedMeanwhileException();
+                }
+            },
+        });
     }
+
+    private bool StillHolds(JobsFileStamp expected)
+    {
+        try
+        {
+            if (!File.Exists(Path))
+            {
+                return !expected.Exists;
+            }
+
+            var bytes = File.ReadAllBytes(Path);
+            return expected.Exists && bytes.Length == expected.Length && Hash(bytes) == expected.Hash;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class ChangedMeanwhileException : Exception;
 
     /// <summary>Adds a job after validating it (schedule, action, policy, unique name); its first run is computed from now.</summary>
     public JobDefinition Create(JobDefinition job)

@@ -27,7 +27,7 @@ public static class AtomicFile
         options ??= AtomicWriteOptions.Default;
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
-        if (options.Spare is { } spare && TryWriteThroughSpare(full, NextSpare(Path.GetFullPath(spare)), contents, options))
+        if (options.Spare is { } spare && options.BeforeReplace is null && TryWriteThroughSpare(full, NextSpare(Path.GetFullPath(spare)), contents, options))
         {
             return;
         }
@@ -64,6 +64,7 @@ public static class AtomicFile
                 File.SetUnixFileMode(temp, exact); // the umask trimmed the create mode; the file keeps the mode it had
             }
 
+            options.BeforeReplace?.Invoke(); // may refuse (throws): the temp is removed below, the target untouched
             var replacing = File.Exists(full);
             File.Move(temp, full, overwrite: true);
             if (!replacing && options.Fsync)
@@ -73,7 +74,12 @@ public static class AtomicFile
                 NativeFs.FsyncDirectory(directory);
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or NotSupportedException))
+        {
+            TryDelete(temp);
+            throw;
+        }
+        catch (Exception ex)
         {
             TryDelete(temp);
             throw new MsgcodeException(
@@ -357,6 +363,13 @@ public sealed record AtomicWriteOptions
     /// appended). Where that cannot be done, the write takes the usual temp-and-rename path.
     /// </summary>
     public string? Spare { get; init; }
+
+    /// <summary>
+    /// Called after the new contents are written (and fsynced) and just before they replace the file: a last look
+    /// at the file (has someone changed it meanwhile?). An exception from it leaves the file as it was and no temp
+    /// behind, and reaches the caller. Writes through a <see cref="Spare"/> are not made when it is set.
+    /// </summary>
+    public Action? BeforeReplace { get; init; }
 }
 
 /// <summary>

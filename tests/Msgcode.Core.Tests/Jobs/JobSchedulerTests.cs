@@ -294,6 +294,48 @@ public sealed class JobSchedulerTests : IDisposable
         Assert.Equal(JobScheduler.Key(job.Id, Ms("2026-06-01T10:00:00Z")), executor.Dispatched[1].Key);
     }
 
+    [Fact]
+    public void A_hand_edit_made_while_the_store_writes_is_kept_and_the_change_applied_to_it()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var path = _store.Path;
+        var calls = 0;
+        _store.Update(jobs =>
+        {
+            if (++calls == 1)
+            {
+                // A person's editor saves the file (no lock) after the store read it and before it replaces it.
+                File.WriteAllText(path, File.ReadAllText(path).Replace("Summarise", "Summarise by hand", StringComparison.Ordinal));
+            }
+
+            jobs.Single().State.LastStatus = JobStatuses.Queued;
+            return (true, 0);
+        });
+
+        Assert.Equal(2, calls); // the change was applied again, to what the person saved
+        var stored = _store.Get(job.Id);
+        Assert.Equal("Summarise by hand", stored.Action.Title);
+        Assert.Equal(JobStatuses.Queued, stored.State.LastStatus);
+    }
+
+    [Fact]
+    public void A_hand_edit_that_breaks_the_file_while_the_store_writes_is_never_written_over()
+    {
+        NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var path = _store.Path;
+        const string broken = "{ \"version\": 1, \"jobs\": [ oops";
+        var ex = Assert.Throws<MsgcodeException>(() => _store.Update(jobs =>
+        {
+            File.WriteAllText(path, broken);
+            jobs.Single().State.LastStatus = JobStatuses.Queued;
+            return (true, 0);
+        }));
+
+        Assert.Equal(ErrorIds.JobsFileInvalid, ex.ErrorId);
+        Assert.Equal(broken, File.ReadAllText(path));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*" + Msgcode.Core.Storage.AtomicFile.TempSuffix, new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
     // ---- idempotency across restarts ----
 
     [Fact]
