@@ -118,7 +118,8 @@ public sealed class DaemonHost
         var config = ConfigResolver.Resolve(new ConfigSources(home));
         // The log is diagnostics, not a record anything depends on: its lines are written at once (they survive a
         // crash of the daemon) but not fsynced one by one, which would cost an fsync per queued and per finished run.
-        var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock) { Fsync = false };
+        // The daemon is its only writer and keeps it open (SIGHUP lets go of it, for an outside rotation).
+        using var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock) { Fsync = false, KeepOpen = true };
         using var journal = new JsonlGroupWriter();
         _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config, Journal = journal };
         var pid = Environment.ProcessId;
@@ -283,6 +284,7 @@ public sealed class DaemonHost
             Add(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true; // a closed terminal must not stop the daemon
+                log.Reopen(); // the log's name may hold a new file now (logrotate moved the old one away)
                 log.Info("daemon", "SIGHUP: reloading configuration");
                 Reload();
             });

@@ -18,7 +18,7 @@ public enum LogLevel
 /// bodies never go in — pass a <see cref="TextDigest"/> instead. Logging never throws: a log that cannot
 /// be written must not take the daemon down.
 /// </summary>
-public sealed class MsgcodeLog
+public sealed class MsgcodeLog : IDisposable
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
@@ -77,13 +77,113 @@ public sealed class MsgcodeLog
         {
             try
             {
-                JsonlFile.AppendMany(Path, [line], TimeSpan.FromSeconds(5), bytes => FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes), Fsync);
+                if (KeepOpen)
+                {
+                    AppendKept(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+                }
+                else
+                {
+                    JsonlFile.AppendMany(Path, [line], TimeSpan.FromSeconds(5), bytes => FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes), Fsync);
+                }
             }
             catch (MsgcodeException ex)
             {
                 LastFailure = ex;
+                CloseKept();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LastFailure = new MsgcodeException(ErrorIds.FileWriteFailed, MsgcodeErrorCategory.WriteError, Path, $"Could not write '{Path}': {ex.Message}", ex);
+                CloseKept();
             }
         }
+    }
+
+    /// <summary>
+    /// Keep the log file open between lines (the daemon: the log's only writer). Each line then costs a stat and a
+    /// write instead of opening the file and its lock: the file is opened again when the line would pass
+    /// <see cref="MaxBytes"/> (rotation, under the file's lock as always), and when the file under the log's name is
+    /// no longer the one held open or has another length (rotated, truncated or written by someone else).
+    /// </summary>
+    public bool KeepOpen { get; init; }
+
+    private FileStream? _kept;
+    private ulong _keptInode;
+    private long _keptLength;
+
+    /// <summary>Lets go of a kept file (SIGHUP: an outside rotation); the next line opens the log by name again.</summary>
+    public void Reopen()
+    {
+        lock (_gate)
+        {
+            CloseKept();
+        }
+    }
+
+    private void AppendKept(byte[] bytes)
+    {
+        if (_kept is not null && (!StillKept() || _keptLength + bytes.Length > MaxBytes))
+        {
+            CloseKept();
+        }
+
+        if (_kept is null)
+        {
+            using (FileLock.For(Path, TimeSpan.FromSeconds(5)))
+            {
+                FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes.Length);
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+                try
+                {
+                    var length = stream.Length;
+                    if (length > 0)
+                    {
+                        stream.Seek(-1, SeekOrigin.End);
+                        if (stream.ReadByte() != '\n')
+                        {
+                            stream.WriteByte((byte)'\n'); // a torn last line (a crash mid-write) ends here; the next line stays whole
+                            length++;
+                        }
+                    }
+
+                    stream.Seek(length, SeekOrigin.Begin);
+                    _keptLength = length;
+                    _keptInode = NativeFs.TryStat(Path, out var facts) ? facts.Identity.Inode : 0;
+                    _kept = stream;
+                }
+                catch
+                {
+                    stream.Dispose();
+                    throw;
+                }
+            }
+        }
+
+        _kept.Write(bytes);
+        _kept.Flush(flushToDisk: Fsync);
+        _keptLength += bytes.Length;
+    }
+
+    /// <summary>Whether the file under the log's name is still the one held open, at the length this log left it.</summary>
+    private bool StillKept()
+    {
+        if (NativeFs.TryStat(Path, out var facts))
+        {
+            return facts.Identity.Inode == _keptInode && facts.Length == _keptLength;
+        }
+
+        var info = new FileInfo(Path);
+        return info.Exists && info.Length == _keptLength;
+    }
+
+    /// <summary>Closes a kept file (see <see cref="KeepOpen"/>).</summary>
+    public void Dispose() => Reopen();
+
+    private void CloseKept()
+    {
+        _kept?.Dispose();
+        _kept = null;
     }
 
     public string Format(LogLevel level, string module, string message, object? fields)

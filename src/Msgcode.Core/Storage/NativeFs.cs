@@ -17,6 +17,7 @@ internal static partial class NativeFs
     private const uint STATX_NLINK = 0x4;
     private const uint STATX_INO = 0x100;
     private const uint STATX_CTIME = 0x80;
+    private const uint STATX_SIZE = 0x200;
     private const ushort S_IFMT = 0xF000;
     private const ushort S_IFREG = 0x8000;
 
@@ -77,7 +78,7 @@ internal static partial class NativeFs
 
     /// <summary>What statx says of a path (not following a final symbolic link).</summary>
     /// <param name="Identity">The inode and its change time: equal identities mean nobody renamed, exchanged or changed the file in between.</param>
-    public readonly record struct FileFacts(bool IsRegular, uint LinkCount, UnixFileMode Mode, (ulong Inode, long Seconds, uint Nanoseconds) Identity)
+    public readonly record struct FileFacts(bool IsRegular, uint LinkCount, UnixFileMode Mode, (ulong Inode, long Seconds, uint Nanoseconds) Identity, long Length = 0)
     {
         /// <summary>A regular file (not a link) with exactly one name: one whose old content may be overwritten once it has been exchanged out of its name.</summary>
         public bool IsSoleRegularFile => IsRegular && LinkCount == 1;
@@ -94,12 +95,12 @@ internal static partial class NativeFs
 
         try
         {
-            if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_INO | STATX_CTIME, out var buffer) != 0)
+            if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_INO | STATX_CTIME | STATX_SIZE, out var buffer) != 0)
             {
                 return false;
             }
 
-            facts = new FileFacts((buffer.Mode & S_IFMT) == S_IFREG, buffer.LinkCount, (UnixFileMode)(buffer.Mode & 0xFFF), (buffer.Inode, buffer.ChangeSeconds, buffer.ChangeNanoseconds));
+            facts = new FileFacts((buffer.Mode & S_IFMT) == S_IFREG, buffer.LinkCount, (UnixFileMode)(buffer.Mode & 0xFFF), (buffer.Inode, buffer.ChangeSeconds, buffer.ChangeNanoseconds), (long)buffer.Size);
             return true;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)

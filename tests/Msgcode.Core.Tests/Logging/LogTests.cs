@@ -25,6 +25,54 @@ public class LogTests
     }
 
     [Fact]
+    public void A_log_kept_open_rotates_by_size_too_and_loses_no_line()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("msgcode.log");
+        using var log = new MsgcodeLog(path, LogLevel.Debug, maxBytes: 4096, maxFiles: 3) { KeepOpen = true, Fsync = false };
+        for (var i = 0; i < 150; i++)
+        {
+            log.Info("test", "line", new { i });
+        }
+
+        Assert.Null(log.LastFailure);
+        Assert.True(new FileInfo(path).Length <= 4096);
+        var files = FileRotation.RotatedFiles(path).Reverse().Append(path).ToList();
+        var numbers = files.SelectMany(f => JsonlFile.Read(f)).Select(l => (long)LogEntry.Parse(l.Text).Fields["i"]!).ToList();
+        Assert.Equal(Enumerable.Range(150 - numbers.Count, numbers.Count).Select(i => (long)i), numbers); // in order, none lost or doubled
+        Assert.True(numbers.Count > 100, "three rotated files and the current one hold most of the lines");
+    }
+
+    [Fact]
+    public void A_log_kept_open_follows_its_name_when_someone_else_moves_truncates_or_writes_the_file()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("msgcode.log");
+        using var log = new MsgcodeLog(path, LogLevel.Debug) { KeepOpen = true };
+        log.Info("test", "one");
+
+        File.Move(path, path + ".old"); // logrotate's way: the next line goes to a new file by the log's name
+        log.Info("test", "two");
+        Assert.Equal(["one"], File.ReadAllLines(path + ".old").Select(l => LogEntry.Parse(l).Message));
+        Assert.Equal(["two"], File.ReadAllLines(path).Select(l => LogEntry.Parse(l).Message));
+
+        File.WriteAllText(path, string.Empty); // copytruncate's way: the next line starts the file, after no hole
+        log.Info("test", "three");
+        Assert.Equal(["three"], File.ReadAllLines(path).Select(l => LogEntry.Parse(l).Message));
+
+        File.AppendAllText(path, "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"level\":\"info\",\"module\":\"x\",\"msg\":\"someone else\""); // torn: no newline
+        log.Info("test", "four");
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("four", LogEntry.Parse(lines[2]).Message); // the torn line was ended, this one is whole
+        Assert.Null(log.LastFailure);
+
+        log.Reopen(); // SIGHUP
+        log.Info("test", "five");
+        Assert.Equal("five", LogEntry.Parse(File.ReadAllLines(path)[^1]).Message);
+    }
+
+    [Fact]
     public void Levels_below_the_minimum_are_dropped_and_fields_follow_the_message()
     {
         using var dir = new TempDir();
