@@ -241,20 +241,50 @@ public sealed class RouteStore
     {
         using (FileLock.For(Path))
         {
-            var routes = Load();
+            var routes = Load(out var original);
             var result = change(routes);
-            var root = new JsonObject
+            // What this version does not know (other top-level fields, other fields of a route) is written back as it was.
+            var root = original?.DeepClone() as JsonObject ?? new JsonObject();
+            root["version"] ??= 1;
+            var entries = new JsonObject();
+            var before = original?["routes"] as JsonObject;
+            foreach (var (key, route) in routes.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                ["version"] = 1,
-                ["routes"] = JsonSerializer.SerializeToNode(routes.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value), Options),
-            };
+                var entry = JsonSerializer.SerializeToNode(route, Options)!.AsObject();
+                if ((before?[key] ?? FindEntry(before, key)) is JsonObject old)
+                {
+                    foreach (var (field, value) in old)
+                    {
+                        if (!entry.ContainsKey(field) && !KnownFields.Contains(field)) // a known field left out is a cleared one
+                        {
+                            entry[field] = value?.DeepClone();
+                        }
+                    }
+                }
+
+                entries[key] = entry;
+            }
+
+            root["routes"] = entries;
             AtomicFile.WriteAllText(Path, root.ToJsonString(Options) + "\n", new AtomicWriteOptions { OwnerOnly = true });
             return result;
         }
     }
 
-    private Dictionary<string, ChatRoute> Load()
+    /// <summary>The fields ChatRoute reads and writes (by their JSON names).</summary>
+    private static readonly HashSet<string> KnownFields = typeof(ChatRoute).GetProperties()
+        .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), inherit: false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
+        .OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The entry whose chatGuid is <paramref name="chatGuid"/> (an entry kept under another key).</summary>
+    private static JsonObject? FindEntry(JsonObject? entries, string chatGuid)
+        => entries?.Select(p => p.Value).OfType<JsonObject>().FirstOrDefault(e => e["chatGuid"] is JsonValue v && v.TryGetValue<string>(out var guid) && guid == chatGuid);
+
+    private Dictionary<string, ChatRoute> Load() => Load(out _);
+
+    private Dictionary<string, ChatRoute> Load(out JsonObject? root)
     {
+        root = null;
         string text;
         try
         {
@@ -277,16 +307,26 @@ public sealed class RouteStore
 
         try
         {
-            var root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }) as JsonObject
+            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }) as JsonObject
                 ?? throw new JsonException("the file does not hold a JSON object");
             if (root["routes"] is not JsonObject entries)
             {
+                if (root["routes"] is not null)
+                {
+                    throw new JsonException("\"routes\" is not an object of chat GUIDs");
+                }
+
                 return routes;
             }
 
             foreach (var (key, node) in entries)
             {
-                var route = node?.Deserialize<ChatRoute>(Options);
+                if (node is not JsonObject)
+                {
+                    throw new JsonException($"the route '{key}' is not an object");
+                }
+
+                var route = node.Deserialize<ChatRoute>(Options);
                 if (route is null)
                 {
                     continue;

@@ -109,6 +109,10 @@ public sealed class JobSchedule
     };
 
     public string Fingerprint() => $"{Kind}|{Expr}|{Tz}|{EveryMs}|{AnchorMs}|{AtMs}";
+
+    /// <summary>Fields this version does not know are kept as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public static class JobActionKinds
@@ -148,6 +152,10 @@ public sealed class JobAction
     [JsonPropertyName("taskId")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TaskId { get; set; }
+
+    /// <summary>Fields this version does not know are kept as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Where a run's result goes. Only <c>none</c> exists until the message channel does (then: reply to a bound chat).</summary>
@@ -159,6 +167,10 @@ public sealed class JobDelivery
     [JsonPropertyName("chatGuid")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ChatGuid { get; set; }
+
+    /// <summary>Fields this version does not know are kept as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public static class MissedRunPolicies
@@ -186,6 +198,10 @@ public sealed class JobMissedRunPolicy
     /// <summary>For run-all: the most runs one catch-up starts.</summary>
     [JsonPropertyName("max")]
     public int Max { get; set; } = DefaultMax;
+
+    /// <summary>Fields this version does not know are kept as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public static class JobStatuses
@@ -228,4 +244,8 @@ public sealed class JobState
     [JsonPropertyName("runRequestedAtMs")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? RunRequestedAtMs { get; set; }
+
+    /// <summary>Fields this version does not know are kept as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }

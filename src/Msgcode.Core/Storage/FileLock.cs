@@ -93,12 +93,23 @@ public sealed class FileLock : IDisposable
 
                 continue;
             }
-            catch (IOException ex) when (ex is not FileNotFoundException)
+            catch (IOException ex) when (ex is not FileNotFoundException && HeldByAnother(ex))
             {
                 if (DateTime.UtcNow >= deadline)
                 {
                     throw TimedOut(full, timeout, ex);
                 }
+            }
+            catch (IOException ex)
+            {
+                // Not a lock someone holds (too many open files, a read-only or full disk, an I/O error): waiting
+                // would not help, and the error should say what it is.
+                throw new MsgcodeException(
+                    ErrorIds.FileWriteFailed,
+                    MsgcodeErrorCategory.WriteError,
+                    full,
+                    $"Cannot open the lock file '{full}': {ex.Message} Check the disk and the process's open files.",
+                    ex);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -113,6 +124,23 @@ public sealed class FileLock : IDisposable
             Thread.Sleep(delayMs);
             delayMs = Math.Min(delayMs * 2, 25);
         }
+    }
+
+    /// <summary>
+    /// Whether opening the lock file failed because another holder has it locked: flock's EWOULDBLOCK (11 on
+    /// Linux, 35 on macOS and the BSDs, as .NET reports it in HResult) or Windows' sharing and lock violations.
+    /// </summary>
+    internal static bool HeldByAnother(IOException ex)
+    {
+        const int sharingViolation = unchecked((int)0x80070020);
+        const int lockViolation = unchecked((int)0x80070021);
+        return ex.HResult switch
+        {
+            sharingViolation or lockViolation => true,
+            11 => OperatingSystem.IsLinux(),
+            35 => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD(),
+            _ => false,
+        };
     }
 
     public void Dispose()

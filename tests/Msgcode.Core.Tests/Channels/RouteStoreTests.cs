@@ -76,4 +76,39 @@ public class RouteStoreTests
         Assert.False(RouteStore.IsGroupChat("iMessage;-;+15551234567"));
         Assert.Equal(ErrorIds.RouteNotFound, Assert.Throws<MsgcodeException>(() => store.Get("other")).ErrorId);
     }
+    [Fact]
+    public void Fields_this_version_does_not_know_are_written_back_as_they_were()
+    {
+        using var dir = new TempDir();
+        var home = new MsgcodeHome(dir.Path);
+        var ws = Directory.CreateDirectory(dir.File("ws")).FullName.Replace("\\", "\\\\", StringComparison.Ordinal);
+        File.WriteAllText(home.RoutesFile, $$"""
+            { "version": 1, "note": "kept", "routes": { "any;-;+15550001": { "chatGuid": "any;-;+15550001", "workspacePath": "{{ws}}",
+              "label": "mine", "status": "active", "color": "blue", "nested": { "a": 1 } } } }
+            """);
+        var store = new RouteStore(home);
+        store.SetStatus("any;-;+15550001", RouteStatuses.Paused);
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(home.RoutesFile))!;
+        Assert.Equal("kept", (string?)root["note"]);
+        var entry = root["routes"]!["any;-;+15550001"]!;
+        Assert.Equal("blue", (string?)entry["color"]);
+        Assert.Equal(1, (int?)entry["nested"]!["a"]);
+        Assert.Equal("paused", (string?)entry["status"]);
+        Assert.Equal("mine", (string?)entry["label"]);
+    }
+
+    [Theory]
+    [InlineData("""{ "version": 1, "routes": [] }""")]
+    [InlineData("""{ "version": 1, "routes": "none" }""")]
+    [InlineData("""{ "version": 1, "routes": { "any;-;+15550001": 42 } }""")]
+    public void A_routes_file_of_the_wrong_shape_is_reported_and_never_written_over(string text)
+    {
+        using var dir = new TempDir();
+        var home = new MsgcodeHome(dir.Path);
+        File.WriteAllText(home.RoutesFile, text);
+        var store = new RouteStore(home);
+        Assert.Equal(ErrorIds.RoutesFileCorrupt, Assert.Throws<MsgcodeException>(() => store.List()).ErrorId);
+        Assert.Equal(ErrorIds.RoutesFileCorrupt, Assert.Throws<MsgcodeException>(() => store.Bind("any;-;+15550002", dir.Path)).ErrorId);
+        Assert.Equal(text, File.ReadAllText(home.RoutesFile));
+    }
 }

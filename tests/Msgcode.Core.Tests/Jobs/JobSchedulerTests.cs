@@ -319,6 +319,27 @@ public sealed class JobSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void Fields_this_version_does_not_know_are_kept_in_every_part_of_a_job()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_store.Path))!;
+        var stored = root["jobs"]![0]!;
+        foreach (var part in new[] { "schedule", "action", "delivery", "missedRunPolicy", "state" })
+        {
+            stored[part]!["x-" + part] = "kept";
+        }
+
+        File.WriteAllText(_store.Path, root.ToJsonString());
+        _store.Change(job.Id, j => { j.Enabled = false; return true; });
+        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_store.Path))!["jobs"]![0]!;
+        Assert.False((bool)written["enabled"]!);
+        foreach (var part in new[] { "schedule", "action", "delivery", "missedRunPolicy", "state" })
+        {
+            Assert.Equal("kept", (string?)written[part]!["x-" + part]);
+        }
+    }
+
+    [Fact]
     public void A_hand_edit_that_breaks_the_file_while_the_store_writes_is_never_written_over()
     {
         NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));

@@ -47,6 +47,20 @@ public class FileLockTests
     }
 
     [Fact]
+    public void A_lock_file_that_cannot_be_made_fails_at_once_with_FileWriteFailed_not_after_the_timeout()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // /proc refuses new files
+        }
+
+        var clock = Stopwatch.StartNew();
+        var ex = Assert.Throws<MsgcodeException>(() => FileLock.For("/proc/version", TimeSpan.FromSeconds(20)));
+        Assert.Equal(ErrorIds.FileWriteFailed, ex.ErrorId);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "waiting cannot make the lock file");
+    }
+
+    [Fact]
     public void A_lock_held_by_a_killed_process_is_free_at_once()
     {
         if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/flock"))
