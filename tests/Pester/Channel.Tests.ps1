@@ -179,6 +179,40 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         @($log | Where-Object msg -eq 'sender rejected').Count | Should -BeGreaterOrEqual 1
     }
 
+    It 'takes messages again after a SIGKILL that came before their cursors were written, without a second task or answer' {
+        $imsg = New-StandInImsg
+        $root = Initialize-Channel $imsg
+        $chat = 'iMessage;+;chat0e2e0001'
+        Add-ChatMessage $imsg 1 '/bind proj shell'
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-SentCount $imsg '^Bound to') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+        Stop-MsgcodeDaemon -TimeoutSec 10 | Out-Null
+
+        # A daemon whose plain messages' cursors never land: killed while some runs are done, one runs and some wait.
+        $env:MSGCODE_TEST_CHANNEL_HOLD_CURSOR = '1'
+        try { $daemon = Start-MsgcodeDaemon -PassThru }
+        finally { Remove-Item Env:MSGCODE_TEST_CHANNEL_HOLD_CURSOR }
+        2..7 | ForEach-Object { Add-ChatMessage $imsg $_ "sleep 0.4; echo answer-$_" }
+        $ws = Join-Path $root 'proj'
+        Wait-Until { (Get-SentCount $imsg '^answer-') -ge 2 } -TimeoutSec 30 | Should -BeTrue
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 6 -Because 'every message has its task, queued in the lane'
+        & kill -9 $daemon.Pid
+        Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } | Should -BeTrue
+        (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.$chat.lastSeenRowid | Should -Be 1 -Because 'no plain message moved the cursor'
+
+        # The next daemon gets messages 2-7 again: each finds its task, done, waiting (recovered from the queue) or
+        # interrupted (queued again by its retry policy), and is answered once.
+        $null = Start-MsgcodeDaemon
+        Wait-Until { @(2..7 | Where-Object { (Get-SentCount $imsg "^answer-$_`$") -eq 0 }).Count -eq 0 } -TimeoutSec 45 | Should -BeTrue
+        Start-Sleep -Milliseconds 1200   # room for a duplicate to show up, if there were one
+        $texts = @(Get-Sends $imsg | ForEach-Object text)
+        foreach ($rowid in 2..7) {
+            @($texts | Where-Object { $_ -eq "answer-$rowid" }).Count | Should -Be 1 -Because "message $rowid is answered exactly once"
+        }
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 6 -Because 'a message taken again finds the task made for it'
+        Wait-Until { (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.$chat.lastSeenRowid -eq 7 } -TimeoutSec 10 | Should -BeTrue
+    }
+
     It "puts the workspace's best memory notes before a chat task's prompt when memory.inject is on" {
         $imsg = New-StandInImsg
         $root = Initialize-Channel $imsg

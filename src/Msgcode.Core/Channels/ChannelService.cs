@@ -13,7 +13,7 @@ using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Channels;
 
-public sealed class ChannelServiceOptions
+public sealed record ChannelServiceOptions
 {
     /// <summary>Makes the transport; by default the imsg channel from the imsg.path setting.</summary>
     public Func<DaemonContext, IChatChannel?>? ChannelFactory { get; init; }
@@ -35,13 +35,21 @@ public sealed class ChannelServiceOptions
 
     /// <summary>Longest text sent back in one reply; the rest stays in the task's output artifact.</summary>
     public int MaxReplyChars { get; init; } = 4000;
+
+    /// <summary>
+    /// Test hook (environment MSGCODE_TEST_CHANNEL_HOLD_CURSOR=1): plain messages' cursors are never written, as if
+    /// the daemon were always killed before they land, so that a restart takes those messages again.
+    /// </summary>
+    public bool TestHoldCursor { get; init; }
 }
 
 /// <summary>
 /// The daemon's message channel: messages in, tasks out. Each inbound message is checked against the
 /// per-chat cursor (a message at or below it was handled before), the whitelist (and owner-only mode in
 /// groups), then either answered as a chat command or turned into a task in the chat's workspace and queued
-/// in that workspace's lane. The cursor advances after the message is handled, ignored or rejected. Results
+/// in that workspace's lane. The cursor advances after the message is handled, ignored or rejected, in order:
+/// a plain message's queue entry and cursor become durable off the intake's path (the next message is taken
+/// meanwhile, and a later cursor write covers the earlier ones), a command's before the next message. Results
 /// come back through <see cref="WorkQueue.RunEnded"/> and are sent to the chat once (the task records the run
 /// it replied for). Message and reply text never reach the log: length and a SHA-256 prefix instead.
 /// </summary>
@@ -53,7 +61,12 @@ public sealed partial class ChannelService : IDaemonComponent
     private readonly ChannelServiceOptions _options;
     private readonly ConcurrentDictionary<string, long> _cursors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal); // taskId -> chat, until replied
-    private readonly HashSet<string> _checkedAfterStart = new(StringComparer.Ordinal);
+    /// <summary>Per chat, after its first message since the start: the chat's tasks made before the start, by message row id.</summary>
+    private readonly Dictionary<string, Dictionary<long, TaskInfo>> _earlierTasks = new(StringComparer.Ordinal);
+    /// <summary>Per chat, the row id of the latest message handed to the cursor chain.</summary>
+    private readonly ConcurrentDictionary<string, long> _cursorWanted = new(StringComparer.Ordinal);
+    /// <summary>Completes when every message handled so far is queued (durably) and its cursor written; never faults.</summary>
+    private Task _intakeTail = Task.CompletedTask;
     private readonly SemaphoreSlim _replyGate = new(1, 1);
     private DaemonContext? _context;
     private IChatChannel? _channel;
@@ -126,6 +139,10 @@ public sealed partial class ChannelService : IDaemonComponent
         {
             await _channel.DisposeAsync().ConfigureAwait(false);
         }
+
+        // The last messages' queue entries and cursors, still being made durable: let them land (never faults).
+        var left = deadline - DateTimeOffset.UtcNow;
+        await Task.WhenAny(_intakeTail, Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero)).ConfigureAwait(false);
     }
 
     public void Describe(DaemonRuntimeInfo info)
@@ -161,9 +178,10 @@ public sealed partial class ChannelService : IDaemonComponent
         Interlocked.Exchange(ref _lastInboundAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var digest = TextDigest.Of(message.Text);
         string outcome;
+        var queued = Task.CompletedTask;
         try
         {
-            outcome = await ProcessAsync(message).ConfigureAwait(false);
+            (outcome, queued) = await ProcessAsync(message).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -171,63 +189,98 @@ public sealed partial class ChannelService : IDaemonComponent
             log.Error("channel", "message failed", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
         }
 
-        // Handled, ignored, rejected or errored: never again.
+        // Handled, ignored, rejected or errored: never again. The cursor moves once the message's queue entry is
+        // durable and every earlier message's cursor has moved (after a crash in between, the message comes again
+        // and finds its task: see QueueMessage).
+        _cursorWanted[message.ChatGuid] = message.Rowid;
+        var written = AdvanceCursorAfterAsync(_intakeTail, queued, message.ChatGuid, message.Rowid);
+        _intakeTail = written;
+        _cursors.AddOrUpdate(message.ChatGuid, message.Rowid, (_, old) => Math.Max(old, message.Rowid));
+        log.Info("channel", "message " + outcome, new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = outcome });
+        if (outcome == "queued")
+        {
+            return; // the next message is taken while this one's queue entry and cursor become durable
+        }
+
+        await written.ConfigureAwait(false); // a command (or anything else) is never handled twice: its cursor is on disk first
+    }
+
+    /// <summary>
+    /// Moves a chat's cursor to <paramref name="rowid"/> once <paramref name="queued"/> has completed (the message's
+    /// queue entry is durable, or it failed: a failed message is not taken again either) and <paramref name="previous"/>
+    /// (every earlier message's cursor). A later message of the same chat already waiting writes a higher cursor,
+    /// which covers this one: this write is then left to it. Never faults.
+    /// </summary>
+    private async Task AdvanceCursorAfterAsync(Task previous, Task queued, string chat, long rowid)
+    {
         try
         {
-            _cursorStore!.Advance(message.ChatGuid, message.Rowid);
+            await queued.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // logged where the queueing failed; the message is not taken again
+        }
+
+        await previous.ConfigureAwait(false);
+        if (_cursorWanted.TryGetValue(chat, out var wanted) && wanted > rowid || _options.TestHoldCursor && !ReferenceEquals(queued, Task.CompletedTask))
+        {
+            return;
+        }
+
+        try
+        {
+            _cursorStore!.Advance(chat, rowid);
         }
         catch (MsgcodeException ex)
         {
-            log.Error("channel", "cursor not saved", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, errorId = ex.ErrorId });
+            _context!.Log.Error("channel", "cursor not saved", new { chatId = ChatTag(chat), rowid, errorId = ex.ErrorId });
         }
-
-        _cursors.AddOrUpdate(message.ChatGuid, message.Rowid, (_, old) => Math.Max(old, message.Rowid));
-        log.Info("channel", "message " + outcome, new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = outcome });
     }
 
-    private async Task<string> ProcessAsync(InboundMessage message)
+    private async Task<(string Outcome, Task Queued)> ProcessAsync(InboundMessage message)
     {
         if (message.IsFromMe)
         {
-            return "ignored";
+            return ("ignored", Task.CompletedTask);
         }
 
         var text = (message.Text ?? string.Empty).Trim();
         if (text.Length == 0)
         {
-            return "ignored";
+            return ("ignored", Task.CompletedTask);
         }
 
         var config = _context!.Config;
         if (!IsAllowed(config, message, out var reason))
         {
             _context.Log.Warn("channel", "sender rejected", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, reason, senderSha = TextDigest.Of(message.Sender.ToLowerInvariant()).Sha });
-            return "rejected";
+            return ("rejected", Task.CompletedTask);
         }
 
         if (text.StartsWith('/'))
         {
             await CommandAsync(message, text).ConfigureAwait(false);
-            return "command";
+            return ("command", Task.CompletedTask);
         }
 
         var route = _routes!.Find(message.ChatGuid);
         if (route is null || route.Status == RouteStatuses.Archived)
         {
             await ReplyAsync(message.ChatGuid, "This chat is not bound to a workspace. Bind it with /bind <folder> (relative to the workspace root); /help lists the commands.").ConfigureAwait(false);
-            return "unbound";
+            return ("unbound", Task.CompletedTask);
         }
 
         if (route.Status == RouteStatuses.Paused)
         {
             await ReplyAsync(message.ChatGuid, "This chat's route is paused; Set-MsgcodeRoute -Status active resumes it.").ConfigureAwait(false);
-            return "paused";
+            return ("paused", Task.CompletedTask);
         }
 
         if (!Directory.Exists(route.Workspace))
         {
             await ReplyAsync(message.ChatGuid, $"The workspace of this chat is missing ({route.Workspace}). /bind another folder.").ConfigureAwait(false);
-            return "workspace missing";
+            return ("workspace missing", Task.CompletedTask);
         }
 
         return QueueMessage(route, message, text);
@@ -305,25 +358,41 @@ public sealed partial class ChannelService : IDaemonComponent
         return false;
     }
 
-    /// <summary>A plain message → a task in the chat's workspace, queued in its lane. Idempotent across a crash.</summary>
-    private string QueueMessage(ChatRoute route, InboundMessage message, string text)
+    /// <summary>
+    /// A plain message → a task in the chat's workspace, queued in its lane; returns once the task exists and its
+    /// queue entry is written, with the entry's commit (fsync) still under way. Idempotent across a crash: a
+    /// message that comes again after a start (its cursor had not moved yet) finds the task made for it.
+    /// </summary>
+    private (string Outcome, Task Queued) QueueMessage(ChatRoute route, InboundMessage message, string text)
     {
         var store = new TaskStore(route.Workspace);
         TaskInfo? task = null;
-        bool checkExisting;
-        lock (_checkedAfterStart)
+        Dictionary<long, TaskInfo>? earlier;
+        lock (_earlierTasks)
         {
-            checkExisting = _checkedAfterStart.Add(message.ChatGuid);
+            if (!_earlierTasks.TryGetValue(message.ChatGuid, out earlier))
+            {
+                // The chat's first message since the start: the tasks a daemon before this one made from its messages.
+                earlier = new Dictionary<long, TaskInfo>();
+                foreach (var t in store.List().Where(t => t.ChatGuid == message.ChatGuid))
+                {
+                    if (RowidOf(t.Document) is long rowid)
+                    {
+                        earlier[rowid] = t;
+                    }
+                }
+
+                _earlierTasks[message.ChatGuid] = earlier;
+            }
         }
 
-        if (checkExisting)
+        if (earlier.Remove(message.Rowid, out var made))
         {
-            // The first message of a chat after a start may have been half handled by a daemon that died between
-            // creating its task and moving the cursor: find that task instead of making a second one.
-            task = store.List().FirstOrDefault(t => t.ChatGuid == message.ChatGuid && RowidOf(t.Document) == message.Rowid);
-            if (task is not null && new RunLedger(store.LedgerPath).ReadAll().Any(r => r.TaskId == task.Id))
+            task = made;
+            // Queued before the crash: its queue entry was recovered at start, or its run has records in the ledger.
+            if (_queue.HoldsRunOf(store.Workspace, task.Id) || new RunLedger(store.LedgerPath).ReadAll().Any(r => r.TaskId == task.Id))
             {
-                return "queued before";
+                return ("queued before", Task.CompletedTask);
             }
         }
 
@@ -345,15 +414,31 @@ public sealed partial class ChannelService : IDaemonComponent
         }
 
         _pending[task.Id] = message.ChatGuid;
-        var run = _queue.EnqueueAsync(route.Workspace, task.Id).GetAwaiter().GetResult(); // answered once the entry is fsynced
-        _context!.Log.Info("channel", "task queued", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId = task.Id, runId = run.RunId });
-        var delay = _context.Config.GetInt64("channel.ackDelayMs");
+        var taskId = task.Id;
+        var queued = LogQueuedAsync(_queue.EnqueueAsync(route.Workspace, taskId), message, taskId);
+        var delay = _context!.Config.GetInt64("channel.ackDelayMs");
         if (delay >= 0)
         {
-            _ = AcknowledgeLaterAsync(task.Id, message.ChatGuid, TimeSpan.FromMilliseconds(delay));
+            _ = AcknowledgeLaterAsync(taskId, message.ChatGuid, TimeSpan.FromMilliseconds(delay));
         }
 
-        return "queued";
+        return ("queued", queued);
+    }
+
+    /// <summary>Waits for a message's queue entry to be durable and logs it (or why it was not queued).</summary>
+    private async Task LogQueuedAsync(Task<TaskRunInfo> enqueued, InboundMessage message, string taskId)
+    {
+        try
+        {
+            var run = await enqueued.ConfigureAwait(false);
+            _context!.Log.Info("channel", "task queued", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, runId = run.RunId });
+        }
+        catch (Exception ex)
+        {
+            _pending.TryRemove(taskId, out _);
+            _context!.Log.Error("channel", "message failed", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
+            throw;
+        }
     }
 
     private static long? RowidOf(TaskDocument? document) => document?.Root["route"]?["rowid"] is JsonValue v && v.TryGetValue<long>(out var r) ? r : null;

@@ -212,6 +212,17 @@ public sealed class WorkQueue : IDaemonComponent
         return new TaskRunInfo { RunId = entry.RunId, TaskId = task.Id, Runner = task.Runner, Status = "queued", Workspace = store.Workspace, PromptLength = digest.Length, PromptSha = digest.Sha };
     }
 
+    /// <summary>Whether a run of the task waits in a lane, runs, or is being committed (after a start: recovered from queue.jsonl).</summary>
+    public bool HoldsRunOf(string workspace, string taskId)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
+        lock (_gate)
+        {
+            return _committing.Any(c => c.Entry.TaskId == taskId)
+                || _lanes.Any(l => string.Equals(Path.TrimEndingDirectorySeparator(l.Key), full, StringComparison.Ordinal) && (l.Value.Running == taskId || l.Value.Pending.Any(e => e.TaskId == taskId)));
+        }
+    }
+
     /// <summary>Hands committed entries to their lanes in arrival order; one whose write failed was never queued.</summary>
     private void DispatchCommitted()
     {

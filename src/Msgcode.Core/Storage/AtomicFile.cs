@@ -67,7 +67,7 @@ public static class AtomicFile
             options.BeforeReplace?.Invoke(); // may refuse (throws): the temp is removed below, the target untouched
             var replacing = File.Exists(full);
             File.Move(temp, full, overwrite: true);
-            if (!replacing && options.Fsync)
+            if (!replacing && options.Fsync && !options.FolderSyncedByNextWrite)
             {
                 // A new name must reach the disk for the file to exist after a power loss. A replaced name
                 // needs no folder fsync: after a crash the folder holds the old file or the new one, both whole.
@@ -363,6 +363,13 @@ public sealed record AtomicWriteOptions
     /// appended). Where that cannot be done, the write takes the usual temp-and-rename path.
     /// </summary>
     public string? Spare { get; init; }
+
+    /// <summary>
+    /// A new file's name is made durable by the caller's next write in the same folder (which creates a file too, and
+    /// fsyncs the folder after its rename): two new files then share one folder fsync. Until that write returns, a
+    /// power loss may forget this name.
+    /// </summary>
+    public bool FolderSyncedByNextWrite { get; init; }
 
     /// <summary>
     /// Called after the new contents are written (and fsynced) and just before they replace the file: a last look

@@ -73,7 +73,9 @@ public sealed partial class TaskStore
         customize?.Invoke(document);
         try
         {
-            AtomicFile.WriteAllText(JsonPath(id), document.Serialize());
+            // Two new names, one folder fsync: the .md's (written second, also new) makes the .json's durable too.
+            var orphanMarkdown = File.Exists(MarkdownPath(id)); // never, as a rule: then the .md's write replaces and syncs no folder
+            AtomicFile.WriteAllText(JsonPath(id), document.Serialize(), new AtomicWriteOptions { FolderSyncedByNextWrite = !orphanMarkdown });
             AtomicFile.WriteAllText(MarkdownPath(id), TaskMarkdown.Render(title, prompt));
         }
         catch (MsgcodeException ex) when (ex.InnerException is UnauthorizedAccessException)

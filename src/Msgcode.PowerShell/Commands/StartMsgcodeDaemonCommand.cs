@@ -48,7 +48,7 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
                 Home = home,
                 Mode = Mode,
                 Queue = queue,
-                Components = [queue, jobs, new ChannelService(queue, ChannelServiceOptions.WithMemory(home))],
+                Components = [queue, jobs, new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = Environment.GetEnvironmentVariable("MSGCODE_TEST_CHANNEL_HOLD_CURSOR") == "1" })],
                 IgnoreSigterm = Environment.GetEnvironmentVariable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
             });
             WriteVerbose($"msgcode daemon for '{home.Path}' runs in the foreground (PID {Environment.ProcessId}); Ctrl+C or SIGTERM stops it.");
