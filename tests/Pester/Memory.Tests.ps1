@@ -7,8 +7,15 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SavedEnvironment = Clear-MsgcodeEnvironment
 
+    # The day files of a workspace, oldest first (a test that runs across midnight writes two).
+    function Get-DayFiles([string] $Workspace) {
+        @(Get-ChildItem (Join-Path $Workspace 'memory') -Filter '????-??-??.md' -File -ErrorAction SilentlyContinue | Sort-Object Name | ForEach-Object FullName)
+    }
+    function Get-AllNotesText([string] $Workspace) {
+        (Get-DayFiles $Workspace | ForEach-Object { Get-Content -Raw $_ }) -join ''
+    }
     function Get-TodayFile([string] $Workspace) {
-        Join-Path $Workspace 'memory' ((Get-Date).ToString('yyyy-MM-dd') + '.md')
+        Get-DayFiles $Workspace | Select-Object -Last 1
     }
 }
 
@@ -28,8 +35,9 @@ Describe 'Add-MsgcodeMemory' {
         $entry.Text | Should -Be 'The staging database listens on 5433.'
         $entry.Tags | Should -Be @('db', 'staging')
         $entry.File | Should -Be (Get-TodayFile $script:Ws)
+        $entry.Date.ToString('yyyy-MM-dd') + '.md' | Should -Be (Split-Path $entry.File -Leaf)
         $lines = Get-Content $entry.File
-        $lines[0] | Should -Be "# Memory $((Get-Date).ToString('yyyy-MM-dd'))"
+        $lines[0] | Should -Be "# Memory $($entry.Date.ToString('yyyy-MM-dd'))"
         $lines[$entry.Line - 1] | Should -Match '^## \d{2}:\d{2}:\d{2} · #db #staging$'
         $lines | Should -Contain 'The staging database listens on 5433.'
     }
@@ -37,7 +45,7 @@ Describe 'Add-MsgcodeMemory' {
     It 'writes nothing without -PassThru, and nothing at all with -WhatIf' {
         Add-MsgcodeMemory 'quiet' -Workspace $script:Ws | Should -BeNullOrEmpty
         Add-MsgcodeMemory 'only imagined' -Workspace $script:Ws -WhatIf
-        Get-Content -Raw (Get-TodayFile $script:Ws) | Should -Not -Match 'imagined'
+        Get-AllNotesText $script:Ws | Should -Not -Match 'imagined'
     }
 
     It 'takes notes from the pipeline, as strings and by property name, relative to the current location' {
@@ -74,8 +82,7 @@ Import-Module $Module -ErrorAction Stop
         }
         foreach ($p in $procs) { $p.WaitForExit(120000) | Should -BeTrue; $p.ExitCode | Should -Be 0 }
 
-        $text = Get-Content -Raw (Get-TodayFile $script:Ws)
-        $notes = @($text -split "`n## " | Select-Object -Skip 1)
+        $notes = @(Get-DayFiles $script:Ws | ForEach-Object { (Get-Content -Raw $_) -split "`n## " | Select-Object -Skip 1 })
         $notes.Count | Should -Be 80
         foreach ($w in 1, 2) {
             foreach ($i in 1..40) {
@@ -102,7 +109,7 @@ Describe 'Search-MsgcodeMemory' {
         $hits[0].Text | Should -BeLike 'Deploy checklist*'
         $hits[0].Score | Should -BeGreaterThan $hits[1].Score
         $hits[0].Tags | Should -Be 'ops'
-        $hits[0].File | Should -Be (Get-TodayFile $script:Ws)
+        $hits[0].File | Should -BeIn (Get-DayFiles $script:Ws)
         (Get-Content $hits[0].File)[$hits[0].Line - 1] | Should -Be "## $($hits[0].Heading)"
         $hits[0].Snippet | Should -Not -BeNullOrEmpty
         @(Search-MsgcodeMemory deploy -Top 1 -Workspace $script:Ws).Count | Should -Be 1

@@ -54,6 +54,9 @@ public sealed class MemoryStore
     /// <summary>Whether the last search rebuilt the index from nothing (for tests and the bench).</summary>
     internal bool LastSearchRebuiltIndex => _index.LastOpenRebuilt;
 
+    /// <summary>The lock every append to the folder's day files takes.</summary>
+    public const string NotesLockName = ".notes.lock";
+
     /// <summary>Appends a note to today's file (local time) and returns it as written.</summary>
     public MemoryEntry Add(string text, string[]? tags = null, string? source = null)
     {
@@ -71,7 +74,9 @@ public sealed class MemoryStore
         try
         {
             Directory.CreateDirectory(_directory);
-            using (FileLock.For(path))
+            // One lock for the folder's notes (memory/.notes.lock), not one per day file: a workspace kept in git
+            // would otherwise gather a lock file a day beside its notes.
+            using (FileLock.Acquire(Path.Combine(_directory, NotesLockName)))
             {
                 // The bytes already in the file are kept exactly (a hand edit's line endings, byte order
                 // mark, even bytes that are not UTF-8): the note is appended after them, never re-encoded.

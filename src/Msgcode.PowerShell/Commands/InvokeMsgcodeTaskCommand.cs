@@ -131,11 +131,30 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;
         var shown = false;
+        DateTime? stoppingSince = null;
         while (!run.IsCompleted && !((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
+            if (Stopping)
+            {
+                // Ctrl+C: the run is being canceled (its process tree killed, its outcome recorded). Wait for that
+                // rather than leave it half done behind a returned prompt; WriteProgress would throw now anyway.
+                stoppingSince ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - stoppingSince > TimeSpan.FromSeconds(10))
+                {
+                    throw new PipelineStoppedException();
+                }
+
+                continue;
+            }
+
             progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
             WriteProgress(progress);
             shown = true;
+        }
+
+        if (Stopping)
+        {
+            throw new PipelineStoppedException();
         }
 
         if (shown)

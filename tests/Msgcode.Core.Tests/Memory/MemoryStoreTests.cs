@@ -45,6 +45,12 @@ public class MemoryStoreTests
         Assert.Equal("## not a heading\nsecond note", hit.Text);
         Assert.Equal(second.Line, hit.Line);
         Assert.Equal(new TimeOnly(12, 31, 5), hit.Time);
+
+        // Another day's note: still one lock file for the folder, none per day file.
+        clock.Now = Noon.AddDays(1);
+        store.Add("a note of the next day");
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "memory"), "*.md.lock"));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "memory", MemoryStore.NotesLockName)));
     }
 
     [Fact]
