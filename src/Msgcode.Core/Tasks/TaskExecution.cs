@@ -170,7 +170,30 @@ public static class TaskExecution
             throw new InvalidOperationException("The task update chose no runner."); // unreachable: the update sets them all or throws
         }
 
-        await startedDurable.ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
+        try
+        {
+            await startedDurable.ConfigureAwait(false); // durable before the runner starts: a crash after this is an interrupted run, never a repeated one
+        }
+        catch (MsgcodeException ex)
+        {
+            // The started record may not be on disk (a failing disk): the run does not start. Its claim on the task
+            // is let go (else the task would show this live process's run until a restart), and the run is closed.
+            ReleaseClaim(TaskStatuses.Blocked, $"{ex.ErrorId}: the run did not start: its started record could not be made durable.");
+            try
+            {
+                await ledger.AppendAsync(new RunRecord
+                {
+                    TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = runId, TaskId = id, Event = RunEvents.Failed, RunnerKind = runner.Kind,
+                    Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = "The run did not start: its started record could not be made durable.",
+                }, journal: null).ConfigureAwait(false);
+            }
+            catch (MsgcodeException)
+            {
+            }
+
+            throw;
+        }
+
 
         var clock = Stopwatch.StartNew();
         RunnerResult result;
@@ -246,8 +269,44 @@ public static class TaskExecution
         };
         // The outcome is written before the task changes (a reader never sees the task ended without it), and
         // its fsync runs while the task is updated: the run has ended once both are done.
-        var outcomeDurable = ledger.AppendThenSync(outcome);
+        Task outcomeDurable;
+        try
+        {
+            outcomeDurable = ledger.AppendThenSync(outcome);
+        }
+        catch (MsgcodeException ex)
+        {
+            // The outcome could not be written: the task must not stay claimed by this live process (it would show
+            // running until a restart); it is blocked with the reason, and the caller gets the error.
+            ReleaseClaim(TaskStatuses.Blocked, $"{ex.ErrorId}: the run {result.Status}, but its outcome could not be recorded: {ex.Message}");
+            throw;
+        }
+
         var ended = deferEnd ? Task.Run(EndAsync) : EndAsync();
+
+        // Best effort, for a run that cannot go on: the task lets go of this run (if it is still this run's) and takes
+        // the given status and summary; a task file that cannot be written either is left to recovery at the next start.
+        void ReleaseClaim(string status, string summary)
+        {
+            try
+            {
+                store.Update(id, d =>
+                {
+                    if ((string?)d.CurrentRun?["runId"] != runId)
+                    {
+                        return false;
+                    }
+
+                    d.CurrentRun = null;
+                    d.Status = status;
+                    d.LastSummary = summary;
+                    return true;
+                }, durable: false);
+            }
+            catch (MsgcodeException)
+            {
+            }
+        }
 
         async Task EndAsync()
         {

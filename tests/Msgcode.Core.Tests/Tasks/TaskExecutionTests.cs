@@ -38,6 +38,24 @@ public class TaskExecutionTests
         Assert.Empty(new RunLedger(store.LedgerPath).OpenRuns());
     }
 
+    [SkippableFact]
+    public async Task A_run_whose_outcome_cannot_be_recorded_lets_go_of_its_task()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "the runner's command is for /bin/sh");
+        using var dir = new TempDir();
+        var store = new TaskStore(dir.Path);
+        // The run itself takes the ledger's place with a folder: its outcome cannot be appended.
+        var task = store.Create("t", "rm tasks/runs.jsonl && mkdir tasks/runs.jsonl", "shell");
+
+        var ex = await Assert.ThrowsAsync<Errors.MsgcodeException>(() => TaskExecution.RunAsync(store, task.Id, Shell(), new TaskRunOptions(), CancellationToken.None));
+
+        Assert.Equal(Errors.ErrorIds.FileWriteFailed, ex.ErrorId);
+        var after = store.Get(task.Id);
+        Assert.Equal(TaskStatuses.Blocked, after.Status); // not left running under this live process until a restart
+        Assert.Null(after.Document!.CurrentRun);
+        Assert.StartsWith("FileWriteFailed: the run succeeded, but its outcome could not be recorded", after.LastSummary);
+    }
+
     [Fact]
     public async Task A_refused_run_writes_no_record()
     {
