@@ -63,6 +63,8 @@ public sealed partial class ChannelService : IDaemonComponent
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal); // taskId -> chat, until replied
     /// <summary>Per chat, after its first message since the start: the chat's tasks made before the start, by message row id.</summary>
     private readonly Dictionary<string, Dictionary<long, TaskInfo>> _earlierTasks = new(StringComparer.Ordinal);
+    /// <summary>Chats whose cursor stays where it is until the next start (a message could not be queued: the daemon was stopping).</summary>
+    private readonly ConcurrentDictionary<string, byte> _cursorHeld = new(StringComparer.Ordinal);
     /// <summary>Per chat, the row id of the latest message handed to the cursor chain.</summary>
     private readonly ConcurrentDictionary<string, long> _cursorWanted = new(StringComparer.Ordinal);
     /// <summary>Completes when every message handled so far is queued (durably) and its cursor written; never faults.</summary>
@@ -217,13 +219,20 @@ public sealed partial class ChannelService : IDaemonComponent
         {
             await queued.ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            // logged where the queueing failed; the message is not taken again
+            // Logged where the queueing failed; such a message is not taken again, unless the daemon was stopping:
+            // then neither its cursor nor any later one of the chat moves, and the next start takes them again
+            // (each finds the task made for it).
+            if (ex is OperationCanceledException or MsgcodeException { ErrorId: ErrorIds.DaemonNotRunning })
+            {
+                _cursorHeld.TryAdd(chat, 0);
+            }
         }
 
         await previous.ConfigureAwait(false);
-        if (_cursorWanted.TryGetValue(chat, out var wanted) && wanted > rowid || _options.TestHoldCursor && !ReferenceEquals(queued, Task.CompletedTask))
+        if (_cursorWanted.TryGetValue(chat, out var wanted) && wanted > rowid || _cursorHeld.ContainsKey(chat)
+            || _options.TestHoldCursor && !ReferenceEquals(queued, Task.CompletedTask))
         {
             return;
         }
@@ -232,9 +241,10 @@ public sealed partial class ChannelService : IDaemonComponent
         {
             _cursorStore!.Advance(chat, rowid);
         }
-        catch (MsgcodeException ex)
+        catch (Exception ex)
         {
-            _context!.Log.Error("channel", "cursor not saved", new { chatId = ChatTag(chat), rowid, errorId = ex.ErrorId });
+            // Any failure (a state.json broken by hand, a full disk): logged, and the chain goes on (it never faults).
+            _context!.Log.Error("channel", "cursor not saved", new { chatId = ChatTag(chat), rowid, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
         }
     }
 
@@ -390,7 +400,8 @@ public sealed partial class ChannelService : IDaemonComponent
         {
             task = made;
             // Queued before the crash: its queue entry was recovered at start, or its run has records in the ledger.
-            if (_queue.HoldsRunOf(store.Workspace, task.Id) || new RunLedger(store.LedgerPath).ReadAll().Any(r => r.TaskId == task.Id))
+            // (The ledger's queued line is only a hint, written apart from the queue entry: a run counts once it started.)
+            if (_queue.HoldsRunOf(store.Workspace, task.Id) || new RunLedger(store.LedgerPath).ReadAll().Any(r => r.TaskId == task.Id && r.Event != RunEvents.Queued))
             {
                 return ("queued before", Task.CompletedTask);
             }

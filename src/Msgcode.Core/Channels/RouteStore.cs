@@ -339,7 +339,7 @@ public sealed class RouteStore
                 routes[route.ChatGuid] = route;
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new MsgcodeException(ErrorIds.RoutesFileCorrupt, MsgcodeErrorCategory.InvalidData, Path,
                 $"'{Path}' is not a valid routes file ({ex.Message}); msgcode will not overwrite it. Repair or remove it by hand.", ex);

@@ -14,7 +14,8 @@ public enum LogLevel
 
 /// <summary>
 /// msgcode's log: one JSON object per line (<c>ts</c>, <c>level</c>, <c>module</c>, <c>msg</c>, then fields),
-/// appended through the JSONL primitive and rotated by size. Fields are values the caller chose; text
+/// appended through the JSONL primitive (or, with <see cref="KeepOpen"/>, to a file held open between lines) and
+/// rotated by size. Fields are values the caller chose; text
 /// bodies never go in — pass a <see cref="TextDigest"/> instead. Logging never throws: a log that cannot
 /// be written must not take the daemon down.
 /// </summary>
@@ -77,7 +78,7 @@ public sealed class MsgcodeLog : IDisposable
         {
             try
             {
-                if (KeepOpen)
+                if (KeepOpen && !_disposed)
                 {
                     AppendKept(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
                 }
@@ -177,8 +178,17 @@ public sealed class MsgcodeLog : IDisposable
         return info.Exists && info.Length == _keptLength;
     }
 
-    /// <summary>Closes a kept file (see <see cref="KeepOpen"/>).</summary>
-    public void Dispose() => Reopen();
+    private bool _disposed;
+
+    /// <summary>Closes a kept file (see <see cref="KeepOpen"/>); lines written after this open and close the file each time.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            CloseKept();
+        }
+    }
 
     private void CloseKept()
     {

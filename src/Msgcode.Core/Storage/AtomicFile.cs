@@ -144,13 +144,13 @@ public static class AtomicFile
             // exchanges are counted per folder, and one folder fsync makes all of them durable that came before it:
             // it is done here only when none was done since this spare's exchange (with four spares, once every
             // four writes). Anyone else's exchange (another process's) is made durable here.
-            if (Exchanged.TryGetValue(spare, out var mine) && mine.Identity == kept.Identity)
+            // A folder fsync that fails leaves the spare alone: this write takes the temp-and-rename path.
+            var durable = Exchanged.TryGetValue(spare, out var mine) && mine.Identity == kept.Identity
+                ? mine.Folder.SyncThrough(mine.Number)
+                : FolderOf(directory).SyncThrough(long.MaxValue);
+            if (!durable)
             {
-                mine.Folder.SyncThrough(mine.Number);
-            }
-            else
-            {
-                FolderOf(directory).SyncThrough(long.MaxValue);
+                return false;
             }
         }
 
@@ -192,7 +192,7 @@ public static class AtomicFile
         var number = folder.Exchanged();
         if (options.Fsync)
         {
-            folder.SyncThrough(number); // durable now
+            _ = folder.SyncThrough(number); // durable now (best effort, like the temp-and-rename path's folder fsync)
         }
 
         if (NativeFs.TryStat(spare, out var exchanged))
@@ -229,22 +229,29 @@ public static class AtomicFile
 
         /// <summary>
         /// Makes exchange <paramref name="number"/> durable (long.MaxValue: every exchange in the folder, anyone's) with
-        /// a folder fsync, unless one that started after it has already ended.
+        /// a folder fsync, unless one that started after it has already ended. False when the fsync failed: nothing
+        /// is counted durable then.
         /// </summary>
-        public void SyncThrough(long number)
+        public bool SyncThrough(long number)
         {
             if (Interlocked.Read(ref _durable) >= number)
             {
-                return;
+                return true;
             }
 
             var upTo = Interlocked.Read(ref _exchanges); // every exchange counted so far was made before this fsync
-            NativeFs.FsyncDirectory(directory);
             Interlocked.Increment(ref _fsyncs);
+            if (!NativeFs.TryFsyncDirectory(directory))
+            {
+                return false;
+            }
+
             long seen;
             while ((seen = Interlocked.Read(ref _durable)) < upTo && Interlocked.CompareExchange(ref _durable, upTo, seen) != seen)
             {
             }
+
+            return true;
         }
     }
 

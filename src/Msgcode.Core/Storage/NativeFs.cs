@@ -150,11 +150,18 @@ internal static partial class NativeFs
     private static extern int Close(int fd);
 
     /// <summary>Best effort: makes a completed rename in <paramref name="directory"/> survive a power loss.</summary>
-    public static void FsyncDirectory(string directory)
+    public static void FsyncDirectory(string directory) => TryFsyncDirectory(directory);
+
+    /// <summary>
+    /// Makes the completed renames in <paramref name="directory"/> survive a power loss; false when that could not
+    /// be done (the folder could not be opened, the fsync failed). True where there is nothing to do (Windows:
+    /// NTFS journals the rename; there is no directory handle to flush) or no way to do it.
+    /// </summary>
+    public static bool TryFsyncDirectory(string directory)
     {
         if (OperatingSystem.IsWindows())
         {
-            return; // NTFS journals the rename; there is no directory handle to flush.
+            return true;
         }
 
         try
@@ -162,12 +169,12 @@ internal static partial class NativeFs
             var fd = Open(directory, O_RDONLY);
             if (fd < 0)
             {
-                return;
+                return false;
             }
 
             try
             {
-                Fsync(fd);
+                return Fsync(fd) == 0;
             }
             finally
             {
@@ -176,9 +183,11 @@ internal static partial class NativeFs
         }
         catch (DllNotFoundException)
         {
+            return true;
         }
         catch (EntryPointNotFoundException)
         {
+            return true;
         }
     }
 }

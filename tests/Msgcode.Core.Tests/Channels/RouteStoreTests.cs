@@ -101,6 +101,7 @@ public class RouteStoreTests
     [InlineData("""{ "version": 1, "routes": [] }""")]
     [InlineData("""{ "version": 1, "routes": "none" }""")]
     [InlineData("""{ "version": 1, "routes": { "any;-;+15550001": 42 } }""")]
+    [InlineData("""{ "version": 1, "routes": {}, "routes": {} }""")]
     public void A_routes_file_of_the_wrong_shape_is_reported_and_never_written_over(string text)
     {
         using var dir = new TempDir();
