@@ -273,20 +273,8 @@ public sealed class JobStore
 
     private bool StillHolds(JobsFileStamp expected)
     {
-        try
-        {
-            if (!File.Exists(Path))
-            {
-                return !expected.Exists;
-            }
-
-            var bytes = File.ReadAllBytes(Path);
-            return expected.Exists && bytes.Length == expected.Length && Hash(bytes) == expected.Hash;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
+        var now = CurrentStamp(previous: null); // hashed, never taken on length and time alone
+        return now.Exists == expected.Exists && now.Length == expected.Length && now.Hash == expected.Hash;
     }
 
     private sealed class ChangedMeanwhileException : Exception;

@@ -133,31 +133,9 @@ public sealed class MsgcodeLog : IDisposable
             using (FileLock.For(Path, TimeSpan.FromSeconds(5)))
             {
                 FileRotation.RotateIfNeeded(Path, MaxBytes, MaxFiles, bytes.Length);
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-                var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
-                try
-                {
-                    var length = stream.Length;
-                    if (length > 0)
-                    {
-                        stream.Seek(-1, SeekOrigin.End);
-                        if (stream.ReadByte() != '\n')
-                        {
-                            stream.WriteByte((byte)'\n'); // a torn last line (a crash mid-write) ends here; the next line stays whole
-                            length++;
-                        }
-                    }
-
-                    stream.Seek(length, SeekOrigin.Begin);
-                    _keptLength = length;
-                    _keptInode = NativeFs.TryStat(Path, out var facts) ? facts.Identity.Inode : 0;
-                    _kept = stream;
-                }
-                catch
-                {
-                    stream.Dispose();
-                    throw;
-                }
+                _kept = JsonlFile.OpenForAppend(Path); // a torn last line (a crash mid-write) is ended there
+                _keptLength = _kept.Length;
+                _keptInode = NativeFs.TryStat(Path, out var facts) ? facts.Identity.Inode : 0;
             }
         }
 

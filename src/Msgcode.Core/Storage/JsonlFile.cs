@@ -52,19 +52,7 @@ public static class JsonlFile
         beforeWrite?.Invoke(buffer.Length);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            using var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-            var length = stream.Length;
-            if (length > 0)
-            {
-                stream.Seek(-1, SeekOrigin.End);
-                if (stream.ReadByte() != '\n')
-                {
-                    stream.WriteByte((byte)'\n'); // torn tail: never glue a record onto a fragment
-                }
-            }
-
-            stream.Seek(0, SeekOrigin.End);
+            using var stream = OpenForAppend(full);
             buffer.Position = 0;
             buffer.CopyTo(stream);
             stream.Flush(flushToDisk: fsync);
@@ -73,6 +61,36 @@ public static class JsonlFile
         {
             throw new MsgcodeException(ErrorIds.FileWriteFailed, MsgcodeErrorCategory.WriteError, full,
                 $"Could not append to '{full}': {ex.Message} Check that the folder is writable and the disk is not full.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Opens a JSONL file for appending (created with its folder when missing), positioned at its end; a torn last
+    /// line (a writer that died mid-record) is ended first, so the next record is never glued onto a fragment. The
+    /// caller holds the file's lock. Throws IOException or UnauthorizedAccessException.
+    /// </summary>
+    internal static FileStream OpenForAppend(string full)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+        try
+        {
+            if (stream.Length > 0)
+            {
+                stream.Seek(-1, SeekOrigin.End);
+                if (stream.ReadByte() != '\n')
+                {
+                    stream.WriteByte((byte)'\n');
+                }
+            }
+
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
         }
     }
 
