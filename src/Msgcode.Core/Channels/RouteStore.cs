@@ -105,6 +105,26 @@ public sealed class RouteStore
     /// <summary>The route of a chat as a person types it (see <see cref="FindTyped"/>), or <see cref="ErrorIds.RouteNotFound"/>.</summary>
     public ChatRoute Get(string chatGuid) => FindTyped(chatGuid) ?? throw NotFound(chatGuid);
 
+    /// <summary>
+    /// What Set-MsgcodeRoute binds: the chat (an existing route found by its full id or a unique ending, else the id
+    /// as typed), the workspace (<paramref name="workspace"/>, else the existing route's), and the status: the one
+    /// given, else paused when the route is paused and keeps its workspace (re-labelling a paused route must not
+    /// resume it), else active. A new chat without a workspace is RouteNotFound.
+    /// </summary>
+    public (string ChatGuid, string Workspace, string? Status) PlanSet(string typed, string? workspace, string? status)
+    {
+        var existing = FindTyped(typed);
+        if (workspace is null && existing is null)
+        {
+            throw new MsgcodeException(ErrorIds.RouteNotFound, MsgcodeErrorCategory.ObjectNotFound, typed,
+                $"Chat '{typed}' has no route yet: give the workspace to bind it to with -Workspace.");
+        }
+
+        var target = workspace ?? existing!.Workspace;
+        var samePlace = existing is not null && string.Equals(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(target)), existing.Workspace, StringComparison.Ordinal);
+        return (existing?.ChatGuid ?? typed, target, status ?? (samePlace && existing!.Status == RouteStatuses.Paused ? RouteStatuses.Paused : null));
+    }
+
     /// <summary>Binds a chat to a workspace (creates or replaces its route; status becomes active unless given).</summary>
     public ChatRoute Bind(string chatGuid, string workspace, string? label = null, string? runner = null, string? status = null)
     {

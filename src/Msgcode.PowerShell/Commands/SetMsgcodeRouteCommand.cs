@@ -44,29 +44,14 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
         try
         {
             var store = new RouteStore(MsgcodeHome.Resolve());
-            var existing = store.FindTyped(ChatGuid);
-            string workspace;
-            if (Workspace is not null)
-            {
-                workspace = ResolvePath(Workspace);
-            }
-            else if (existing is not null)
-            {
-                workspace = existing.Workspace;
-            }
-            else
-            {
-                throw new MsgcodeException(ErrorIds.RouteNotFound, MsgcodeErrorCategory.ObjectNotFound, ChatGuid,
-                    $"Chat '{ChatGuid}' has no route yet: give the workspace to bind it to with -Workspace.");
-            }
-
-            ConfigStore.RequireWorkspace(workspace);
-            if (!ShouldProcess(ChatGuid, $"Bind the chat to '{workspace}'"))
+            var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolvePath(Workspace), Status);
+            ConfigStore.RequireWorkspace(plan.Workspace);
+            if (!ShouldProcess(plan.ChatGuid, $"Bind the chat to '{plan.Workspace}'"))
             {
                 return;
             }
 
-            var route = store.Bind(existing?.ChatGuid ?? ChatGuid, workspace, Label, Runner, Status ?? (existing?.Status == RouteStatuses.Paused && string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace)), existing.Workspace, StringComparison.Ordinal) ? RouteStatuses.Paused : null));
+            var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status);
             if (PassThru)
             {
                 WriteObject(route);

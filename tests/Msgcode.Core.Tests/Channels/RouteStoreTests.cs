@@ -112,4 +112,20 @@ public class RouteStoreTests
         Assert.Equal(ErrorIds.RoutesFileCorrupt, Assert.Throws<MsgcodeException>(() => store.Bind("any;-;+15550002", dir.Path)).ErrorId);
         Assert.Equal(text, File.ReadAllText(home.RoutesFile));
     }
+
+    [Fact]
+    public void Set_keeps_a_paused_route_paused_unless_it_moves_and_needs_a_workspace_for_a_new_chat()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        var ws = Directory.CreateDirectory(dir.File("ws")).FullName;
+        var other = Directory.CreateDirectory(dir.File("other")).FullName;
+        Assert.Equal(ErrorIds.RouteNotFound, Assert.Throws<MsgcodeException>(() => store.PlanSet("any;-;+15550001", null, null)).ErrorId);
+        Assert.Equal(("any;-;+15550001", ws, (string?)null), store.PlanSet("any;-;+15550001", ws, null));
+
+        store.Bind("any;-;+15550001", ws, status: RouteStatuses.Paused);
+        Assert.Equal(("any;-;+15550001", ws, (string?)RouteStatuses.Paused), store.PlanSet("15550001", null, null)); // by its ending, same place: stays paused
+        Assert.Equal(("any;-;+15550001", other, (string?)null), store.PlanSet("any;-;+15550001", other, null)); // moved: active again
+        Assert.Equal(("any;-;+15550001", ws, (string?)RouteStatuses.Active), store.PlanSet("any;-;+15550001", null, RouteStatuses.Active));
+    }
 }
