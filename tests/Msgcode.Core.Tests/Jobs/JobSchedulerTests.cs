@@ -340,6 +340,27 @@ public sealed class JobSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void A_file_that_keeps_changing_under_the_store_is_refused_with_FileWriteFailed_and_left_as_it_is()
+    {
+        var job = NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));
+        var path = _store.Path;
+        var calls = 0;
+        var ex = Assert.Throws<MsgcodeException>(() => _store.Update(jobs =>
+        {
+            calls++;
+            File.WriteAllText(path, File.ReadAllText(path).Replace("Summarise", "Summarise" + calls, StringComparison.Ordinal)); // someone saves again and again
+            jobs.Single().State.LastStatus = JobStatuses.Queued;
+            return (true, 0);
+        }));
+
+        Assert.Equal(ErrorIds.FileWriteFailed, ex.ErrorId);
+        Assert.Equal(5, calls);
+        var stored = _store.Get(job.Id);
+        Assert.Equal("Summarise54321", stored.Action.Title); // every save of theirs kept (each one renamed it again)...
+        Assert.NotEqual(JobStatuses.Queued, stored.State.LastStatus); // ...and the store's change never written over them
+    }
+
+    [Fact]
     public void A_hand_edit_that_breaks_the_file_while_the_store_writes_is_never_written_over()
     {
         NewJob(JobSchedule.Cron("0 9 * * *", "UTC"));

@@ -5,6 +5,27 @@ namespace Msgcode.Core.Tests.Storage;
 
 public class AtomicFileTests
 {
+    /// <summary>
+    /// A folder with <c>task.json</c> written once, and write options with a spare. The exchange is Linux-only
+    /// (elsewhere the spare is ignored, which the other tests cover): skipped there, and checked to work here, so
+    /// a spare test never passes through the temp-and-rename fallback unnoticed.
+    /// </summary>
+    private static TempDir SpareFixture(string first, bool fsync, out string path, out AtomicWriteOptions options)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the exchange (renameat2) is Linux-only");
+        var dir = new TempDir();
+        var probe = dir.File("probe.json");
+        AtomicFile.WriteAllText(probe, "before");
+        AtomicFile.WriteAllText(probe, "after", new AtomicWriteOptions { Spare = dir.File(".probe-spare"), Fsync = false });
+        Assert.Equal("before", File.ReadAllText(dir.File(".probe-spare"))); // the exchange was made, not the fallback
+        File.Delete(probe);
+        File.Delete(dir.File(".probe-spare"));
+        path = dir.File("task.json");
+        options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = fsync };
+        AtomicFile.WriteAllText(path, first);
+        return dir;
+    }
+
     [Fact]
     public void Replaces_content_and_leaves_no_temp()
     {
@@ -16,18 +37,10 @@ public class AtomicFileTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_write_through_a_spare_exchanges_the_two_and_creates_no_file()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return; // the exchange is Linux-only; elsewhere the spare is ignored (covered by the other tests)
-        }
-
-        using var dir = new TempDir();
-        var path = dir.File("task.json");
-        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
-        AtomicFile.WriteAllText(path, "one");
+        using var dir = SpareFixture("one", fsync: false, out var path, out var options);
         AtomicFile.WriteAllText(path, "two", options);
         Assert.Equal("two", File.ReadAllText(path));
         Assert.Equal("one", File.ReadAllText(dir.File(".spare"))); // the old contents went to the spare: no file was deleted
@@ -50,18 +63,10 @@ public class AtomicFileTests
         Assert.Equal(1 + AtomicFile.SpareCount, Directory.GetFiles(dir.Path, "*", new EnumerationOptions { AttributesToSkip = 0 }).Length);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_spare_is_written_over_only_after_a_folder_fsync_that_followed_its_exchange()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        using var dir = new TempDir();
-        var path = dir.File("task.json");
-        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
-        AtomicFile.WriteAllText(path, "first");
+        using var dir = SpareFixture("first", fsync: false, out var path, out var options);
 
         // The first round creates the spares: nothing is written over, nothing needs to be durable yet.
         for (var i = 0; i < AtomicFile.SpareCount; i++)
@@ -97,19 +102,11 @@ public class AtomicFileTests
         Assert.Equal("round 5, write 3", File.ReadAllText(path));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_write_through_a_spare_never_changes_another_name_of_the_file()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        using var dir = new TempDir();
-        var path = dir.File("task.json");
+        using var dir = SpareFixture("one", fsync: true, out var path, out var options);
         var backup = dir.File("backup.json");
-        var options = new AtomicWriteOptions { Spare = dir.File(".spare") };
-        AtomicFile.WriteAllText(path, "one");
         using (var ln = System.Diagnostics.Process.Start("ln", [path, backup]))
         {
             ln.WaitForExit();
@@ -138,18 +135,10 @@ public class AtomicFileTests
         Assert.True(new FileInfo(dir.File(".spare")).LinkTarget is not null);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_reader_that_holds_the_old_file_keeps_reading_the_old_contents()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        using var dir = new TempDir();
-        var path = dir.File("task.json");
-        var options = new AtomicWriteOptions { Spare = dir.File(".spare"), Fsync = false };
-        AtomicFile.WriteAllText(path, "one");
+        using var dir = SpareFixture("one", fsync: false, out var path, out var options);
         using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         AtomicFile.WriteAllText(path, "two", options); // "one" is now the first spare's file...
         for (var i = 0; i < AtomicFile.SpareCount; i++)
@@ -161,18 +150,11 @@ public class AtomicFileTests
         Assert.Equal("write " + (AtomicFile.SpareCount - 1), File.ReadAllText(path));
     }
 
-    [Fact]
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // SpareFixture skips elsewhere
     public void A_write_through_a_spare_keeps_the_mode_of_the_file()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        using var dir = new TempDir();
-        var path = dir.File("task.json");
-        var options = new AtomicWriteOptions { Spare = dir.File(".spare") };
-        AtomicFile.WriteAllText(path, "one");
+        using var dir = SpareFixture("one", fsync: true, out var path, out var options);
         AtomicFile.WriteAllText(path, "two", options);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         for (var i = 0; i < AtomicFile.SpareCount; i++)
