@@ -206,6 +206,11 @@ function Invoke-Test {
     $pester = Join-Path (Get-NuGetPackageRoot) 'pester' '5.7.1' 'tools' 'Pester.psd1'
     if (-not (Test-Path $pester)) { throw "Pester 5.7.1 was not restored (expected $pester)." }
     $summary = Join-Path $OutDir 'pester-summary.json'
+    if (-not $IsWindows -and (Get-Command npm -ErrorAction SilentlyContinue)) {
+        # The real agent CLIs, pinned, from npm into a cache outside the repository (fast on a rerun).
+        Write-Step 'Agent CLIs (npm, pinned in tests/AgentClis/agent-clis.json)'
+        $env:MSGCODE_TEST_AGENT_BIN = & (Join-Path $Root 'tests' 'AgentClis' 'Install-AgentClis.ps1')
+    }
     $pwsh = Get-FreshPwsh
     $env:MSGCODE_TEST_PWSH = ($pwsh | ConvertTo-Json -Compress -AsArray)
     $env:MSGCODE_TEST_MODULE = Join-Path $ModuleOut 'Msgcode.psd1'
@@ -226,7 +231,17 @@ Import-Module '$pester'
 @{ passed = `$run.PassedCount; failed = `$run.FailedCount + `$run.FailedBlocksCount + `$run.FailedContainersCount; skipped = `$run.SkippedCount + `$run.NotRunCount } | ConvertTo-Json | Set-Content '$summary'
 "@
     if (Test-Path $summary) { Remove-Item $summary }
-    Invoke-FreshPwsh -Command $script -AllowFailure
+    if ($IsLinux -and (& id -u) -eq '0' -and (Get-Command unshare -ErrorAction SilentlyContinue) -and (Get-Command ip -ErrorAction SilentlyContinue)) {
+        # Pester runs in a network namespace of its own with only loopback up: the agent CLIs, the model stand-ins and
+        # everything else the tests start can reach nothing but this machine's loopback.
+        $env:MSGCODE_TEST_NETNS = '1'
+        $fresh = Get-FreshPwsh
+        $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
+        & unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh @fresh -NoProfile -NonInteractive -EncodedCommand $encoded
+    }
+    else {
+        Invoke-FreshPwsh -Command $script -AllowFailure
+    }
     if (-not (Test-Path $summary)) { throw 'Pester did not finish (no summary was written).' }
     $pesterResult = Get-Content -Raw $summary | ConvertFrom-Json
     $results.passed += $pesterResult.passed

@@ -27,6 +27,7 @@
         'Get-MsgcodeService'
         'Get-MsgcodeTask'
         'Get-MsgcodeTaskRun'
+        'Wait-MsgcodeTask'
         'Get-MsgcodeVersion'
         'Get-MsgcodeWorktree'
         'Install-MsgcodeService'

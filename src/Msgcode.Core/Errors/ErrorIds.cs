@@ -59,6 +59,13 @@ public static class ErrorIds
     public const string RunnerBlockedByPolicy = "RunnerBlockedByPolicy";
     public const string RunnerUnavailable = "RunnerUnavailable";
     public const string RunnerOutputInvalid = "RunnerOutputInvalid";
+    public const string RunnerArgumentsTooLong = "RunnerArgumentsTooLong";
+    public const string RunnerEditsRefused = "RunnerEditsRefused";
+    public const string RunnerSessionNotFound = "RunnerSessionNotFound";
+    public const string RunnerSessionUnsupported = "RunnerSessionUnsupported";
+    public const string RunnerModelInvalid = "RunnerModelInvalid";
+    public const string TaskSessionNotFound = "TaskSessionNotFound";
+    public const string RunNotFound = "RunNotFound";
     public const string CapabilityFileInvalid = "CapabilityFileInvalid";
     public const string CapabilityEntryInvalid = "CapabilityEntryInvalid";
 

@@ -50,6 +50,29 @@ public sealed class RunnerCommand
 
     [JsonPropertyName("environment")]
     public Dictionary<string, string>? Environment { get; set; }
+
+    /// <summary>stdout is an event stream (one JSON object a line), read as it arrives: answer, session, usage, errors, progress.</summary>
+    [JsonPropertyName("events")]
+    public EventSpec? Events { get; set; }
+
+    /// <summary>The arguments of a run that continues an earlier session ({session} is its id); null: no sessions.</summary>
+    [JsonPropertyName("resumeArguments")]
+    public List<string>? ResumeArguments { get; set; }
+
+    /// <summary>A regular expression a model name must match (e.g. provider/model), with the hint shown when it does not.</summary>
+    [JsonPropertyName("modelPattern")]
+    public string? ModelPattern { get; set; }
+
+    [JsonPropertyName("modelHint")]
+    public string? ModelHint { get; set; }
+
+    /// <summary>Regular expressions that, found in the CLI's error, mean the session to continue is unknown to it.</summary>
+    [JsonPropertyName("sessionNotFound")]
+    public List<string>? SessionNotFound { get; set; }
+
+    /// <summary>What to tell the user when the CLI refused tool calls for want of permission.</summary>
+    [JsonPropertyName("deniedHint")]
+    public string? DeniedHint { get; set; }
 }
 
 public sealed class RunnerResultSpec
@@ -247,14 +270,36 @@ public sealed class CapabilityRegistry
                 return "'command.prompt' must be argument, stdin or file";
             }
 
-            if (entry.Command.Result.From is not ("stdout" or "file" or "json" or "jsonl"))
+            if (entry.Command.Result.From is not ("stdout" or "file" or "json" or "jsonl" or "events"))
             {
-                return "'command.result.from' must be stdout, file, json or jsonl";
+                return "'command.result.from' must be stdout, file, json, jsonl or events";
             }
 
             if (entry.Command.Result.From is "json" or "jsonl" && string.IsNullOrWhiteSpace(entry.Command.Result.Field))
             {
                 return "'command.result.field' is needed to read json or jsonl";
+            }
+
+            if (entry.Command.Result.From == "events" && entry.Command.Events is null)
+            {
+                return "'command.result.from' events needs 'command.events'";
+            }
+
+            if (entry.Command.Events is { } events && events.Format != "jsonl")
+            {
+                return "'command.events.format' must be jsonl";
+            }
+
+            if (entry.Command.ModelPattern is { } pattern)
+            {
+                try
+                {
+                    _ = new System.Text.RegularExpressions.Regex(pattern);
+                }
+                catch (ArgumentException)
+                {
+                    return "'command.modelPattern' is not a valid regular expression";
+                }
             }
         }
 

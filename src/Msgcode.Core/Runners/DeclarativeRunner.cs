@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Runs;
 using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Runners;
@@ -10,7 +13,7 @@ namespace Msgcode.Core.Runners;
 /// A runner that is only an entry in capabilities.json: a command template run as a process. Adding such
 /// an entry to the user's registry adds a working runner with no code change.
 /// </summary>
-public sealed class DeclarativeRunner : IRunner
+public sealed partial class DeclarativeRunner : IRunner
 {
     private readonly RunnerEntry _entry;
 
@@ -30,12 +33,24 @@ public sealed class DeclarativeRunner : IRunner
         if (executable is null)
         {
             var hint = _entry.Dependencies.FirstOrDefault(d => d.Type == "executable")?.Hint;
-            return new RunnerResult
+            return Failed(ErrorIds.RunnerUnavailable, $"The {Kind} runner needs '{command.Executable}', which is not on PATH.{(hint is null ? string.Empty : " " + hint)}");
+        }
+
+        var model = string.IsNullOrWhiteSpace(request.Model) ? "auto" : request.Model!;
+        if (model != "auto" && command.ModelPattern is { } pattern && !Regex.IsMatch(model, pattern, RegexOptions.CultureInvariant))
+        {
+            return Failed(ErrorIds.RunnerModelInvalid, $"The {Kind} runner cannot use the model '{model}'.{(command.ModelHint is null ? string.Empty : " " + command.ModelHint)}");
+        }
+
+        var template = command.Arguments;
+        if (request.ResumeSession is not null)
+        {
+            if (command.ResumeArguments is null)
             {
-                Status = RunStatuses.Failed,
-                ErrorCode = ErrorIds.RunnerUnavailable,
-                ErrorMessage = $"The {Kind} runner needs '{command.Executable}', which is not on PATH.{(hint is null ? string.Empty : " " + hint)}",
-            };
+                return Failed(ErrorIds.RunnerSessionUnsupported, $"The {Kind} runner cannot continue a session: its registry entry has no 'resumeArguments'.");
+            }
+
+            template = command.ResumeArguments;
         }
 
         Directory.CreateDirectory(request.ArtifactDirectory);
@@ -46,7 +61,7 @@ public sealed class DeclarativeRunner : IRunner
             AtomicFile.WriteAllText(promptFile, request.Payload);
         }
 
-        var model = string.IsNullOrWhiteSpace(request.Model) ? "auto" : request.Model!;
+        var config = RunnerProbe.ConfigExpander(ConfigResolver.ResolveCached(ConfigSources.ForCurrentProcess(Directory.Exists(request.WorkspacePath) ? request.WorkspacePath : null)));
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["{prompt}"] = request.Payload,
@@ -54,20 +69,29 @@ public sealed class DeclarativeRunner : IRunner
             ["{workspace}"] = request.Constraints.WorkingDirectory ?? request.WorkspacePath,
             ["{model}"] = model,
             ["{outputFile}"] = outputFile,
+            ["{session}"] = request.ResumeSession ?? string.Empty,
         };
         var info = new ProcessStartInfo(executable);
-        foreach (var argument in Arguments(command, model == "auto"))
+        foreach (var argument in Arguments(template, command.OmitIfAuto, model == "auto"))
         {
-            info.ArgumentList.Add(Expand(argument, values));
+            info.ArgumentList.Add(Expand(argument, values, config));
         }
 
         foreach (var (name, value) in command.Environment ?? [])
         {
-            info.Environment[name] = Expand(value, values);
+            info.Environment[name] = Expand(value, values, config);
         }
 
         var stdin = command.Prompt == "stdin" ? request.Payload : command.Stdin == "empty" ? string.Empty : null;
-        var result = await ProcessExecution.RunAsync(info, request, stdin, cancellationToken).ConfigureAwait(false);
+        AgentEventReader? events = command.Events is null ? null : new AgentEventReader(command.Events, request.Progress);
+        var result = events is null
+            ? await ProcessExecution.RunAsync(info, request, stdin, cancellationToken).ConfigureAwait(false)
+            : await ProcessExecution.RunAsync(info, request, stdin, cancellationToken, events.Read, "events.jsonl").ConfigureAwait(false);
+        if (events is not null)
+        {
+            return Conclude(result, events, command, request, model, outputFile);
+        }
+
         if (result.Status != RunStatuses.Succeeded || command.Result.From == "stdout")
         {
             return result;
@@ -103,10 +127,87 @@ public sealed class DeclarativeRunner : IRunner
         return result with { Output = answer, Artifacts = [.. result.Artifacts, outputFile] };
     }
 
-    private static IEnumerable<string> Arguments(RunnerCommand command, bool modelIsAuto)
+    /// <summary>
+    /// The outcome of a run whose stdout was an event stream: the CLI's own error (it reports failures on stdout, not
+    /// stderr), refused tool calls, an unknown session, and otherwise the answer with the run's usage and session.
+    /// </summary>
+    private RunnerResult Conclude(RunnerResult result, AgentEventReader events, RunnerCommand command, RunnerRequest request, string model, string outputFile)
     {
-        var arguments = command.Arguments;
-        var omit = command.OmitIfAuto;
+        var usage = events.Usage;
+        if (usage.Model is null && model != "auto")
+        {
+            usage = usage with { Model = model };
+        }
+
+        result = result with { Usage = usage.IsEmpty ? null : usage, SessionId = events.Session ?? request.ResumeSession };
+        if (result.Status is RunStatuses.Canceled or RunStatuses.TimedOut)
+        {
+            return result with { Output = events.Answer ?? string.Empty };
+        }
+
+        var stderr = result.ErrorMessage ?? string.Empty;
+        if (events.Error is { } error || result.Status != RunStatuses.Succeeded)
+        {
+            var reason = events.Error is { Length: > 0 } reported ? Shorten(reported) : null;
+            var text = reason ?? stderr;
+            if (request.ResumeSession is not null && command.SessionNotFound is { } patterns && patterns.Any(p => Regex.IsMatch(text + "\n" + stderr, p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)))
+            {
+                return result with
+                {
+                    Status = RunStatuses.Failed,
+                    ErrorCode = ErrorIds.RunnerSessionNotFound,
+                    ErrorMessage = $"The {Kind} CLI no longer knows the session {request.ResumeSession} ({Shorten(text)}). Start a fresh one: run the task without -Continue.",
+                    SessionId = null,
+                };
+            }
+
+            return result with
+            {
+                Status = RunStatuses.Failed,
+                ErrorCode = result.ErrorCode ?? ErrorIds.RunnerFailed,
+                ErrorMessage = reason is null ? result.ErrorMessage ?? $"The {Kind} runner reported a failure." : $"The {Kind} runner failed{(result.ExitCode is int code && code != 0 ? $" (exit code {code})" : string.Empty)}: {reason}",
+                Output = events.Answer ?? string.Empty,
+            };
+        }
+
+        var answer = events.Answer;
+        if (answer is null && events.Events == 0)
+        {
+            return result with
+            {
+                Status = RunStatuses.Failed,
+                ErrorCode = ErrorIds.RunnerOutputInvalid,
+                ErrorMessage = $"The {Kind} runner printed no events on stdout; it may not support the flags in its registry entry.",
+                Output = string.Empty,
+            };
+        }
+
+        AtomicFile.WriteAllText(outputFile, answer ?? string.Empty);
+        result = result with { Output = answer ?? string.Empty, Artifacts = [.. result.Artifacts, outputFile] };
+        if (events.Denied.Count > 0)
+        {
+            var tools = string.Join(", ", events.Denied.Distinct(StringComparer.Ordinal));
+            return result with
+            {
+                Status = RunStatuses.Failed,
+                ErrorCode = ErrorIds.RunnerEditsRefused,
+                ErrorMessage = $"The {Kind} CLI refused {events.Denied.Count} tool call(s) for want of permission ({tools}); what they would have done was not done.{(command.DeniedHint is null ? string.Empty : " " + command.DeniedHint)}",
+            };
+        }
+
+        return result;
+    }
+
+    private RunnerResult Failed(string code, string message) => new() { Status = RunStatuses.Failed, ErrorCode = code, ErrorMessage = message };
+
+    private static string Shorten(string text)
+    {
+        var flat = text.Trim();
+        return flat.Length <= 1000 ? flat : flat[..1000] + "…";
+    }
+
+    private static IEnumerable<string> Arguments(List<string> arguments, List<string>? omit, bool modelIsAuto)
+    {
         for (var i = 0; i < arguments.Count; i++)
         {
             if (modelIsAuto && omit is { Count: > 0 } && i + omit.Count <= arguments.Count && arguments.Skip(i).Take(omit.Count).SequenceEqual(omit))
@@ -119,15 +220,15 @@ public sealed class DeclarativeRunner : IRunner
         }
     }
 
-    private static string Expand(string text, Dictionary<string, string> values)
-    {
-        foreach (var (placeholder, value) in values)
-        {
-            text = text.Replace(placeholder, value, StringComparison.Ordinal);
-        }
+    /// <summary>
+    /// Fills the template's placeholders in one pass: a value is never read again, so a prompt that contains
+    /// "{workspace}" or "{model}" reaches the runner as typed.
+    /// </summary>
+    private static string Expand(string text, Dictionary<string, string> values, Func<string, string> config)
+        => Placeholder().Replace(text, m => values.TryGetValue(m.Value, out var value) ? value : m.Value.StartsWith("{config:", StringComparison.Ordinal) ? config(m.Value) : m.Value);
 
-        return text;
-    }
+    [GeneratedRegex(@"\{(?:config:[A-Za-z0-9.]+|[A-Za-z]+)\}")]
+    private static partial Regex Placeholder();
 
     private static string? Field(JsonElement element, string path)
     {

@@ -10,7 +10,10 @@ namespace Msgcode.Core.Runners;
 /// </summary>
 public static class ProcessExecution
 {
-    public static async Task<RunnerResult> RunAsync(ProcessStartInfo info, RunnerRequest request, string? standardInput, CancellationToken cancellationToken)
+    /// <param name="onLine">When set, stdout is an event stream: each line is handed to it as it arrives, and the artifact
+    /// (<paramref name="outputName"/>) gets the lines with every secret value redacted.</param>
+    public static async Task<RunnerResult> RunAsync(ProcessStartInfo info, RunnerRequest request, string? standardInput, CancellationToken cancellationToken,
+        Action<string>? onLine = null, string outputName = "output.txt")
     {
         var constraints = request.Constraints;
         info.UseShellExecute = false;
@@ -20,6 +23,13 @@ public static class ProcessExecution
         info.StandardOutputEncoding = Encoding.UTF8;
         info.StandardErrorEncoding = Encoding.UTF8;
         info.WorkingDirectory = constraints.WorkingDirectory ?? request.WorkspacePath;
+        if (!OperatingSystem.IsWindows())
+        {
+            // Programs that take their folder from $PWD (OpenCode, shells' `pwd -L`) must see the folder they run in,
+            // not the one the host was started from: pwsh never updates the PWD variable it passes on.
+            info.Environment["PWD"] = info.WorkingDirectory;
+        }
+
         if (constraints.EnvironmentAllowList is { } allow)
         {
             var keep = new HashSet<string>(allow.Concat(["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP", "TMPDIR"]), StringComparer.OrdinalIgnoreCase);
@@ -32,13 +42,24 @@ public static class ProcessExecution
             }
         }
 
-        var outputPath = Path.Combine(request.ArtifactDirectory, "output.txt");
+        var outputPath = Path.Combine(request.ArtifactDirectory, outputName);
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");
 
         Process process;
         try
         {
             process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+        }
+        catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode == 7 && !OperatingSystem.IsWindows())
+        {
+            // E2BIG: one argument over 128 KiB, or all of them with the environment over the system's limit.
+            return new RunnerResult
+            {
+                Status = RunStatuses.Failed,
+                ErrorCode = Errors.ErrorIds.RunnerArgumentsTooLong,
+                ErrorMessage = $"'{info.FileName}' could not be started: its arguments are longer than the system allows (Argument list too long, "
+                    + $"{info.ArgumentList.Sum(a => (long)Encoding.UTF8.GetByteCount(a)):N0} bytes). Pass the prompt on standard input (\"prompt\": \"stdin\" in the runner's entry) or in a file.",
+            };
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
@@ -67,7 +88,9 @@ public static class ProcessExecution
                 {
                 }
             }, CancellationToken.None);
-            var stdout = CaptureAsync(process.StandardOutput.BaseStream, outputPath, constraints);
+            var stdout = onLine is null
+                ? CaptureAsync(process.StandardOutput.BaseStream, outputPath, constraints)
+                : CaptureLinesAsync(process.StandardOutput.BaseStream, outputPath, constraints, onLine, request.Secrets);
             var stderr = CaptureAsync(process.StandardError.BaseStream, errorPath, constraints with { MaxOutputBytes = Math.Min(constraints.MaxOutputBytes, 64 * 1024) });
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             var (output, outputCut, outputSaved) = await stdout.ConfigureAwait(false);
@@ -177,6 +200,64 @@ public static class ProcessExecution
         }
 
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated, artifact is not null);
+    }
+
+    /// <summary>
+    /// An event stream: every line goes to <paramref name="onLine"/> as soon as it is complete, and to the artifact
+    /// (redacted, flushed line by line so that a follower sees it); the text kept in memory is the stream itself.
+    /// </summary>
+    private static async Task<(string Text, bool Truncated, bool Saved)> CaptureLinesAsync(Stream source, string artifactPath, RunnerConstraints constraints, Action<string> onLine, IReadOnlyList<string> secrets)
+    {
+        var kept = new StringBuilder();
+        var truncated = false;
+        long written = 0;
+        FileStream? artifact = null;
+        var newline = "\n"u8.ToArray();
+        var splitter = new LineSplitter(line =>
+        {
+            onLine(line);
+            var redacted = Redaction.Redact(line, secrets);
+            if (written < constraints.MaxArtifactBytes)
+            {
+                artifact ??= new FileStream(artifactPath, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete);
+                var bytes = Encoding.UTF8.GetBytes(redacted);
+                var n = (int)Math.Min(bytes.Length, constraints.MaxArtifactBytes - written);
+                artifact.Write(bytes, 0, n);
+                artifact.Write(newline);
+                artifact.Flush();
+                written += n + 1;
+            }
+
+            if (kept.Length < constraints.MaxOutputBytes)
+            {
+                kept.Append(redacted).Append('\n');
+            }
+            else
+            {
+                truncated = true;
+            }
+        });
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                splitter.Write(buffer.AsSpan(0, read));
+            }
+
+            splitter.Complete();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (artifact is not null)
+            {
+                await artifact.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return (kept.ToString(), truncated, artifact is not null);
     }
 
     private static void Kill(Process process)

@@ -1,3 +1,5 @@
+using Msgcode.Core.Runs;
+
 namespace Msgcode.Core.Runners;
 
 /// <summary>Limits a runner must respect (ARCHITECTURE §5).</summary>
@@ -35,6 +37,15 @@ public sealed record RunnerRequest
     public required string ArtifactDirectory { get; init; }
 
     public IReadOnlyDictionary<string, string> Context { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The agent session to continue (a session id a runner reported earlier), or null for a fresh one.</summary>
+    public string? ResumeSession { get; init; }
+
+    /// <summary>Called (on a capture thread) as the runner's events arrive: current step, messages, tokens.</summary>
+    public Action<RunnerProgress>? Progress { get; init; }
+
+    /// <summary>Values that must never reach an artifact, a ledger or a log (every known secret's value).</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
 }
 
 public static class RunStatuses
@@ -62,6 +73,12 @@ public sealed record RunnerResult
     public bool OutputTruncated { get; init; }
 
     public int? ExitCode { get; init; }
+
+    /// <summary>Model, tokens, cost and turns as the runner reported them; null when it reported none.</summary>
+    public RunUsage? Usage { get; init; }
+
+    /// <summary>The agent session this run used (to continue it later), when the runner has sessions.</summary>
+    public string? SessionId { get; init; }
 }
 
 /// <summary>A runner: one kind of worker that turns a payload into a result.</summary>

@@ -99,6 +99,16 @@ public sealed class RunRecord
     [JsonPropertyName("host")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Host { get; set; }
+
+    /// <summary>Model, tokens, cost and turns of the run (outcome records), as its runner reported them.</summary>
+    [JsonPropertyName("usage")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunUsage? Usage { get; set; }
+
+    /// <summary>The agent session the run used (outcome records): what -Continue resumes.</summary>
+    [JsonPropertyName("sessionId")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SessionId { get; set; }
 }
 
 /// <summary>A run as Get-MsgcodeTaskRun shows it: its started record joined with its outcome.</summary>
@@ -130,6 +140,76 @@ public sealed class TaskRunInfo
     public string? PromptSha { get; init; }
 
     public string? Workspace { get; init; }
+
+    /// <summary>The model the runner used, when it said.</summary>
+    public string? Model { get; init; }
+
+    public long? InputTokens { get; init; }
+
+    public long? OutputTokens { get; init; }
+
+    public long? CachedInputTokens { get; init; }
+
+    /// <summary>What the run cost in US dollars, where the runner reports it (claude).</summary>
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>Model turns the agent took.</summary>
+    public int? Turns { get; init; }
+
+    /// <summary>The agent's session: Invoke-MsgcodeTask -Continue resumes it.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>The run's answer (its full output is in the artifacts): filled for runs that have ended by Invoke-, Wait- and Receive-MsgcodeTaskRun.</summary>
+    public string? Output { get; set; }
+
+    internal static TaskRunInfo WithUsage(TaskRunInfo info, RunUsage? usage, string? sessionId) => usage is null && sessionId is null ? info : new TaskRunInfo
+    {
+        RunId = info.RunId, TaskId = info.TaskId, Runner = info.Runner, Status = info.Status, StartedAt = info.StartedAt, Duration = info.Duration,
+        ErrorCode = info.ErrorCode, ErrorMessage = info.ErrorMessage, Artifacts = info.Artifacts, Preview = info.Preview, PromptLength = info.PromptLength,
+        PromptSha = info.PromptSha, Workspace = info.Workspace, Output = info.Output, SessionId = sessionId,
+        Model = usage?.Model, InputTokens = usage?.InputTokens, OutputTokens = usage?.OutputTokens, CachedInputTokens = usage?.CachedInputTokens, CostUsd = usage?.CostUsd, Turns = usage?.Turns,
+    };
+
+    /// <summary>Whether the run has ended (its outcome is recorded).</summary>
+    public bool IsEnded => Status is not ("queued" or "running");
+
+    /// <summary>
+    /// Reads the run's answer from its artifacts (answer.txt, else output.txt), at most <paramref name="maxChars"/>
+    /// characters; null when there is none.
+    /// </summary>
+    public string? ReadOutput(int maxChars = 1024 * 1024)
+    {
+        if (Workspace is null)
+        {
+            return null;
+        }
+
+        foreach (var name in new[] { "answer.txt", "output.txt" })
+        {
+            var artifact = Artifacts.FirstOrDefault(a => System.IO.Path.GetFileName(a) == name);
+            if (artifact is null)
+            {
+                continue;
+            }
+
+            var path = System.IO.Path.IsPathRooted(artifact) ? artifact : System.IO.Path.Combine(Workspace, artifact);
+            try
+            {
+                using var reader = new StreamReader(path);
+                var buffer = new char[maxChars];
+                var read = reader.ReadBlock(buffer, 0, maxChars);
+                return new string(buffer, 0, read);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return null;
+    }
 
     public override string ToString() => $"{RunId} {TaskId} {Status}";
 }
@@ -237,6 +317,30 @@ public sealed class RunLedger
             if (runs.Count >= count + 1 || wholeFile)
             {
                 return runs.Take(count).ToList();
+            }
+
+            window *= 4;
+        }
+    }
+
+    /// <summary>One run by its id, read from the end of the file (recent runs cost little); null when the ledger has no record of it.</summary>
+    public TaskRunInfo? Find(string runId, Action<MsgcodeProblem>? onProblem = null)
+    {
+        if (!File.Exists(Path))
+        {
+            return null;
+        }
+
+        var window = 256;
+        while (true)
+        {
+            var lines = JsonlFile.ReadTail(Path, window, onProblem);
+            var records = lines.Select(l => TryParse(l.Text)).OfType<RunRecord>().Where(r => r.RunId == runId).ToList();
+            var wholeFile = lines.Count < window;
+            // Its first record (queued or started) in the window means every later one is there too.
+            if (records.Any(r => r.Event is RunEvents.Queued or RunEvents.Started) || wholeFile)
+            {
+                return records.Count == 0 ? null : Join(records).First();
             }
 
             window *= 4;
@@ -351,7 +455,7 @@ public sealed class RunLedger
         {
             var (started, outcome, queued) = byRun[order[i]];
             var first = started ?? queued ?? outcome!;
-            yield return new TaskRunInfo
+            yield return TaskRunInfo.WithUsage(new TaskRunInfo
             {
                 RunId = first.RunId,
                 TaskId = first.TaskId,
@@ -366,7 +470,7 @@ public sealed class RunLedger
                 PromptLength = started?.PromptLength ?? queued?.PromptLength,
                 PromptSha = started?.PromptSha ?? queued?.PromptSha,
                 Workspace = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(Path)),
-            };
+            }, outcome?.Usage, outcome?.SessionId);
         }
     }
 }

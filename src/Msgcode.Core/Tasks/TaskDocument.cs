@@ -75,6 +75,25 @@ public sealed class TaskDocument
         set => Object("notes")["lastSummary"] = value;
     }
 
+    /// <summary>The agent session of the task's last run that had one (what -Continue resumes), or null.</summary>
+    public TaskSession? Session
+    {
+        get => Root["session"] is JsonObject o && o["runner"] is JsonValue r && r.TryGetValue<string>(out var runner) && o["id"] is JsonValue i && i.TryGetValue<string>(out var id)
+            ? new TaskSession(runner, id, (string?)(o["runId"] as JsonValue), o["worktree"] is JsonValue w && w.TryGetValue<bool>(out var isolated) && isolated)
+            : null;
+        set
+        {
+            if (value is null)
+            {
+                Root.Remove("session");
+            }
+            else
+            {
+                Root["session"] = new JsonObject { ["runner"] = value.Runner, ["id"] = value.Id, ["runId"] = value.RunId, ["worktree"] = value.Worktree };
+            }
+        }
+    }
+
     public string? ChatGuid => Root["route"] is JsonObject route ? (string?)route["chatGuid"] : null;
 
     public string? WorkspacePath => Root["workspace"] is JsonObject ws ? (string?)ws["path"] : null;

@@ -38,6 +38,15 @@ public sealed record TaskRunOptions
 
     /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
     public IRunIsolation? Isolation { get; init; }
+
+    /// <summary>Continue the task's last agent session (the runner resumes it) instead of starting a fresh one.</summary>
+    public bool Continue { get; init; }
+
+    /// <summary>The prompt of this run when it is not the task's own (a follow-up with -Continue).</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Called (on a capture thread) as the runner's events arrive.</summary>
+    public Action<RunnerProgress>? Progress { get; init; }
 }
 
 /// <summary>
@@ -91,6 +100,11 @@ public static class TaskExecution
                 runner = registry.Find(d.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, d.RunnerKind,
                     $"Task {id} asks for the runner '{d.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
                 RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
+                if (options.Continue)
+                {
+                    RequireSession(d, runner.Kind, options.Isolation is not null);
+                }
+
                 RunRecord? stale = null;
                 if (d.Status == TaskStatuses.Running)
                 {
@@ -122,7 +136,7 @@ public static class TaskExecution
                     ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
                 };
                 document = d.Clone();
-                digest = TextDigest.Of(d.Prompt);
+                digest = TextDigest.Of(options.Prompt ?? d.Prompt);
 
                 // Every check has passed and the task is claimed (its lock is held until its file is written): the
                 // started record goes to the ledger now, and its fsync runs while the task file is written.
@@ -205,11 +219,14 @@ public static class TaskExecution
             {
                 Kind = runner.Kind,
                 WorkspacePath = store.Workspace,
-                Payload = document.Prompt,
+                Payload = options.Prompt ?? document.Prompt,
                 Model = document.Model,
                 ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
                 Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace },
                 Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
+                ResumeSession = options.Continue ? document.Session?.Id : null,
+                Progress = options.Progress,
+                Secrets = options.Secrets,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (MsgcodeException ex) when (isolated is null && options.Isolation is not null)
@@ -266,6 +283,8 @@ public static class TaskExecution
             OutputSha = outputDigest.Sha,
             Patch = isolation?.PatchPath is { } patchPath ? Relative(store.Workspace, patchPath) : null,
             BaseCommit = isolation?.BaseCommit,
+            Usage = result.Usage,
+            SessionId = result.SessionId,
         };
         // The outcome is written before the task changes (a reader never sees the task ended without it), and
         // its fsync runs while the task is updated: the run has ended once both are done.
@@ -343,11 +362,20 @@ public static class TaskExecution
             }
 
             isolation?.UpdateTask?.Invoke(d);
+            if (result.SessionId is { } session)
+            {
+                d.Session = new TaskSession(runner.Kind, session, runId, options.Isolation is not null);
+            }
+            else if (result.ErrorCode == ErrorIds.RunnerSessionNotFound)
+            {
+                d.Session = null; // the CLI forgot it: the next -Continue says so at once instead of asking the CLI again
+            }
+
             d.LastSummary = result.Status == RunStatuses.Succeeded ? preview : $"{result.ErrorCode}: {message}";
             return true;
         }, durable: false); // the outcome record is durable; a task left "running" is repaired from it
 
-        return (new TaskRunInfo
+        return (TaskRunInfo.WithUsage(new TaskRunInfo
         {
             RunId = runId,
             TaskId = id,
@@ -362,7 +390,8 @@ public static class TaskExecution
             PromptLength = digest.Value.Length,
             PromptSha = digest.Value.Sha,
             Workspace = store.Workspace,
-        }, ended);
+            Output = result.Output,
+        }, result.Usage, result.SessionId), ended);
     }
 
     /// <summary>
@@ -490,6 +519,19 @@ public static class TaskExecution
         }
     }
 
+    private static void RequireSession(TaskDocument task, string runner, bool worktree)
+    {
+        var session = task.Session;
+        var problem = session is null ? $"Task {task.Id} has no agent session to continue: no run of it has recorded one yet. Run it once without -Continue."
+            : !string.Equals(session.Runner, runner, StringComparison.OrdinalIgnoreCase) ? $"Task {task.Id}'s last session is a {session.Runner} session, and the task now runs with {runner}. Run it without -Continue for a fresh session."
+            : session.Worktree != worktree ? $"Task {task.Id}'s last session ran {(session.Worktree ? "in its worktree" : "in the workspace")}; continue it {(session.Worktree ? "with -Worktree" : "without -Worktree")}, where the agent keeps it."
+            : null;
+        if (problem is not null)
+        {
+            throw new MsgcodeException(ErrorIds.TaskSessionNotFound, MsgcodeErrorCategory.ObjectNotFound, task.Id, problem);
+        }
+    }
+
     internal static bool IsLive(JsonObject? run)
     {
         if (run is null || run["pid"] is not JsonValue pidValue || !pidValue.TryGetValue<int>(out var pid))
@@ -521,15 +563,7 @@ public static class TaskExecution
         return collapsed.Length <= PreviewLength ? collapsed : collapsed[..(PreviewLength - 1)] + "…";
     }
 
-    public static string Redact(string text, IReadOnlyList<string> secrets)
-    {
-        foreach (var secret in secrets.Where(s => s.Length >= 4))
-        {
-            text = text.Replace(secret, Config.ConfigKey.Redacted, StringComparison.Ordinal);
-        }
-
-        return text;
-    }
+    public static string Redact(string text, IReadOnlyList<string> secrets) => Redaction.Redact(text, secrets);
 
     private static void MaybeTrim(RunLedger ledger, TaskRunOptions options)
     {

@@ -44,6 +44,15 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     [Parameter]
     public SwitchParameter Fresh { get; set; }
 
+    /// <summary>Continues the task's last agent session (claude, codex, opencode, lmstudio) in the same workspace or worktree.</summary>
+    [Parameter]
+    public SwitchParameter Continue { get; set; }
+
+    /// <summary>This run's prompt instead of the task's own (a follow-up, with -Continue); the task keeps its prompt.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Prompt { get; set; }
+
     protected override void EndProcessingCore()
     {
         if (_queue is null)
@@ -104,6 +113,18 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
             return;
         }
 
+        if (Continue && Fresh)
+        {
+            WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Fresh", "-Continue resumes the session in the task's worktree; -Fresh would start a new worktree. Use one of them."));
+            return;
+        }
+
+        if (Queue && (Continue || Prompt is not null))
+        {
+            WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Queue", "-Continue and -Prompt run in this session; the daemon's queue runs a task as it is. Drop -Queue, or set the task's prompt with Set-MsgcodeTask."));
+            return;
+        }
+
         if (Queue)
         {
             try
@@ -121,7 +142,18 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
             return;
         }
 
-        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force);
+        var events = new System.Collections.Concurrent.ConcurrentQueue<Core.Runners.RunnerProgress>();
+        using var signal = new AutoResetEvent(false);
+        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force) with
+        {
+            Continue = Continue,
+            Prompt = Prompt,
+            Progress = p =>
+            {
+                events.Enqueue(p);
+                signal.Set();
+            },
+        };
         if (Worktree)
         {
             options = options with { Isolation = new Core.Worktrees.WorktreeIsolation(WorktreeSettings(), Fresh) };
@@ -131,9 +163,32 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
         var started = DateTime.UtcNow;
         var shown = false;
+        var lastShown = DateTime.MinValue;
+        string? step = null;
+        Core.Runners.RunnerProgress? latest = null;
         DateTime? stoppingSince = null;
-        while (!run.IsCompleted && !((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
+        var handles = new WaitHandle[] { ((IAsyncResult)run).AsyncWaitHandle, signal };
+        while (!run.IsCompleted)
         {
+            WaitHandle.WaitAny(handles, 250);
+            var changed = false;
+            while (!Stopping && events.TryDequeue(out var item))
+            {
+                latest = item;
+                step = item.Step ?? step;
+                changed |= item.Step is not null;
+                if (item.Message is { } message)
+                {
+                    // The agent's messages as they come, on the information stream (6>&1, -InformationVariable).
+                    WriteInformation(new InformationRecord(message, $"msgcode:{id}"), ["msgcode", "agent", task.Runner]);
+                }
+            }
+
+            if (run.IsCompleted)
+            {
+                break;
+            }
+
             if (Stopping)
             {
                 // Ctrl+C: the run is being canceled (its process tree killed, its outcome recorded). Wait for that
@@ -147,14 +202,30 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
                 continue;
             }
 
-            progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s";
+            if (!changed && DateTime.UtcNow - lastShown < TimeSpan.FromMilliseconds(250))
+            {
+                continue;
+            }
+
+            progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s"
+                + (latest is null ? string.Empty : $" — turn {latest.Turns}, tokens {latest.InputTokens:N0} in / {latest.OutputTokens:N0} out");
+            progress.CurrentOperation = step is null ? null : $"step: {step}";
             WriteProgress(progress);
+            lastShown = DateTime.UtcNow;
             shown = true;
         }
 
         if (Stopping)
         {
             throw new PipelineStoppedException();
+        }
+
+        while (events.TryDequeue(out var last))
+        {
+            if (last.Message is { } message)
+            {
+                WriteInformation(new InformationRecord(message, $"msgcode:{id}"), ["msgcode", "agent", task.Runner]);
+            }
         }
 
         if (shown)

@@ -1,0 +1,392 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Msgcode.Core.Runs;
+
+namespace Msgcode.Core.Runners;
+
+/// <summary>
+/// How a declarative runner's stdout event stream (one JSON object a line, as <c>claude -p --output-format
+/// stream-json</c>, <c>codex exec --json</c> and <c>opencode run --format json</c> print) is read: each rule
+/// matches events by field values and takes facts from them. Facts: <c>answer</c>, <c>session</c>,
+/// <c>model</c>, <c>error</c>, <c>inputTokens</c>, <c>outputTokens</c>, <c>cachedInputTokens</c>,
+/// <c>costUsd</c>, <c>turns</c>, <c>step</c> (what the agent does now, for progress), <c>message</c> (an
+/// assistant message, shown as it comes) and <c>denied</c> (tool calls the CLI refused).
+/// </summary>
+public sealed class EventRule
+{
+    /// <summary>Dotted path → the value the event must have there (a string, number or boolean).</summary>
+    [JsonPropertyName("match")]
+    public Dictionary<string, JsonElement> Match { get; set; } = [];
+
+    /// <summary>Fact → path: the fact takes the value (the last event wins).</summary>
+    [JsonPropertyName("set")]
+    public Dictionary<string, string>? Set { get; set; }
+
+    /// <summary>Fact → path: numbers added up over the run (tokens of each turn).</summary>
+    [JsonPropertyName("add")]
+    public Dictionary<string, string>? Add { get; set; }
+
+    /// <summary>Fact → path: text appended to what the fact holds since its last reset.</summary>
+    [JsonPropertyName("append")]
+    public Dictionary<string, string>? Append { get; set; }
+
+    /// <summary>Facts that the next append starts afresh (a new step: the answer is the last step's text).</summary>
+    [JsonPropertyName("reset")]
+    public List<string>? Reset { get; set; }
+
+    /// <summary>Counts this event into the fact (e.g. one turn per turn.completed).</summary>
+    [JsonPropertyName("count")]
+    public List<string>? Count { get; set; }
+}
+
+public sealed class EventSpec
+{
+    /// <summary>jsonl: one JSON object a line on stdout; other lines are kept in the artifact and otherwise ignored.</summary>
+    [JsonPropertyName("format")]
+    public string Format { get; set; } = "jsonl";
+
+    [JsonPropertyName("rules")]
+    public List<EventRule> Rules { get; set; } = [];
+}
+
+/// <summary>A moment of a running run, for progress displays: what it does now and what it has said.</summary>
+public sealed record RunnerProgress
+{
+    /// <summary>The current tool step (e.g. "Write", "exec_command"), when the event named one.</summary>
+    public string? Step { get; init; }
+
+    /// <summary>An assistant message that has just come in.</summary>
+    public string? Message { get; init; }
+
+    public int Turns { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    /// <summary>When the runner's event arrived (for the event-to-progress delay).</summary>
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>Reads a runner's event stream line by line and keeps the facts its rules take.</summary>
+public sealed class AgentEventReader
+{
+    private readonly EventSpec _spec;
+    private readonly Action<RunnerProgress>? _progress;
+    private readonly Dictionary<string, string> _text = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, decimal> _numbers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _resetPending = new(StringComparer.Ordinal);
+    private readonly List<string> _denied = [];
+
+    public AgentEventReader(EventSpec spec, Action<RunnerProgress>? progress)
+    {
+        _spec = spec;
+        _progress = progress;
+    }
+
+    public int Events { get; private set; }
+
+    public string? Answer => _text.GetValueOrDefault("answer");
+
+    public string? Session => _text.GetValueOrDefault("session");
+
+    public string? Error => _text.GetValueOrDefault("error");
+
+    public IReadOnlyList<string> Denied => _denied;
+
+    public RunUsage Usage => new()
+    {
+        Model = _text.GetValueOrDefault("model"),
+        InputTokens = Long("inputTokens"),
+        OutputTokens = Long("outputTokens"),
+        CachedInputTokens = Long("cachedInputTokens"),
+        CostUsd = _numbers.TryGetValue("costUsd", out var cost) ? cost : null,
+        Turns = _numbers.TryGetValue("turns", out var turns) ? (int)turns : null,
+    };
+
+    private long? Long(string fact) => _numbers.TryGetValue(fact, out var value) ? (long)value : null;
+
+    /// <summary>One line of stdout. A line that is not a JSON object is ignored (some CLIs mix in progress text).</summary>
+    public void Read(string line)
+    {
+        var trimmed = line.AsSpan().Trim();
+        if (trimmed.IsEmpty || trimmed[0] != '{')
+        {
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(trimmed.ToString());
+        }
+        catch (JsonException)
+        {
+            return; // a torn last line of a killed CLI
+        }
+
+        using (document)
+        {
+            Events++;
+            string? step = null;
+            string? message = null;
+            foreach (var rule in _spec.Rules)
+            {
+                if (!Matches(document.RootElement, rule.Match))
+                {
+                    continue;
+                }
+
+                foreach (var fact in rule.Reset ?? [])
+                {
+                    _resetPending.Add(fact);
+                }
+
+                foreach (var fact in rule.Count ?? [])
+                {
+                    _numbers[fact] = _numbers.GetValueOrDefault(fact) + 1;
+                }
+
+                foreach (var (fact, path) in rule.Set ?? [])
+                {
+                    var values = Select(document.RootElement, path);
+                    if (values.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (fact == "denied")
+                    {
+                        _denied.AddRange(values.Select(Text).Where(t => t.Length > 0));
+                    }
+                    else if (fact == "step")
+                    {
+                        step = string.Join(", ", values.Select(Text));
+                    }
+                    else if (fact == "message")
+                    {
+                        message = string.Join("\n", values.Select(Text));
+                    }
+                    else if (IsNumeric(fact))
+                    {
+                        if (Number(values[0]) is { } number)
+                        {
+                            _numbers[fact] = number;
+                        }
+                    }
+                    else
+                    {
+                        _text[fact] = string.Join("\n", values.Select(Text));
+                    }
+                }
+
+                foreach (var (fact, path) in rule.Add ?? [])
+                {
+                    foreach (var value in Select(document.RootElement, path))
+                    {
+                        if (Number(value) is { } number)
+                        {
+                            _numbers[fact] = _numbers.GetValueOrDefault(fact) + number;
+                        }
+                    }
+                }
+
+                foreach (var (fact, path) in rule.Append ?? [])
+                {
+                    var values = Select(document.RootElement, path);
+                    if (values.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    var text = string.Concat(values.Select(Text));
+                    if (_resetPending.Remove(fact) || !_text.TryGetValue(fact, out var before))
+                    {
+                        before = string.Empty;
+                    }
+
+                    _text[fact] = before + text;
+                    if (fact == "answer")
+                    {
+                        message = text;
+                    }
+                }
+            }
+
+            if (_progress is not null)
+            {
+                _progress(new RunnerProgress
+                {
+                    Step = step,
+                    Message = string.IsNullOrWhiteSpace(message) ? null : message,
+                    Turns = (int)_numbers.GetValueOrDefault("turns"),
+                    InputTokens = (long)_numbers.GetValueOrDefault("inputTokens"),
+                    OutputTokens = (long)_numbers.GetValueOrDefault("outputTokens"),
+                });
+            }
+        }
+    }
+
+    private static bool IsNumeric(string fact) => fact is "inputTokens" or "outputTokens" or "cachedInputTokens" or "costUsd" or "turns";
+
+    private static bool Matches(JsonElement root, Dictionary<string, JsonElement> match)
+    {
+        foreach (var (path, expected) in match)
+        {
+            var values = Select(root, path);
+            if (values.Count == 0)
+            {
+                return false;
+            }
+
+            var actual = values[0];
+            var same = expected.ValueKind switch
+            {
+                JsonValueKind.String => actual.ValueKind == JsonValueKind.String && actual.GetString() == expected.GetString(),
+                JsonValueKind.True or JsonValueKind.False => actual.ValueKind == expected.ValueKind,
+                JsonValueKind.Number => actual.ValueKind == JsonValueKind.Number && actual.GetDecimal() == expected.GetDecimal(),
+                JsonValueKind.Null => actual.ValueKind == JsonValueKind.Null,
+                _ => false,
+            };
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The values at a dotted path. A segment <c>name[]</c> goes into every element of an array,
+    /// <c>name[key=value]</c> into the elements whose <c>key</c> is the string <c>value</c>.
+    /// </summary>
+    public static List<JsonElement> Select(JsonElement root, string path)
+    {
+        var current = new List<JsonElement> { root };
+        foreach (var segment in path.Split('.'))
+        {
+            var next = new List<JsonElement>();
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? segment : segment[..bracket];
+            string? filterKey = null;
+            string? filterValue = null;
+            var all = false;
+            if (bracket >= 0)
+            {
+                var inner = segment[(bracket + 1)..].TrimEnd(']');
+                all = true;
+                var eq = inner.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0)
+                {
+                    filterKey = inner[..eq];
+                    filterValue = inner[(eq + 1)..];
+                }
+            }
+
+            foreach (var element in current)
+            {
+                if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var child) || child.ValueKind is JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                if (!all)
+                {
+                    next.Add(child);
+                    continue;
+                }
+
+                if (child.ValueKind != JsonValueKind.Array)
+                {
+                    continue;
+                }
+
+                foreach (var item in child.EnumerateArray())
+                {
+                    if (filterKey is null || (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(filterKey, out var key)
+                        && key.ValueKind == JsonValueKind.String && key.GetString() == filterValue))
+                    {
+                        next.Add(item);
+                    }
+                }
+            }
+
+            current = next;
+            if (current.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return current;
+    }
+
+    private static string Text(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString() ?? string.Empty,
+        JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
+        _ => element.GetRawText(),
+    };
+
+    private static decimal? Number(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Number when element.TryGetDecimal(out var d) => d,
+        JsonValueKind.String when decimal.TryParse(element.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        _ => null,
+    };
+}
+
+/// <summary>Splits a byte stream into lines (UTF-8) as it arrives, for readers of event streams.</summary>
+internal sealed class LineSplitter
+{
+    private readonly Action<string> _onLine;
+    private readonly MemoryStream _pending = new();
+
+    public LineSplitter(Action<string> onLine)
+    {
+        _onLine = onLine;
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var newline = bytes.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                _pending.Write(bytes);
+                return;
+            }
+
+            _pending.Write(bytes[..newline]);
+            Flush();
+            bytes = bytes[(newline + 1)..];
+        }
+    }
+
+    /// <summary>The last line, when the stream ended without a newline.</summary>
+    public void Complete()
+    {
+        if (_pending.Length > 0)
+        {
+            Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        var line = Encoding.UTF8.GetString(_pending.GetBuffer(), 0, (int)_pending.Length);
+        _pending.SetLength(0);
+        try
+        {
+            _onLine(line);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // a reader's fault never stops the capture (the child must never block on a full pipe)
+        }
+    }
+}
