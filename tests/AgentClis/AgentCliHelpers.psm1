@@ -7,6 +7,12 @@ function Get-AgentBin {
     return $null
 }
 
+function Get-AgentProcess {
+    # The processes running a program of the npm install (claude, the native codex under its node wrapper, opencode).
+    $root = [IO.Path]::GetDirectoryName((Get-AgentBin))
+    Get-Process | Where-Object { $_.Path -and $_.Path.StartsWith($root, [StringComparison]::Ordinal) }
+}
+
 function Test-OnlyLoopback {
     # True when this process is in a network namespace whose only interface is loopback.
     if (-not $IsLinux) { return $false }
@@ -55,6 +61,22 @@ function Get-StandInRequest {
     return $all
 }
 
+function Get-StandInUserText {
+    # The user texts of one recorded request, in any of the three wire formats, oldest first.
+    param([Parameter(Mandatory)] $Request)
+    $body = $Request.body
+    $items = if ($body.ContainsKey('messages')) { $body.messages } elseif ($body.ContainsKey('input')) { $body.input } else { @() }
+    if ($items -is [string]) { return , $items }
+    foreach ($item in $items) {
+        if ($item -isnot [hashtable] -or $item['role'] -ne 'user') { continue }
+        $content = $item['content']
+        if ($content -is [string]) { $content; continue }
+        foreach ($part in $content) {
+            if ($part -is [hashtable] -and $part['type'] -in 'text', 'input_text' -and $part['text'] -is [string]) { $part['text'] }
+        }
+    }
+}
+
 function Set-AgentCliEnvironment {
     # Points all three CLIs at the stand-in, with their state under $Folder and every update check, telemetry and
     # error report off, and puts them first on PATH. Returns the variables it set, for Restore-AgentCliEnvironment.
@@ -83,11 +105,46 @@ function Set-AgentCliEnvironment {
         OPENCODE_DISABLE_SHARE                   = '1'
         OPENCODE_DISABLE_LSP_DOWNLOAD            = '1'
         OPENCODE_DISABLE_DEFAULT_PLUGINS         = '1'
+        OPENCODE_DISABLE_PROJECT_CONFIG          = '1'   # an opencode.json in a parent folder of the workspace would win otherwise
         XDG_DATA_HOME                            = (Join-Path $opencode 'data')
         XDG_CACHE_HOME                           = (Join-Path $opencode 'cache')
         XDG_STATE_HOME                           = (Join-Path $opencode 'state')
         XDG_CONFIG_HOME                          = (Join-Path $opencode 'config')
     }
+    # Codex: the stand-in as a Responses-API provider, with a model catalog entry (without one codex opens every run with
+    # an error item about unknown model metadata and offers no apply_patch tool), retries off, no update check or analytics.
+    $catalog = (Join-Path $PSScriptRoot 'codex-model-catalog.json') -replace '\\', '/'
+    @"
+model_catalog_json = "$catalog"
+model_provider = "standin"
+model = "standin-model"
+check_for_update_on_startup = false
+
+[model_providers.standin]
+name = "standin"
+base_url = "$($StandIn.BaseUrl)/v1"
+env_key = "STANDIN_API_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+
+[analytics]
+enabled = false
+
+[feedback]
+enabled = false
+
+[otel]
+exporter = "none"
+"@ | Set-Content -LiteralPath (Join-Path $codexHome 'config.toml') -Encoding utf8NoBOM
+    @{
+        '$schema' = 'https://opencode.ai/config.json'; autoupdate = $false; share = 'disabled'
+        provider = @{ standin = @{
+            npm = '@ai-sdk/openai-compatible'; name = 'Standin'
+            options = @{ baseURL = "$($StandIn.BaseUrl)/v1"; apiKey = $ApiKey }
+            models = @{ 'standin-model' = @{ name = 'Standin Model'; cost = @{ input = 3; output = 15 } } }
+        } }
+    } | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath (Join-Path $opencode 'opencode.json') -Encoding utf8NoBOM
     $saved = @{}
     foreach ($name in $vars.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)

@@ -11,7 +11,7 @@ namespace Msgcode.Core.Runners;
 /// stream-json</c>, <c>codex exec --json</c> and <c>opencode run --format json</c> print) is read: each rule
 /// matches events by field values and takes facts from them. Facts: <c>answer</c>, <c>session</c>,
 /// <c>model</c>, <c>error</c>, <c>inputTokens</c>, <c>outputTokens</c>, <c>cachedInputTokens</c>,
-/// <c>costUsd</c>, <c>turns</c>, <c>step</c> (what the agent does now, for progress), <c>message</c> (an
+/// <c>costUsd</c>, <c>turns</c>, their session totals <c>sessionInputTokens</c>, <c>sessionOutputTokens</c>, <c>sessionCachedInputTokens</c>, <c>sessionCostUsd</c> (for CLIs that report sums over every run of a session), <c>step</c> (what the agent does now, for progress), <c>message</c> (an
 /// assistant message, shown as it comes) and <c>denied</c> (tool calls the CLI refused).
 /// </summary>
 public sealed class EventRule
@@ -39,6 +39,17 @@ public sealed class EventRule
     /// <summary>Counts this event into the fact (e.g. one turn per turn.completed).</summary>
     [JsonPropertyName("count")]
     public List<string>? Count { get; set; }
+
+    /// <summary>
+    /// Stops the run when this rule has matched this many events in a row (no other event between): a CLI stuck in a
+    /// loop (OpenCode asks again forever when the model's reply is not the format it expects).
+    /// </summary>
+    [JsonPropertyName("abortAfter")]
+    public int? AbortAfter { get; set; }
+
+    /// <summary>The run's error message when <see cref="AbortAfter"/> stops it.</summary>
+    [JsonPropertyName("abortMessage")]
+    public string? AbortMessage { get; set; }
 }
 
 public sealed class EventSpec
@@ -49,6 +60,10 @@ public sealed class EventSpec
 
     [JsonPropertyName("rules")]
     public List<EventRule> Rules { get; set; } = [];
+
+    /// <summary>Event types that neither extend nor break an abortAfter streak (e.g. step_start between two empty steps).</summary>
+    [JsonPropertyName("quietTypes")]
+    public List<string>? QuietTypes { get; set; }
 }
 
 /// <summary>A moment of a running run, for progress displays: what it does now and what it has said.</summary>
@@ -79,6 +94,7 @@ public sealed class AgentEventReader
     private readonly Dictionary<string, decimal> _numbers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _resetPending = new(StringComparer.Ordinal);
     private readonly List<string> _denied = [];
+    private readonly Dictionary<EventRule, int> _streaks = [];
 
     public AgentEventReader(EventSpec spec, Action<RunnerProgress>? progress)
     {
@@ -88,6 +104,12 @@ public sealed class AgentEventReader
 
     public int Events { get; private set; }
 
+    /// <summary>Why the reader stopped the run (an <see cref="EventRule.AbortAfter"/> rule), or null.</summary>
+    public string? AbortReason { get; private set; }
+
+    /// <summary>Raised once, when a rule asks to stop the run.</summary>
+    public event Action? Abort;
+
     public string? Answer => _text.GetValueOrDefault("answer");
 
     public string? Session => _text.GetValueOrDefault("session");
@@ -95,6 +117,25 @@ public sealed class AgentEventReader
     public string? Error => _text.GetValueOrDefault("error");
 
     public IReadOnlyList<string> Denied => _denied;
+
+    /// <summary>
+    /// What the whole session has used so far, where a CLI reports totals over every run of the session (claude's
+    /// total_cost_usd, codex's thread usage): the run's own share is the difference from the previous run's totals.
+    /// </summary>
+    public SessionTotals? SessionTotals
+    {
+        get
+        {
+            var totals = new SessionTotals
+            {
+                InputTokens = Long("sessionInputTokens"),
+                OutputTokens = Long("sessionOutputTokens"),
+                CachedInputTokens = Long("sessionCachedInputTokens"),
+                CostUsd = _numbers.TryGetValue("sessionCostUsd", out var cost) ? cost : null,
+            };
+            return totals.IsEmpty ? null : totals;
+        }
+    }
 
     public RunUsage Usage => new()
     {
@@ -136,7 +177,22 @@ public sealed class AgentEventReader
             {
                 if (!Matches(document.RootElement, rule.Match))
                 {
+                    if (rule.AbortAfter is not null && !IsQuiet(document.RootElement))
+                    {
+                        _streaks[rule] = 0;
+                    }
+
                     continue;
+                }
+
+                if (rule.AbortAfter is int limit && AbortReason is null)
+                {
+                    var streak = _streaks[rule] = _streaks.GetValueOrDefault(rule) + 1;
+                    if (streak >= limit)
+                    {
+                        AbortReason = rule.AbortMessage ?? $"the runner repeated the same event {streak} times without progress";
+                        Abort?.Invoke();
+                    }
                 }
 
                 foreach (var fact in rule.Reset ?? [])
@@ -222,14 +278,20 @@ public sealed class AgentEventReader
                     Step = step,
                     Message = string.IsNullOrWhiteSpace(message) ? null : message,
                     Turns = (int)_numbers.GetValueOrDefault("turns"),
-                    InputTokens = (long)_numbers.GetValueOrDefault("inputTokens"),
-                    OutputTokens = (long)_numbers.GetValueOrDefault("outputTokens"),
+                    InputTokens = (long)(_numbers.GetValueOrDefault("inputTokens") + _numbers.GetValueOrDefault("sessionInputTokens")),
+                    OutputTokens = (long)(_numbers.GetValueOrDefault("outputTokens") + _numbers.GetValueOrDefault("sessionOutputTokens")),
                 });
             }
         }
     }
 
-    private static bool IsNumeric(string fact) => fact is "inputTokens" or "outputTokens" or "cachedInputTokens" or "costUsd" or "turns";
+    /// <summary>Events that come between the repeats of a loop (a new step starting) do not break a streak.</summary>
+    private bool IsQuiet(JsonElement root)
+        => _spec.QuietTypes is { Count: > 0 } quiet && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var type)
+            && type.ValueKind == JsonValueKind.String && quiet.Contains(type.GetString()!);
+
+    private static bool IsNumeric(string fact) => fact is "inputTokens" or "outputTokens" or "cachedInputTokens" or "costUsd" or "turns"
+        or "sessionInputTokens" or "sessionOutputTokens" or "sessionCachedInputTokens" or "sessionCostUsd";
 
     private static bool Matches(JsonElement root, Dictionary<string, JsonElement> match)
     {

@@ -84,13 +84,26 @@ public sealed partial class DeclarativeRunner : IRunner
 
         var stdin = command.Prompt == "stdin" ? request.Payload : command.Stdin == "empty" ? string.Empty : null;
         AgentEventReader? events = command.Events is null ? null : new AgentEventReader(command.Events, request.Progress);
-        var result = events is null
-            ? await ProcessExecution.RunAsync(info, request, stdin, cancellationToken).ConfigureAwait(false)
-            : await ProcessExecution.RunAsync(info, request, stdin, cancellationToken, events.Read, "events.jsonl").ConfigureAwait(false);
-        if (events is not null)
+        if (events is null)
         {
-            return Conclude(result, events, command, request, model, outputFile);
+            var plain = await ProcessExecution.RunAsync(info, request, stdin, cancellationToken).ConfigureAwait(false);
+            return await ReadAnswerAsync(plain, command, outputFile, cancellationToken).ConfigureAwait(false);
         }
+
+        // An event rule may stop a CLI that loops; that stop is told apart from the user's by this token.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        events.Abort += () => abort.Cancel();
+        var streamed = await ProcessExecution.RunAsync(info, request, stdin, abort.Token, events.Read, "events.jsonl").ConfigureAwait(false);
+        if (events.AbortReason is { } why && !cancellationToken.IsCancellationRequested)
+        {
+            streamed = streamed with { Status = RunStatuses.Failed, ErrorCode = ErrorIds.RunnerFailed, ErrorMessage = $"The {Kind} runner was stopped: {why}." };
+        }
+
+        return Conclude(streamed, events, command, request, model, outputFile);
+    }
+
+    private async Task<RunnerResult> ReadAnswerAsync(RunnerResult result, RunnerCommand command, string outputFile, CancellationToken cancellationToken)
+    {
 
         if (result.Status != RunStatuses.Succeeded || command.Result.From == "stdout")
         {
@@ -139,13 +152,18 @@ public sealed partial class DeclarativeRunner : IRunner
             usage = usage with { Model = model };
         }
 
-        result = result with { Usage = usage.IsEmpty ? null : usage, SessionId = events.Session ?? request.ResumeSession };
+        result = result with { Usage = usage.IsEmpty ? null : usage, SessionId = events.Session ?? request.ResumeSession, SessionTotals = events.SessionTotals };
         if (result.Status is RunStatuses.Canceled or RunStatuses.TimedOut)
         {
             return result with { Output = events.Answer ?? string.Empty };
         }
 
         var stderr = result.ErrorMessage ?? string.Empty;
+        if (events.AbortReason is not null)
+        {
+            return result with { Output = events.Answer ?? string.Empty };
+        }
+
         if (events.Error is { } error || result.Status != RunStatuses.Succeeded)
         {
             var reason = events.Error is { Length: > 0 } reported ? Shorten(reported) : null;

@@ -58,10 +58,29 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
                 model = await FirstModelAsync(client, deadline.Token).ConfigureAwait(false);
             }
 
+            // A session is the conversation so far, kept as messages.json in the artifacts of the run that last added to it.
+            JsonArray messages;
+            if (request.ResumeSession is { } session)
+            {
+                var earlier = Path.Combine(Path.GetDirectoryName(request.ArtifactDirectory)!, session, "messages.json");
+                if (!SafeRunId(session) || !File.Exists(earlier))
+                {
+                    return Failed(ErrorIds.RunnerSessionNotFound, $"The conversation of run {session} is gone (no {earlier}). Run the task without -Continue for a fresh one.");
+                }
+
+                messages = JsonNode.Parse(await File.ReadAllTextAsync(earlier, deadline.Token).ConfigureAwait(false)) as JsonArray
+                    ?? throw new FormatException($"{earlier} does not hold a JSON array of messages");
+            }
+            else
+            {
+                messages = [];
+            }
+
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = request.Payload });
             var body = new JsonObject
             {
                 ["model"] = model,
-                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = request.Payload }),
+                ["messages"] = messages.DeepClone(),
                 ["max_tokens"] = settings.MaxTokens,
                 ["stream"] = false,
             };
@@ -73,17 +92,27 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
                 return Failed(ErrorIds.RunnerFailed, $"LM Studio answered {(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(text)}");
             }
 
-            var answer = ReadAnswer(text) ?? throw new FormatException($"the reply is not an OpenAI chat completion ({Shorten(text)})");
+            var (answer, usage) = ReadAnswer(text, model);
+            if (answer is null)
+            {
+                throw new FormatException($"the reply is not an OpenAI chat completion ({Shorten(text)})");
+            }
+
             Directory.CreateDirectory(request.ArtifactDirectory);
             var artifact = Path.Combine(request.ArtifactDirectory, "answer.txt");
             AtomicFile.WriteAllText(artifact, answer);
+            messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = answer });
+            var conversation = Path.Combine(request.ArtifactDirectory, "messages.json");
+            AtomicFile.WriteAllText(conversation, messages.ToJsonString());
             var cut = answer.Length > request.Constraints.MaxOutputBytes;
             return new RunnerResult
             {
                 Status = RunStatuses.Succeeded,
                 Output = cut ? answer[..(int)request.Constraints.MaxOutputBytes] : answer,
                 OutputTruncated = cut,
-                Artifacts = [artifact],
+                Artifacts = [artifact, conversation],
+                Usage = usage,
+                SessionId = Path.GetFileName(request.ArtifactDirectory),
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -128,18 +157,22 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
         throw new FormatException("LM Studio has no model loaded (GET /v1/models listed none); load one, or set lmstudio.model");
     }
 
-    private static string? ReadAnswer(string text)
+    private static (string? Answer, Runs.RunUsage? Usage) ReadAnswer(string text, string model)
     {
         using var document = JsonDocument.Parse(text);
         var root = document.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
             && choices[0].TryGetProperty("message", out var message) && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
         {
-            return content.GetString();
+            long? Tokens(string name) => root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object && usage.TryGetProperty(name, out var n) && n.TryGetInt64(out var v) ? v : null;
+            var used = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : model;
+            return (content.GetString(), new Runs.RunUsage { Model = used, InputTokens = Tokens("prompt_tokens"), OutputTokens = Tokens("completion_tokens"), Turns = 1 });
         }
 
-        return null;
+        return (null, null);
     }
+
+    private static bool SafeRunId(string id) => id.StartsWith("run_", StringComparison.Ordinal) && id.Length < 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private (string BaseUrl, string Model, string? ApiKey, long TimeoutMs, long MaxTokens) Settings(string workspace)
     {

@@ -22,6 +22,7 @@ public static class ProcessExecution
         info.RedirectStandardInput = true;
         info.StandardOutputEncoding = Encoding.UTF8;
         info.StandardErrorEncoding = Encoding.UTF8;
+        info.StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false); // the prompt byte for byte: no BOM
         info.WorkingDirectory = constraints.WorkingDirectory ?? request.WorkspacePath;
         if (!OperatingSystem.IsWindows())
         {
@@ -120,7 +121,7 @@ public static class ProcessExecution
 
             if (process.ExitCode != 0)
             {
-                var tail = errors.Trim();
+                var tail = System.Text.RegularExpressions.Regex.Replace(errors, "\u001b\\[[0-9;]*[A-Za-z]", string.Empty).Trim(); // no terminal colours in a message
                 if (tail.Length > 500)
                 {
                     tail = "..." + tail[^500..];

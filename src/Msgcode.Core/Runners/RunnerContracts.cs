@@ -79,6 +79,9 @@ public sealed record RunnerResult
 
     /// <summary>The agent session this run used (to continue it later), when the runner has sessions.</summary>
     public string? SessionId { get; init; }
+
+    /// <summary>The session's totals so far when the runner reports sums over all the session's runs; the run's own usage is the difference.</summary>
+    public SessionTotals? SessionTotals { get; init; }
 }
 
 /// <summary>A runner: one kind of worker that turns a payload into a result.</summary>

@@ -80,6 +80,9 @@ public sealed class TaskDocument
     {
         get => Root["session"] is JsonObject o && o["runner"] is JsonValue r && r.TryGetValue<string>(out var runner) && o["id"] is JsonValue i && i.TryGetValue<string>(out var id)
             ? new TaskSession(runner, id, (string?)(o["runId"] as JsonValue), o["worktree"] is JsonValue w && w.TryGetValue<bool>(out var isolated) && isolated)
+            {
+                Totals = o["totals"] is JsonObject t ? t.Deserialize<Runs.SessionTotals>() : null,
+            }
             : null;
         set
         {
@@ -90,6 +93,10 @@ public sealed class TaskDocument
             else
             {
                 Root["session"] = new JsonObject { ["runner"] = value.Runner, ["id"] = value.Id, ["runId"] = value.RunId, ["worktree"] = value.Worktree };
+                if (value.Totals is { } totals)
+                {
+                    ((JsonObject)Root["session"]!)["totals"] = JsonSerializer.SerializeToNode(totals);
+                }
             }
         }
     }

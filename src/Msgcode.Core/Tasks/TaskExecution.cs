@@ -243,6 +243,13 @@ public static class TaskExecution
         }
 
         clock.Stop();
+        if (result.SessionTotals is { } totals)
+        {
+            // The CLI reports what the whole session has used: this run's share is what it added.
+            var before = options.Continue && document.Session?.Id == result.SessionId ? document.Session?.Totals : null;
+            result = result with { Usage = totals.ShareOf(result.Usage, before) };
+        }
+
         if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted && !options.StopToken.IsCancellationRequested)
         {
             result = result with { Status = RunEvents.Interrupted, ErrorCode = ErrorIds.RunInterrupted, ErrorMessage = "The daemon stopped before the run finished; the run was stopped with its processes." };
@@ -364,7 +371,7 @@ public static class TaskExecution
             isolation?.UpdateTask?.Invoke(d);
             if (result.SessionId is { } session)
             {
-                d.Session = new TaskSession(runner.Kind, session, runId, options.Isolation is not null);
+                d.Session = new TaskSession(runner.Kind, session, runId, options.Isolation is not null) { Totals = result.SessionTotals };
             }
             else if (result.ErrorCode == ErrorIds.RunnerSessionNotFound)
             {

@@ -5,4 +5,8 @@ namespace Msgcode.Core.Tasks;
 /// opencode's session id, or for lmstudio the run whose conversation it continues), the run that recorded it, and
 /// whether that run was in the task's worktree (a CLI keeps its sessions per folder).
 /// </summary>
-public sealed record TaskSession(string Runner, string Id, string? RunId, bool Worktree);
+public sealed record TaskSession(string Runner, string Id, string? RunId, bool Worktree)
+{
+    /// <summary>The session's totals after its last run, for runners that report sums over a session's runs.</summary>
+    public Runs.SessionTotals? Totals { get; init; }
+}

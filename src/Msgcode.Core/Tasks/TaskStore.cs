@@ -368,6 +368,11 @@ public sealed partial class TaskStore
             return;
         }
 
+        if (text == TaskMarkdown.Render(document.Title, document.Prompt))
+        {
+            return; // the .md is what msgcode wrote for the .json: the .json keeps the prompt byte for byte (a trailing newline, CRLF)
+        }
+
         if (TaskMarkdown.TryParse(text, out var title, out var prompt, out var error))
         {
             try

@@ -1,0 +1,292 @@
+#Requires -Version 7.4
+# The real agent CLIs (claude, codex, opencode from npm, pinned in tests/AgentClis/agent-clis.json) run through msgcode
+# against a loopback model stand-in that speaks each vendor's wire format (tests/Fixtures/model-standin). Everything runs
+# inside a network namespace with only loopback up (build.ps1 starts Pester in one), with the CLIs' telemetry and update
+# checks off: nothing can leave the machine. Scripts that imitate the CLIs prove nothing here; these run the programs.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot '..' 'AgentClis' 'AgentCliHelpers.psm1') -Force
+    $script:Clis = @(
+        @{ Runner = 'claude'; Model = $null }
+        @{ Runner = 'codex'; Model = $null }
+        @{ Runner = 'opencode'; Model = 'standin/standin-model' }
+    )
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '..' 'AgentClis' 'AgentCliHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:SavedEnvironment = Clear-MsgcodeEnvironment
+    $script:SkipReason = Get-AgentCliSkipReason
+    if ($IsLinux -and $env:CI -and (& id -u) -eq '0' -and $script:SkipReason) {
+        # On CI's kind of machine nothing may skip here: build.ps1 installs the CLIs and makes the namespace.
+        throw "The agent CLI tests cannot run on CI: $script:SkipReason"
+    }
+    if (-not $script:SkipReason) {
+        $script:StandIn = Start-ModelStandIn (Join-Path $TestDrive 'standin')
+        $script:SavedCli = Set-AgentCliEnvironment -StandIn $script:StandIn -Folder (Join-Path $TestDrive 'cli')
+    }
+
+    function Skip-Unless {
+        if ($script:SkipReason) { Set-ItResult -Skipped -Because $script:SkipReason; return $true }
+        return $false
+    }
+
+    function New-AgentTask([string] $Runner, [string] $Model, [string] $Prompt, [string] $Workspace = (New-TestWorkspace)) {
+        $arguments = @{ Workspace = $Workspace; Title = "$Runner test"; Prompt = $Prompt; Runner = $Runner }
+        if ($Model) { $arguments.Model = $Model }
+        New-MsgcodeTask @arguments
+    }
+
+    function Get-RequestsSince([int] $Count) {
+        @(Get-StandInRequest $script:StandIn | Where-Object { $_.method -eq 'POST' } | Select-Object -Skip $Count)
+    }
+
+    function Get-RequestCount { @(Get-StandInRequest $script:StandIn | Where-Object { $_.method -eq 'POST' }).Count }
+}
+
+AfterAll {
+    if ($script:SavedCli) { Restore-AgentCliEnvironment $script:SavedCli }
+    Stop-ModelStandIn $script:StandIn
+    Restore-MsgcodeEnvironment $script:SavedEnvironment
+}
+
+Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Clis {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+
+    It 'writes the file the model asked for in a workspace that is not a git repository, and records answer, usage and session' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask $Runner $Model "WRITE hello.txt from-$Runner" $ws
+        $run = $task | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        Get-Content -Raw (Join-Path $ws 'hello.txt') | Should -Match "^from-$Runner\n?$"   # codex's apply_patch ends the file with a newline
+        $run.Output | Should -Be 'Wrote hello.txt.'
+        $run.SessionId | Should -Not -BeNullOrEmpty
+        $run.InputTokens | Should -BeGreaterThan 0
+        $run.OutputTokens | Should -BeGreaterThan 0
+        $run.Turns | Should -BeGreaterOrEqual 1
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'done'
+
+        # The ledger has the numbers, never the text.
+        $ledger = Get-Content -Raw (Join-Path $ws 'tasks' 'runs.jsonl')
+        $ledger | Should -Not -Match "from-$Runner"
+        $outcome = Get-Content (Join-Path $ws 'tasks' 'runs.jsonl') | ConvertFrom-Json | Where-Object event -EQ 'finished'
+        $outcome.usage.inputTokens | Should -Be $run.InputTokens
+        $outcome.sessionId | Should -Be $run.SessionId
+        # Summable in a pipeline, as read back from the ledger.
+        (Get-MsgcodeTaskRun -Workspace $ws | Measure-Object -Sum InputTokens).Sum | Should -Be $run.InputTokens
+        # The event stream is kept as an artifact.
+        $run.Artifacts | Should -Contain "tasks/artifacts/$($run.RunId)/events.jsonl"
+    }
+
+    It 'runs in a -Worktree of a git repository and the patch holds the file' {
+        if (Skip-Unless) { return }
+        $repo = New-TestWorkspace
+        git -C $repo init -q -b main
+        Set-Content (Join-Path $repo 'README.md') 'repo'
+        git -C $repo add -A
+        git -C $repo -c user.name=t -c user.email=t@example.com commit -qm init
+        $task = New-AgentTask $Runner $Model "WRITE made.txt by-$Runner" $repo
+        $run = $task | Invoke-MsgcodeTask -Worktree
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        Test-Path (Join-Path $repo 'made.txt') | Should -BeFalse
+        $patch = Get-MsgcodePatch $task.Id -Workspace $repo
+        $patch.Files.Path | Should -Contain 'made.txt'
+        Get-Content -Raw $patch.Path | Should -Match "\+by-$Runner"
+    }
+
+    It '-Continue resumes the session: the follow-up request carries the earlier turns' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask $Runner $Model "first question alpha-$Runner" $ws
+        $first = $task | Invoke-MsgcodeTask
+        $first.Status | Should -Be 'succeeded' -Because $first.ErrorMessage
+        $before = Get-RequestCount
+        $second = Invoke-MsgcodeTask $task.Id -Workspace $ws -Continue -Prompt "second question beta-$Runner" -Force
+        $second.Status | Should -Be 'succeeded' -Because $second.ErrorMessage
+        $second.SessionId | Should -Be $first.SessionId
+        $followUp = Get-RequestsSince $before | Where-Object { (Get-StandInUserText $_) -match "second question beta-$Runner" } | Select-Object -Last 1
+        $followUp | Should -Not -BeNullOrEmpty
+        (Get-StandInUserText $followUp) -join "`n" | Should -Match "first question alpha-$Runner"
+        # The task keeps its own prompt.
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Prompt | Should -Be "first question alpha-$Runner"
+    }
+
+    It 'a session the CLI no longer knows gets RunnerSessionNotFound and a hint' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask $Runner $Model 'hello' $ws
+        ($task | Invoke-MsgcodeTask).Status | Should -Be 'succeeded'
+        # Forget the session on the CLI's side: a task file edited to a session id the CLI never made.
+        $file = Join-Path $ws 'tasks' "$($task.Id).json"
+        $json = Get-Content -Raw $file | ConvertFrom-Json -AsHashtable
+        $json.session.id = switch ($Runner) { 'claude' { '00000000-0000-4000-8000-000000000000' } 'codex' { '00000000-0000-7000-8000-000000000000' } default { 'ses_0000000000000000000000000' } }
+        $json | ConvertTo-Json -Depth 10 | Set-Content $file
+        $run = Invoke-MsgcodeTask $task.Id -Workspace $ws -Continue -Prompt 'again' -Force -ErrorVariable e -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'failed'
+        $run.ErrorCode | Should -Be 'RunnerSessionNotFound'
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerSessionNotFound,*'
+        $run.ErrorMessage | Should -Match 'without -Continue'
+    }
+
+    It 'prompts reach the model byte-exact: a leading dash, quotes, CRLF, newlines and Chinese' {
+        if (Skip-Unless) { return }
+        $prompt = "-x --help `"double`" 'single' ``tick`` `$HOME \back`nline2`r`nline3 中文字符 你好`n`n"
+        $before = Get-RequestCount
+        $run = New-AgentTask $Runner $Model $prompt | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        $texts = Get-RequestsSince $before | ForEach-Object { Get-StandInUserText $_ }
+        $texts | Should -Contain $prompt
+    }
+
+    It 'a 1 MB prompt reaches the model whole' {
+        if (Skip-Unless) { return }
+        $prompt = 'p' * (1024 * 1024)
+        $before = Get-RequestCount
+        $run = New-AgentTask $Runner $Model $prompt | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        $run.ErrorCode | Should -BeNullOrEmpty
+        $texts = Get-RequestsSince $before | ForEach-Object { Get-StandInUserText $_ }
+        @($texts | Where-Object { $_.Length -eq $prompt.Length -and $_ -eq $prompt }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'a model API that answers <_> fails the run promptly with the reason in ErrorMessage' -ForEach @('401', '500', 'garbage') {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $prompt = switch ($_) { '401' { 'FAIL 401' } '500' { 'FAIL 500' } default { 'GARBAGE' } }
+        $task = New-AgentTask $Runner $Model $prompt $ws
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $run = $task | Invoke-MsgcodeTask -ErrorAction SilentlyContinue -ErrorVariable e
+        $clock.Stop()
+        $run.Status | Should -Be 'failed'
+        $run.ErrorCode | Should -Be 'RunnerFailed'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 60
+        $expected = switch ($_) { '401' { '401|API key|Unauthorized|auth' } '500' { '500|server' } default { '.' } }
+        $run.ErrorMessage | Should -Match $expected
+        $run.ErrorMessage | Should -Not -Match 'exited with code \d+\.$'
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'blocked'
+        # Nothing is lost: the events the CLI printed are kept.
+        Test-Path (Join-Path $ws 'tasks' 'artifacts' $run.RunId 'events.jsonl') | Should -BeTrue
+    }
+
+    It 'a CLI killed mid-stream fails the run and keeps the events it printed' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask $Runner $Model 'SLOW 30' $ws
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws -ErrorAction SilentlyContinue }).
+            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $handle = $ps.BeginInvoke()
+        try {
+            $eventsFile = { Get-ChildItem (Join-Path $ws 'tasks' 'artifacts') -Recurse -Filter events.jsonl -ErrorAction SilentlyContinue | Select-Object -First 1 }
+            Wait-Until { (& $eventsFile) -and (Get-Item (& $eventsFile).FullName).Length -gt 0 } -TimeoutSec 30 | Should -BeTrue
+            # The CLI's own program (for codex the native binary under its npm wrapper), found under the npm install.
+            $cli = Get-AgentProcess | Select-Object -First 1
+            $cli | Should -Not -BeNullOrEmpty
+            Stop-Process -Id $cli.Id -Force
+            $run = $ps.EndInvoke($handle) | Select-Object -Last 1
+        }
+        finally { $ps.Dispose() }
+        $run.Status | Should -Be 'failed'
+        (Get-Item (Join-Path $ws 'tasks' 'artifacts' $run.RunId 'events.jsonl')).Length | Should -BeGreaterThan 0
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'blocked'
+    }
+
+    It 'Ctrl+C while events stream kills the process tree and records the run canceled' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask $Runner $Model 'SLOW 30' $ws
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws }).
+            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $handle = $ps.BeginInvoke()
+        Wait-Until { Test-Path (Join-Path $ws 'tasks' 'artifacts' '*' 'events.jsonl') } -TimeoutSec 30 | Should -BeTrue
+        $ps.Stop()
+        $ps.Dispose()
+        $run = Get-MsgcodeTaskRun -Workspace $ws -Last 1
+        $run.Status | Should -Be 'canceled'
+        Wait-Until { -not (Get-AgentProcess) } -TimeoutSec 10 | Should -BeTrue
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'open'
+    }
+}
+
+Describe 'Live output, waiting and refusals with the real CLIs' {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+
+    It 'shows progress and the agent''s messages before the run ends' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask claude $null 'WRITE live.txt now THEN-WAIT 3' $ws
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; $ProgressPreference = 'Continue'; Invoke-MsgcodeTask $id -Workspace $ws }).
+            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $handle = $ps.BeginInvoke()
+        $sawStep = $null
+        $sawMessage = $null
+        while (-not $handle.IsCompleted) {
+            if (-not $sawStep -and @($ps.Streams.Progress | Where-Object { $_.CurrentOperation -match 'Write' })) { $sawStep = Get-Date }
+            if (-not $sawMessage -and @($ps.Streams.Information | Where-Object { "$($_.MessageData)" -match 'I will write live.txt' })) { $sawMessage = Get-Date }
+            Start-Sleep -Milliseconds 20
+        }
+        $run = $ps.EndInvoke($handle) | Select-Object -Last 1
+        $ended = Get-Date
+        $ps.Dispose()
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        $sawStep | Should -Not -BeNullOrEmpty
+        $sawMessage | Should -Not -BeNullOrEmpty
+        ($ended - $sawStep).TotalSeconds | Should -BeGreaterThan 1.5   # seen while the model still "thought" (THEN-WAIT 3)
+        ($ended - $sawMessage).TotalSeconds | Should -BeGreaterThan 1.5
+    }
+
+    It 'Get-MsgcodeTaskRun -Follow streams a running run''s events, and -RunId returns the ended run with its output' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $task = New-AgentTask claude $null 'WRITE follow.txt x THEN-WAIT 2' $ws
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws }).
+            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $handle = $ps.BeginInvoke()
+        Wait-Until { @(Get-MsgcodeTaskRun -Workspace $ws -Last 1 | Where-Object Status -EQ 'running').Count -eq 1 } | Should -BeTrue
+        $runId = (Get-MsgcodeTaskRun -Workspace $ws -Last 1).RunId
+        $lines = @(Get-MsgcodeTaskRun -Workspace $ws -RunId $runId -Follow)
+        $ran = $ps.EndInvoke($handle) | Select-Object -Last 1
+        $ps.Dispose()
+        $events = $lines | ConvertFrom-Json
+        $events[0].type | Should -Be 'system'
+        $events[-1].type | Should -Be 'result'
+        $again = Get-MsgcodeTaskRun -Workspace $ws -RunId $runId
+        $again.Status | Should -Be 'succeeded'
+        $again.Output | Should -Be $ran.Output
+        { Get-MsgcodeTaskRun -Workspace $ws -RunId run_nope -ErrorAction Stop } | Should -Throw -ErrorId 'RunNotFound,*'
+    }
+
+    It 'Claude Code refused edits make the run fail with RunnerEditsRefused, never a silent success' {
+        if (Skip-Unless) { return }
+        Set-MsgcodeConfig claude.permissionMode default
+        $ws = New-TestWorkspace
+        $task = New-AgentTask claude $null 'WRITE refused.txt nope' $ws
+        $run = $task | Invoke-MsgcodeTask -ErrorAction SilentlyContinue -ErrorVariable e
+        $run.Status | Should -Be 'failed'
+        $run.ErrorCode | Should -Be 'RunnerEditsRefused'
+        $run.ErrorMessage | Should -Match 'Write'
+        $run.ErrorMessage | Should -Match 'claude.permissionMode'
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerEditsRefused,*'
+        Test-Path (Join-Path $ws 'refused.txt') | Should -BeFalse
+        (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'blocked'
+    }
+
+    It 'an OpenCode model that is not provider/model is refused with RunnerModelInvalid before anything runs' {
+        if (Skip-Unless) { return }
+        $before = Get-RequestCount
+        $run = New-AgentTask opencode 'standin-model' 'hello' | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
+        $run.ErrorCode | Should -Be 'RunnerModelInvalid'
+        $run.ErrorMessage | Should -Match 'provider/model'
+        Get-RequestCount | Should -Be $before
+    }
+}
