@@ -184,8 +184,33 @@ function Invoke-Help {
     if (-not (Test-Path (Join-Path $enUs 'about_Msgcode.help.txt'))) { throw 'about_Msgcode.help.txt was not produced.' }
 }
 
+# The Debian packages the tests run for real (and the commands that show each is there). On Linux as root with
+# apt-get the Test task installs whichever is missing, so a fresh machine of CI's kind skips nothing.
+$TestPackages = [ordered]@{
+    'git' = 'git'; 'espeak-ng' = 'espeak-ng'; 'systemd' = 'systemctl'; 'dbus-user-session' = $null; 'iproute2' = 'ip'
+    'util-linux' = 'unshare'; 'python3' = 'python3'; 'nodejs' = 'node'; 'npm' = 'npm'
+}
+
+function Install-TestPackages {
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) { return }
+    $missing = @($TestPackages.Keys | Where-Object {
+        $command = $TestPackages[$_]
+        if ($command) { -not (Get-Command $command -ErrorAction SilentlyContinue) } else { (& dpkg-query -W -f '${Status}' $_ 2>$null) -notmatch 'install ok installed' }
+    })
+    if (-not $missing) { return }
+    if ((& id -u) -ne '0') {
+        Write-Warning "The tests that need $($missing -join ', ') will say skipped: install them with apt-get (needs root)."
+        return
+    }
+    Write-Step "Debian packages the tests use: $($missing -join ', ')"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get update -qq
+    Invoke-Native apt-get install -y -qq --no-install-recommends @missing
+}
+
 function Invoke-Test {
     $results = [ordered]@{ passed = 0; failed = 0; skipped = 0 }
+    Install-TestPackages
 
     Write-Step 'xunit'
     $resultsDir = Join-Path $OutDir 'TestResults'
@@ -237,7 +262,7 @@ Import-Module '$pester'
         $env:MSGCODE_TEST_NETNS = '1'
         $fresh = Get-FreshPwsh
         $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
-        & unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh @fresh -NoProfile -NonInteractive -EncodedCommand $encoded
+        & unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh @fresh -NoProfile -NonInteractive -OutputFormat Text -EncodedCommand $encoded
     }
     else {
         Invoke-FreshPwsh -Command $script -AllowFailure

@@ -27,7 +27,6 @@
         'Get-MsgcodeService'
         'Get-MsgcodeTask'
         'Get-MsgcodeTaskRun'
-        'Wait-MsgcodeTask'
         'Get-MsgcodeVersion'
         'Get-MsgcodeWorktree'
         'Install-MsgcodeService'
@@ -52,6 +51,7 @@
         'Test-MsgcodeDoctor'
         'Test-MsgcodePatch'
         'Uninstall-MsgcodeService'
+        'Wait-MsgcodeTask'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -266,6 +266,95 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         { Get-MsgcodeTaskRun -Workspace $ws -RunId run_nope -ErrorAction Stop } | Should -Throw -ErrorId 'RunNotFound,*'
     }
 
+    It 'Wait-MsgcodeTask on agent runs queued in the daemon returns their final state and output' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        try {
+            $null = Start-MsgcodeDaemon
+            $tasks = @(
+                New-AgentTask claude $null 'WRITE queued-a.txt one THEN-WAIT 1' $ws
+                New-AgentTask opencode 'standin/standin-model' 'WRITE queued-b.txt two' $ws
+            )
+            $queued = $tasks | Invoke-MsgcodeTask -Queue
+            @($queued).Count | Should -Be 2
+            $queued.Status | Should -Be @('queued', 'queued')
+            $done = @($queued | Wait-MsgcodeTask -Timeout 120)
+            $done.Count | Should -Be 2
+            $done.Status | Should -Be @('succeeded', 'succeeded')
+            ($done | Sort-Object Runner).Output | Should -Be @('Wrote queued-a.txt.', 'Wrote queued-b.txt.')
+            $done.SessionId | Should -Not -BeNullOrEmpty
+            Test-Path (Join-Path $ws 'queued-a.txt'), (Join-Path $ws 'queued-b.txt') | Should -Be @($true, $true)
+            # A task waits for its newest run; a timeout returns what has ended, as Wait-Job does.
+            (Wait-MsgcodeTask -Id $tasks[0].Id -Workspace $ws).Status | Should -Be 'succeeded'
+            { Wait-MsgcodeTask -RunId run_01nope -Workspace $ws -ErrorAction Stop } | Should -Throw -ErrorId 'RunNotFound,*'
+        }
+        finally {
+            Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+        }
+    }
+
+    It 'a bound chat continues its agent session from message to message, and /new starts a fresh one' {
+        if (Skip-Unless) { return }
+        $imsg = New-StandInImsg
+        $root = Join-Path $TestDrive ('root-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $root | Out-Null
+        Set-MsgcodeConfig imsg.path (Join-Path $imsg 'imsg')
+        Set-MsgcodeConfig whitelist.emails 'owner@example.com'
+        Set-MsgcodeConfig workspace.root $root
+        Set-MsgcodeConfig channel.ackDelayMs -1
+        try {
+            $null = Start-MsgcodeDaemon
+            Add-ChatMessage $imsg 1 '/bind chatty claude'
+            Wait-Until { (Get-SentCount $imsg 'chatty') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+            Add-ChatMessage $imsg 2 'first message gamma'
+            Wait-Until { (Get-SentCount $imsg 'ANSWER') -ge 1 } -TimeoutSec 60 | Should -BeTrue
+            $before = Get-RequestCount
+            Add-ChatMessage $imsg 3 'second message delta'
+            Wait-Until { (Get-SentCount $imsg 'ANSWER') -ge 2 } -TimeoutSec 60 | Should -BeTrue
+            $second = Get-RequestsSince $before | Where-Object { (Get-StandInUserText $_) -match 'second message delta' } | Select-Object -Last 1
+            (Get-StandInUserText $second) -join "`n" | Should -Match 'first message gamma' -Because 'the chat continues its session'
+
+            Add-ChatMessage $imsg 4 '/new'
+            Wait-Until { (Get-SentCount $imsg 'fresh agent session') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+            $before = Get-RequestCount
+            Add-ChatMessage $imsg 5 'third message epsilon'
+            Wait-Until { (Get-SentCount $imsg 'ANSWER') -ge 3 } -TimeoutSec 60 | Should -BeTrue
+            $third = Get-RequestsSince $before | Where-Object { (Get-StandInUserText $_) -match 'third message epsilon' } | Select-Object -Last 1
+            (Get-StandInUserText $third) -join "`n" | Should -Not -Match 'first message gamma|second message delta' -Because '/new started a fresh session'
+            $tasks = Get-MsgcodeTask -Workspace (Join-Path $root 'chatty')
+            @($tasks | ForEach-Object { (Get-Content -Raw $_.Path | ConvertFrom-Json).session.id } | Select-Object -Unique).Count | Should -Be 2
+        }
+        finally {
+            Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+        }
+    }
+
+    It 'lmstudio records usage and keeps the task''s conversation for -Continue' {
+        if (Skip-Unless) { return }
+        Set-MsgcodeConfig lmstudio.baseUrl $script:StandIn.BaseUrl
+        Set-MsgcodeConfig lmstudio.model standin-model
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 'lm' -Prompt 'lm question zeta' -Runner lmstudio -Workspace $ws
+        $first = $task | Invoke-MsgcodeTask
+        $first.Status | Should -Be 'succeeded' -Because $first.ErrorMessage
+        $first.InputTokens | Should -BeGreaterThan 0
+        $first.OutputTokens | Should -BeGreaterThan 0
+        $first.Model | Should -Be 'standin-model'
+        $first.SessionId | Should -Be $first.RunId
+        $before = Get-RequestCount
+        $second = Invoke-MsgcodeTask $task.Id -Workspace $ws -Continue -Prompt 'lm follow-up eta' -Force
+        $second.Status | Should -Be 'succeeded' -Because $second.ErrorMessage
+        $request = Get-RequestsSince $before | Select-Object -Last 1
+        $request.body.messages.role | Should -Be @('user', 'assistant', 'user')
+        $request.body.messages[0].content | Should -Be 'lm question zeta'
+        $request.body.messages[1].content | Should -Be $first.Output
+        $request.body.messages[2].content | Should -Be 'lm follow-up eta'
+        # A conversation whose artifacts are gone is RunnerSessionNotFound.
+        Remove-Item (Join-Path $ws 'tasks' 'artifacts' $second.RunId) -Recurse -Force
+        $third = Invoke-MsgcodeTask $task.Id -Workspace $ws -Continue -Prompt 'again' -Force -ErrorAction SilentlyContinue
+        $third.ErrorCode | Should -Be 'RunnerSessionNotFound'
+    }
+
     It 'Claude Code refused edits make the run fail with RunnerEditsRefused, never a silent success' {
         if (Skip-Unless) { return }
         Set-MsgcodeConfig claude.permissionMode default
@@ -279,6 +368,22 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerEditsRefused,*'
         Test-Path (Join-Path $ws 'refused.txt') | Should -BeFalse
         (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'blocked'
+    }
+
+    It 'the doctor names each CLI''s version and whether it is logged in, without sending anything' {
+        if (Skip-Unless) { return }
+        $before = Get-RequestCount
+        $checks = Test-MsgcodeDoctor -Detailed -Category runners
+        $claude = $checks | Where-Object Name -EQ 'claude'
+        $claude.Status | Should -Be 'pass'
+        $claude.Message | Should -Match 'claude 2\.1\.328 is available; logged in \(ANTHROPIC_API_KEY is set\)'
+        $codex = $checks | Where-Object Name -EQ 'codex'
+        $codex.Message | Should -Match 'codex 0\.169\.0'
+        $codex.Status | Should -Be 'warn'          # codex login status: this CODEX_HOME has no login (the stand-in's key is a provider's env_key)
+        $codex.Message | Should -Match 'not logged in \(codex login status: Not logged in\)'
+        $opencode = $checks | Where-Object Name -EQ 'opencode'
+        $opencode.Message | Should -Match 'opencode 1\.18\.33 is available; logged in'
+        Get-RequestCount | Should -Be $before
     }
 
     It 'an OpenCode model that is not provider/model is refused with RunnerModelInvalid before anything runs' {

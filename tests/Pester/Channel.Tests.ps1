@@ -13,47 +13,6 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SavedEnvironment = Clear-MsgcodeEnvironment
 
-    $script:Python = if (Get-Command python3 -ErrorAction SilentlyContinue) { (& python3 -c 'import sys; print(sys.executable)') } else { $null }
-    $script:StandIn = (Resolve-Path (Join-Path $PSScriptRoot '..' 'Fixtures' 'imsg-standin.py')).Path
-
-    function New-StandInImsg {
-        # A stand-in imsg (tests/Fixtures/imsg-standin.py) in its own folder; returns the folder. The executable is <folder>/imsg.
-        param([hashtable] $Options)
-        $dir = Join-Path $TestDrive ('imsg-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        $imsg = Join-Path $dir 'imsg'
-        Set-Content -LiteralPath $imsg -Value "#!/bin/sh`nexec '$script:Python' '$script:StandIn' `"`$@`" --dir '$dir'`n" -NoNewline
-        & chmod +x $imsg
-        New-Item -ItemType File -Path (Join-Path $dir 'messages.jsonl') | Out-Null
-        if ($Options) { $Options | ConvertTo-Json -Compress | Set-Content (Join-Path $dir 'options.json') }
-        return $dir
-    }
-
-    function Add-ChatMessage {
-        # Scripts one message into the stand-in (imsg's payload shape); it streams it to subscribers.
-        param([string] $Dir, [long] $Rowid, [string] $Text, [string] $Chat = 'iMessage;+;chat0e2e0001', [string] $Sender = 'owner@example.com', [switch] $FromMe)
-        $message = [ordered]@{
-            id = $Rowid; chat_id = 1; guid = "msg-$Rowid"; sender = $Sender; is_from_me = [bool]$FromMe; text = $Text
-            created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = $true; attachments = @()
-        }
-        Add-Content -LiteralPath (Join-Path $Dir 'messages.jsonl') -Value ($message | ConvertTo-Json -Compress)
-    }
-
-    function Get-Sends([string] $Dir) {
-        $path = Join-Path $Dir 'sends.jsonl'
-        if (-not (Test-Path $path)) { return @() }
-        @(Get-Content $path | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
-    }
-
-    function Get-SentCount([string] $Dir, [string] $Pattern) {
-        # How many sends so far have a text matching the pattern.
-        @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern }).Count
-    }
-
-    function Get-SentText([string] $Dir, [string] $Pattern) {
-        @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern } | ForEach-Object text)
-    }
-
     function Initialize-Channel([string] $ImsgDir, [long] $AckDelayMs = -1) {
         $root = Join-Path $TestDrive ('root-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         New-Item -ItemType Directory -Path $root | Out-Null

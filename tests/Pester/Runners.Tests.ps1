@@ -1,6 +1,6 @@
 #Requires -Version 7.4
-# Runners: the capability registry, declarative runners, probes, policy, and the CLI runners against
-# stand-in executables that accept exactly the documented flags and print the documented shapes.
+# Runners: the capability registry, declarative runners' template rules, probes, policy, lmstudio and tts.
+# The agent CLIs (claude, codex, opencode) run for real in AgentClis.Tests.ps1.
 
 BeforeDiscovery {
     $script:OnUnix = -not $IsWindows
@@ -95,81 +95,48 @@ tr '[:lower:]' '[:upper:]'
     }
 }
 
-Describe 'CLI runners against stand-ins' -Skip:(-not $script:OnUnix) {
-    BeforeAll {
-        $script:Bin = Join-Path $TestDrive 'cli-bin'
-        $script:Calls = Join-Path $TestDrive 'cli-calls.log'
-        # claude -p <prompt> --output-format json [--model <m>]: one JSON object with "result".
-        $null = New-StandIn $script:Bin 'claude' @"
-echo "claude `$*" >> '$script:Calls'
-if [ "`$1" = "--version" ]; then echo "2.1.119 (Claude Code)"; exit 0; fi
-[ "`$1" = "-p" ] && [ "`$3" = "--output-format" ] && [ "`$4" = "json" ] || { echo "error: unknown options `$*" >&2; exit 2; }
-printf '{"type":"result","subtype":"success","is_error":false,"result":"claude says: %s","session_id":"s-1"}\n' "`$2"
-"@
-        # codex exec --json --sandbox workspace-write --output-last-message <file> [--model <m>] <prompt>; stdin must be empty.
-        $null = New-StandIn $script:Bin 'codex' @"
-echo "codex `$*" >> '$script:Calls'
-if [ "`$1" = "--version" ]; then echo "codex-cli 0.124.0"; exit 0; fi
-[ "`$1" = "exec" ] && [ "`$2" = "--json" ] && [ "`$3" = "--sandbox" ] && [ "`$5" = "--output-last-message" ] || { echo "bad args: `$*" >&2; exit 2; }
-out="`$6"; shift 6
-if [ "`$1" = "--model" ]; then shift 2; fi
-if [ -n "`$(cat)" ]; then echo "stdin was not empty" >&2; exit 3; fi
-echo '{"type":"thread.started","thread_id":"t-1"}'
-echo '{"type":"item.completed","item":{"type":"agent_message","text":"working"}}'
-printf 'codex did: %s' "`$1" > "`$out"
-echo '{"type":"turn.completed"}'
-"@
-        # opencode run --format json [-m <m>] <prompt>: JSON events, text in part.text.
-        $null = New-StandIn $script:Bin 'opencode' @"
-echo "opencode `$*" >> '$script:Calls'
-if [ "`$1" = "--version" ]; then echo "1.4.7"; exit 0; fi
-[ "`$1" = "run" ] && [ "`$2" = "--format" ] && [ "`$3" = "json" ] || { echo "bad args" >&2; exit 2; }
-shift 3
-if [ "`$1" = "-m" ]; then shift 2; fi
-echo '{"type":"step_start","part":{"type":"step-start"}}'
-printf '{"type":"text","part":{"type":"text","text":"opencode: %s"}}\n' "`$1"
-echo '{"type":"step_finish","part":{"type":"step-finish"}}'
-"@
-    }
+Describe 'Declarative runners: arguments, placeholders and policy' -Skip:(-not $script:OnUnix) {
+    # The agent CLIs themselves are tested for real in AgentClis.Tests.ps1; these are the template's own rules.
     BeforeEach {
         $script:TestHome = New-TestHome
-        $env:PATH = "$script:Bin$([IO.Path]::PathSeparator)$script:SavedPath"
-        Remove-Item $script:Calls -ErrorAction SilentlyContinue
-    }
-    AfterEach {
         $env:PATH = $script:SavedPath
     }
 
-    It 'probes their versions' {
-        $runners = Get-MsgcodeRunner claude, codex, opencode
-        $runners.Available | Should -Be @($true, $true, $true)
-        $runners.Version | Should -Be @('2.1.119', '0.124.0', '1.4.7')
+    It 'fills placeholders in the template only: a prompt that holds {workspace} or {model} reaches the runner as typed' {
+        @{ version = 1; runners = @(@{ kind = 'echoer'; description = 'echoes its arguments'; risk = 'low'
+            command = @{ executable = '/bin/echo'; arguments = @('[{prompt}]', '{model}'); prompt = 'argument'; result = @{ from = 'stdout' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        $out = Invoke-MsgcodeRunner echoer 'in {workspace} with {model} and {config:policy.mode}' -Model m1
+        $out.Output.Trim() | Should -Be '[in {workspace} with {model} and {config:policy.mode}] m1'
     }
 
-    It 'runs claude -p with JSON output and reads the result field' {
-        $out = Invoke-MsgcodeRunner claude 'explain the repo'
-        $out.Status | Should -Be 'succeeded'
-        $out.Output | Should -Be 'claude says: explain the repo'
-        @(Get-Content $script:Calls)[-1] | Should -Be 'claude -p explain the repo --output-format json'
-        $null = Invoke-MsgcodeRunner claude 'x' -Model sonnet
-        @(Get-Content $script:Calls)[-1] | Should -Be 'claude -p x --output-format json --model sonnet'
-    }
-
-    It 'runs codex exec with stdin closed and reads --output-last-message, through a task' {
+    It 'a prompt over the system''s argument limit is RunnerArgumentsTooLong, not RunnerNotFound' -Skip:(-not $IsLinux) {
+        @{ version = 1; runners = @(@{ kind = 'argy'; description = 'takes the prompt as an argument'; risk = 'low'
+            command = @{ executable = '/bin/echo'; arguments = @('{prompt}'); prompt = 'argument'; result = @{ from = 'stdout' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
         $ws = New-TestWorkspace
-        $run = New-MsgcodeTask -Title 'codex' -Prompt 'fix the bug' -Runner codex -Workspace $ws | Invoke-MsgcodeTask
-        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
-        $run.Preview | Should -Be 'codex did: fix the bug'
-        @(Get-Content $script:Calls)[-1] | Should -BeLike 'codex exec --json --sandbox workspace-write --output-last-message */answer.txt fix the bug'
-        $task = Get-MsgcodeTask -Workspace $ws
-        $task.Artifacts | Should -Contain "tasks/artifacts/$($run.RunId)/answer.txt"
+        $run = New-MsgcodeTask -Title 'big' -Prompt ('x' * 200KB) -Runner argy -Workspace $ws | Invoke-MsgcodeTask -ErrorVariable e -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'failed'
+        $run.ErrorCode | Should -Be 'RunnerArgumentsTooLong'
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerArgumentsTooLong,*'
+        $run.ErrorMessage | Should -Match 'standard input'
     }
 
-    It 'runs opencode run --format json and joins the text parts' {
-        (Invoke-MsgcodeRunner opencode 'plan it').Output | Should -Be 'opencode: plan it'
+    It 'the built-in agent entries pass the prompt on stdin, never as an argument' {
+        $entries = (Get-Content -Raw (Join-Path (Split-Path (Get-TestModulePath)) 'capabilities.json') | ConvertFrom-Json).runners |
+            Where-Object { $_.kind -in 'claude', 'codex', 'opencode' }
+        $entries.Count | Should -Be 3
+        foreach ($entry in $entries) {
+            $entry.command.prompt | Should -Be 'stdin' -Because $entry.kind
+            @($entry.command.arguments) + @($entry.command.resumeArguments) | Should -Not -Contain '{prompt}'
+        }
     }
 
-    It 'refuses runners that send data off the machine under local-only, for tasks and one-shot calls' {
+    It 'refuses runners that send data off the machine under local-only, for tasks and one-shot calls, before the CLI starts' {
+        $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $calls = Join-Path $bin 'calls.log'
+        foreach ($name in 'claude', 'codex') { $null = New-StandIn $bin $name "echo `"`$0 `$*`" >> '$calls'" }
+        $env:PATH = "$bin$([IO.Path]::PathSeparator)$script:SavedPath"
         $ws = New-TestWorkspace
         Set-MsgcodeConfig -Name policy.mode -Value local-only -Workspace $ws
         $task = New-MsgcodeTask -Title 'c' -Prompt 'p' -Runner claude -Workspace $ws
@@ -177,9 +144,9 @@ echo '{"type":"step_finish","part":{"type":"step-finish"}}'
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
         $e[0].Exception.Message | Should -Match 'policy.mode'
         (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
-        Test-Path $script:Calls | Should -BeFalse -Because 'the CLI never ran'
         Invoke-MsgcodeRunner codex 'p' -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
+        Test-Path $calls | Should -BeFalse -Because 'no CLI ran'
         (Invoke-MsgcodeRunner shell 'echo local' -Workspace $ws).Output.Trim() | Should -Be 'local'
     }
 }

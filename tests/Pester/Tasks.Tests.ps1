@@ -377,6 +377,25 @@ Start-Sleep -Seconds 300
         $records.event[1..2] | Should -Be @('started', 'finished')
     }
 
+    It '-Continue needs a session of the task''s runner, and a runner that has sessions' {
+        $task = New-MsgcodeTask -Title 'no session' -Prompt '"hi"' -Runner pwsh -Workspace $script:Ws
+        # pwsh keeps no sessions: refused before anything runs.
+        Invoke-MsgcodeTask $task.Id -Workspace $script:Ws -Continue -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerSessionUnsupported,*'
+        Test-Path $script:Ledger | Should -BeFalse
+        # A runner with sessions (lmstudio), on a task that has none yet.
+        Set-MsgcodeTask $task.Id -Workspace $script:Ws -Runner lmstudio
+        Invoke-MsgcodeTask $task.Id -Workspace $script:Ws -Continue -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskSessionNotFound,*'
+        $e[0].Exception.Message | Should -Match 'without -Continue'
+        (Get-MsgcodeTask $task.Id -Workspace $script:Ws).Status | Should -Be 'open'
+        # -Continue with -Fresh, and -Continue with -Queue, are refused as they are.
+        Invoke-MsgcodeTask $task.Id -Workspace $script:Ws -Continue -Worktree -Fresh -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskFieldInvalid,*'
+        Invoke-MsgcodeTask $task.Id -Workspace $script:Ws -Continue -Queue -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskFieldInvalid,*'
+    }
+
     It 'kills a run at its timeout' {
         $task = New-MsgcodeTask -Title 'hang' -Prompt 'Start-Sleep 60' -Runner pwsh -Workspace $script:Ws
         $run = Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -TimeoutSec 2 -ErrorAction SilentlyContinue -ErrorVariable e

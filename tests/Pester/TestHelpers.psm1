@@ -79,4 +79,46 @@ function Wait-Until {
     return $false
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until
+
+# The stand-in imsg (tests/Fixtures/imsg-standin.py): the imsg rpc protocol over stdio, with scripted messages.
+function New-StandInImsg {
+    # A stand-in imsg (tests/Fixtures/imsg-standin.py) in its own folder; returns the folder. The executable is <folder>/imsg.
+    param([hashtable] $Options)
+    $dir = Join-Path $TestDrive ('imsg-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $imsg = Join-Path $dir 'imsg'
+    $python = (& python3 -c 'import sys; print(sys.executable)')
+    $standIn = (Resolve-Path (Join-Path $PSScriptRoot '..' 'Fixtures' 'imsg-standin.py')).Path
+    Set-Content -LiteralPath $imsg -Value "#!/bin/sh`nexec '$python' '$standIn' `"`$@`" --dir '$dir'`n" -NoNewline
+    & chmod +x $imsg
+    New-Item -ItemType File -Path (Join-Path $dir 'messages.jsonl') | Out-Null
+    if ($Options) { $Options | ConvertTo-Json -Compress | Set-Content (Join-Path $dir 'options.json') }
+    return $dir
+}
+
+function Add-ChatMessage {
+    # Scripts one message into the stand-in (imsg's payload shape); it streams it to subscribers.
+    param([string] $Dir, [long] $Rowid, [string] $Text, [string] $Chat = 'iMessage;+;chat0e2e0001', [string] $Sender = 'owner@example.com', [switch] $FromMe)
+    $message = [ordered]@{
+        id = $Rowid; chat_id = 1; guid = "msg-$Rowid"; sender = $Sender; is_from_me = [bool]$FromMe; text = $Text
+        created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = $true; attachments = @()
+    }
+    Add-Content -LiteralPath (Join-Path $Dir 'messages.jsonl') -Value ($message | ConvertTo-Json -Compress)
+}
+
+function Get-Sends([string] $Dir) {
+    $path = Join-Path $Dir 'sends.jsonl'
+    if (-not (Test-Path $path)) { return @() }
+    @(Get-Content $path | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Get-SentCount([string] $Dir, [string] $Pattern) {
+    # How many sends so far have a text matching the pattern.
+    @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern }).Count
+}
+
+function Get-SentText([string] $Dir, [string] $Pattern) {
+    @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern } | ForEach-Object text)
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, Get-Sends, Get-SentCount, Get-SentText

@@ -21,6 +21,7 @@ public sealed partial class ChannelService
         /run <id>                run a task (again: a done one is reopened)
         /close <id>              close a task as done
         /stop                    stop this chat's running task
+        /new                     a fresh agent session from the next message on (also /clear)
         /help                    this list
         Anything else becomes a task in the bound workspace.
         """;
@@ -44,6 +45,7 @@ public sealed partial class ChannelService
                 "run" => Run(message.ChatGuid, args),
                 "close" => Close(message.ChatGuid, args),
                 "stop" or "esc" => Stop(message.ChatGuid),
+                "new" or "clear" => NewSession(message.ChatGuid),
                 _ => $"Unknown command /{name}. /help lists the commands.",
             };
         }
@@ -53,6 +55,29 @@ public sealed partial class ChannelService
         }
 
         await ReplyAsync(message.ChatGuid, reply).ConfigureAwait(false);
+    }
+
+    /// <summary>/new: the chat's next task starts a fresh agent session (its newest task is marked; nothing is deleted).</summary>
+    private string NewSession(string chat)
+    {
+        var route = RequireRoute(chat);
+        var store = new TaskStore(route.Workspace);
+        var newest = store.List().Where(t => t.ChatGuid == chat).OrderByDescending(t => t.CreatedAtMs).ThenByDescending(t => t.Id, StringComparer.Ordinal).FirstOrDefault();
+        if (newest is not null)
+        {
+            store.Update(newest.Id, d =>
+            {
+                if (d.SessionReset)
+                {
+                    return false;
+                }
+
+                d.SessionReset = true;
+                return true;
+            });
+        }
+
+        return "A fresh agent session starts with your next message.";
     }
 
     private ChatRoute? ActiveRoute(string chat) => _routes!.Find(chat) is { Status: not RouteStatuses.Archived } route ? route : null;

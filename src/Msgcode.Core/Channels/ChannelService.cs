@@ -420,6 +420,7 @@ public sealed partial class ChannelService : IDaemonComponent
             task = store.Create(Title(text), prompt, runner, chatGuid: message.ChatGuid, customize: d =>
             {
                 ((JsonObject)d.Root["route"]!)["rowid"] = message.Rowid;
+                d.ContinuesChatSession = true; // the chat is one conversation with its agent, until a /new
                 d.Root["retry"] = new JsonObject { ["onInterrupted"] = "requeue" }; // a crash mid-run runs it again, so the chat gets its answer
             });
         }

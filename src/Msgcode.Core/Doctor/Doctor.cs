@@ -212,8 +212,16 @@ public static class Doctor
                 details["version"] = probe.Version;
             }
 
-            yield return probe.Available
-                ? Check("runners", probe.Kind, CheckStatuses.Pass, $"{probe.Kind} is available{(isDefault ? " (runner.default)" : string.Empty)}.", details: details)
+            var named = probe.Version is null ? probe.Kind : $"{probe.Kind} {probe.Version}";
+            if (probe.Account is not null)
+            {
+                details["account"] = probe.Account;
+            }
+
+            yield return probe.Available && probe.LoggedIn == false
+                ? Check("runners", probe.Kind, CheckStatuses.Warn, $"{named} is installed but {probe.Account}", details: details)
+                : probe.Available
+                ? Check("runners", probe.Kind, CheckStatuses.Pass, $"{named} is available{(isDefault ? " (runner.default)" : string.Empty)}{(probe.LoggedIn == true ? $"; logged in ({probe.Account})" : string.Empty)}.", details: details)
                 : Check("runners", probe.Kind, CheckStatuses.Warn,
                     $"{probe.Kind} is not available: {string.Join("; ", probe.Problems)}{(isDefault ? ". It is runner.default, so tasks without a runner will fail" : string.Empty)}.",
                     probe.FixHint ?? (isDefault ? "Set-MsgcodeConfig runner.default pwsh" : "Get-MsgcodeRunner " + probe.Kind), details);

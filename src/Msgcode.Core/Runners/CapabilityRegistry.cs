@@ -23,6 +23,26 @@ public sealed class RunnerDependency
     public string? Hint { get; set; }
 }
 
+/// <summary>
+/// How to tell, on this machine alone, whether a CLI is logged in or configured: any of these variables set, any of
+/// these files present, or the command exiting 0 (e.g. <c>codex login status</c>, which reads only local files).
+/// Paths may start with ~ and use {env:NAME|fallback}.
+/// </summary>
+public sealed class RunnerAccount
+{
+    [JsonPropertyName("environment")]
+    public List<string>? Environment { get; set; }
+
+    [JsonPropertyName("files")]
+    public List<string>? Files { get; set; }
+
+    [JsonPropertyName("arguments")]
+    public List<string>? Arguments { get; set; }
+
+    [JsonPropertyName("hint")]
+    public string? Hint { get; set; }
+}
+
 /// <summary>How a declarative runner is run: a command template, how the prompt is passed, how the answer is read.</summary>
 public sealed class RunnerCommand
 {
@@ -123,6 +143,10 @@ public sealed class RunnerEntry
 
     [JsonPropertyName("command")]
     public RunnerCommand? Command { get; set; }
+
+    /// <summary>How the doctor tells whether the CLI is logged in (never by asking a server).</summary>
+    [JsonPropertyName("account")]
+    public RunnerAccount? Account { get; set; }
 
     /// <summary>Where the entry came from: the module's capabilities.json or the user's.</summary>
     [JsonIgnore]

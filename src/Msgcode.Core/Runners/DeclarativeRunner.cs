@@ -26,6 +26,8 @@ public sealed partial class DeclarativeRunner : IRunner
 
     public RunnerEntry Entry => _entry;
 
+    public bool SupportsSessions => _entry.Command?.ResumeArguments is not null;
+
     public async Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken)
     {
         var command = _entry.Command!;

@@ -33,6 +33,8 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
 
     public string Kind => "lmstudio";
 
+    public bool SupportsSessions => true;
+
     public bool SendsDataOffMachine(string workspacePath) => !IsLoopback(Settings(workspacePath).BaseUrl);
 
     public async Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken)

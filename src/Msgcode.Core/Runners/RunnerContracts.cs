@@ -89,6 +89,9 @@ public interface IRunner
 {
     string Kind { get; }
 
+    /// <summary>Whether the runner can continue an earlier session (<see cref="RunnerRequest.ResumeSession"/>).</summary>
+    bool SupportsSessions => false;
+
     Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken);
 }
 

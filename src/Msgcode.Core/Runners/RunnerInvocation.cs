@@ -53,6 +53,7 @@ public static class RunnerInvocation
             ArtifactDirectory = Path.Combine(artifactRoot, runId),
             Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = workspace },
             Context = new Dictionary<string, string> { ["runId"] = runId },
+            Secrets = options.Secrets,
         }, cancellationToken).ConfigureAwait(false);
         return new RunnerOutput
         {
@@ -60,7 +61,7 @@ public static class RunnerInvocation
             Kind = runner.Kind,
             Status = result.Status,
             ErrorCode = result.ErrorCode,
-            ErrorMessage = result.ErrorMessage is null ? null : TaskExecution.Redact(result.ErrorMessage, options.Secrets),
+            ErrorMessage = result.ErrorMessage is null ? null : Redaction.Redact(result.ErrorMessage, options.Secrets),
             Output = result.Output,
             OutputTruncated = result.OutputTruncated,
             Artifacts = [.. result.Artifacts],

@@ -30,6 +30,12 @@ public sealed class RunnerInfo
 
     public string? FixHint { get; init; }
 
+    /// <summary>Whether the CLI is logged in or configured, as far as this machine can tell (null: it cannot tell).</summary>
+    public bool? LoggedIn { get; init; }
+
+    /// <summary>How <see cref="LoggedIn"/> was told (e.g. "ANTHROPIC_API_KEY is set"), or what to do when it is not.</summary>
+    public string? Account { get; init; }
+
     public required string Source { get; init; }
 
     public override string ToString() => $"{Kind} ({(Available ? "available" : "unavailable")})";
@@ -88,8 +94,11 @@ public static partial class RunnerProbe
             }
         }
 
+        var (loggedIn, account) = problems.Count == 0 && entry.Account is { } spec ? await ProbeAccountAsync(entry, spec, cancellationToken).ConfigureAwait(false) : (null, null);
         return new RunnerInfo
         {
+            LoggedIn = loggedIn,
+            Account = account,
             Kind = entry.Kind,
             Description = entry.Description,
             Implementation = entry.Builtin ? "builtin" : "declarative",
@@ -104,6 +113,83 @@ public static partial class RunnerProbe
             Source = entry.Source,
         };
     }
+
+    private static async Task<(bool?, string?)> ProbeAccountAsync(RunnerEntry entry, RunnerAccount spec, CancellationToken cancellationToken)
+    {
+        foreach (var name in spec.Environment ?? [])
+        {
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 })
+            {
+                return (true, $"{name} is set");
+            }
+        }
+
+        foreach (var file in spec.Files ?? [])
+        {
+            var path = ExpandPath(file);
+            if (File.Exists(path))
+            {
+                return (true, $"{path} exists");
+            }
+        }
+
+        if (spec.Arguments is { Count: > 0 } arguments && entry.Command is { } command && ExecutableLocator.Find(command.Executable) is { } executable)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            var info = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            foreach (var argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            try
+            {
+                using var process = Process.Start(info)!;
+                process.StandardInput.Close();
+                var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+                var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+                try
+                {
+                    await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    return (null, $"'{command.Executable} {string.Join(' ', arguments)}' did not answer within {Timeout.TotalSeconds:0} s");
+                }
+
+                var text = (await output.ConfigureAwait(false)).Trim();
+                if (text.Length == 0)
+                {
+                    text = (await errors.ConfigureAwait(false)).Trim(); // codex login status says "Not logged in" on stderr
+                }
+
+                // The line that says it: CLIs print warnings around it (codex: "WARNING: proceeding, ...").
+                var said = text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0 && !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase));
+                return process.ExitCode == 0
+                    ? (true, $"{command.Executable} {string.Join(' ', arguments)}: {said}")
+                    : (false, $"not logged in ({command.Executable} {string.Join(' ', arguments)}: {said}).{(spec.Hint is null ? string.Empty : " " + spec.Hint)}");
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return (null, null);
+            }
+        }
+
+        return spec.Environment is null && spec.Files is null ? (null, null) : (false, $"not logged in: none of {string.Join(", ", (spec.Environment ?? []).Concat((spec.Files ?? []).Select(ExpandPath)))}.{(spec.Hint is null ? string.Empty : " " + spec.Hint)}");
+    }
+
+    /// <summary>~ and {env:NAME|fallback} in a path.</summary>
+    private static string ExpandPath(string path)
+    {
+        path = EnvPlaceholder().Replace(path, m => Environment.GetEnvironmentVariable(m.Groups[1].Value) is { Length: > 0 } value ? value : m.Groups[2].Value);
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return path == "~" ? home : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
+    }
+
+    [GeneratedRegex(@"\{env:([A-Za-z_][A-Za-z0-9_]*)\|?([^}]*)\}")]
+    private static partial Regex EnvPlaceholder();
 
     private static async Task<(bool Ok, string? Version, string? Problem)> ProbeExecutableAsync(RunnerDependency dependency, CancellationToken cancellationToken)
     {

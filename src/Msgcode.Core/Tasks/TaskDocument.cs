@@ -101,6 +101,22 @@ public sealed class TaskDocument
         }
     }
 
+    /// <summary>A chat's task: its run continues the chat's agent session (the newest one of the chat's tasks since a /new).</summary>
+    public bool ContinuesChatSession
+    {
+        get => Root["route"] is JsonObject route && route["continueSession"] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
+        set => RouteObject()["continueSession"] = value;
+    }
+
+    /// <summary>Set by a chat's /new on its newest task: the chat's next task starts a fresh session.</summary>
+    public bool SessionReset
+    {
+        get => Root["route"] is JsonObject route && route["sessionReset"] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
+        set => RouteObject()["sessionReset"] = value;
+    }
+
+    private JsonObject RouteObject() => Root["route"] as JsonObject ?? throw new InvalidOperationException("Only a chat's task has a route.");
+
     public string? ChatGuid => Root["route"] is JsonObject route ? (string?)route["chatGuid"] : null;
 
     public string? WorkspacePath => Root["workspace"] is JsonObject ws ? (string?)ws["path"] : null;

@@ -81,7 +81,12 @@ public static class TaskExecution
     {
         var id = store.Resolve(idOrPrefix);
         // An isolated run is checked before anything changes (outside the task's lock: it asks git questions).
-        options.Isolation?.Validate(store, store.ReadDocument(id));
+        var before = store.ReadDocument(id);
+        options.Isolation?.Validate(store, before);
+        // A chat's task continues the chat's session: chosen now, when the chat's earlier runs (serial in its lane) have ended.
+        var chatSession = !options.Continue && before.ContinuesChatSession && registry.Find(before.RunnerKind) is { SupportsSessions: true }
+            ? ChatSession(store, before, options.Isolation is not null)
+            : null;
         var ledger = new RunLedger(store.LedgerPath);
         var runId = options.RunId ?? RunLedger.NewRunId();
         var pid = Environment.ProcessId;
@@ -102,6 +107,12 @@ public static class TaskExecution
                 RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
                 if (options.Continue)
                 {
+                    if (!runner.SupportsSessions)
+                    {
+                        throw new MsgcodeException(ErrorIds.RunnerSessionUnsupported, MsgcodeErrorCategory.InvalidOperation, id,
+                            $"The {runner.Kind} runner has no agent sessions to continue (claude, codex, opencode and lmstudio have). Run the task without -Continue.");
+                    }
+
                     RequireSession(d, runner.Kind, options.Isolation is not null);
                 }
 
@@ -224,7 +235,7 @@ public static class TaskExecution
                 ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
                 Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace },
                 Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
-                ResumeSession = options.Continue ? document.Session?.Id : null,
+                ResumeSession = options.Continue ? document.Session?.Id : chatSession?.Id,
                 Progress = options.Progress,
                 Secrets = options.Secrets,
             }, cancellationToken).ConfigureAwait(false);
@@ -246,8 +257,9 @@ public static class TaskExecution
         if (result.SessionTotals is { } totals)
         {
             // The CLI reports what the whole session has used: this run's share is what it added.
-            var before = options.Continue && document.Session?.Id == result.SessionId ? document.Session?.Totals : null;
-            result = result with { Usage = totals.ShareOf(result.Usage, before) };
+            var earlier = options.Continue && document.Session?.Id == result.SessionId ? document.Session?.Totals
+                : chatSession is not null && chatSession.Id == result.SessionId ? chatSession.Totals : null;
+            result = result with { Usage = totals.ShareOf(result.Usage, earlier) };
         }
 
         if (result.Status == RunStatuses.Canceled && options.CancelMeansInterrupted && !options.StopToken.IsCancellationRequested)
@@ -524,6 +536,34 @@ public static class TaskExecution
                 $"The {entry?.Kind ?? runner?.Kind} runner sends data off this machine, and policy.mode is local-only. Use a local runner (pwsh, shell, lmstudio on this machine), " +
                 "or allow it with: Set-MsgcodeConfig -Name policy.mode -Value egress-allowed (add -Workspace <path> for one workspace).");
         }
+    }
+
+    /// <summary>
+    /// The session a chat's new task continues: the newest session of the chat's other tasks with the same runner
+    /// (and isolation), unless a /new came after it. Null: a fresh session.
+    /// </summary>
+    private static TaskSession? ChatSession(TaskStore store, TaskDocument task, bool worktree)
+    {
+        foreach (var other in store.List().Where(t => t.ChatGuid == task.ChatGuid && t.Id != task.Id).OrderByDescending(t => t.CreatedAtMs).ThenByDescending(t => t.Id, StringComparer.Ordinal))
+        {
+            var document = other.Document;
+            if (document is null || other.CreatedAtMs > task.CreatedAtMs)
+            {
+                continue;
+            }
+
+            if (document.SessionReset)
+            {
+                return null;
+            }
+
+            if (document.Session is { } session && string.Equals(session.Runner, task.RunnerKind, StringComparison.OrdinalIgnoreCase) && session.Worktree == worktree)
+            {
+                return session;
+            }
+        }
+
+        return null;
     }
 
     private static void RequireSession(TaskDocument task, string runner, bool worktree)
