@@ -53,7 +53,7 @@ try {
         if (-not `$cli.Model) { `$direct = @(`$direct | Where-Object { `$_ -notin '--model', '-m', 'auto' }) }
         `$exe = (Get-Command `$entries[`$cli.Runner].command.executable).Source
         `$null = Invoke-MsgcodeTask -Id `$task.Id -Workspace `$ws -Force   # warm-up: caches, first-run files
-        `$pairs = foreach (`$i in 1..5) {
+        `$pairs = foreach (`$i in 1..7) {
             [pscustomobject]@{
                 Invoke = (Measure-Command { `$r = Invoke-MsgcodeTask -Id `$task.Id -Workspace `$ws -Force; if (`$r.Status -ne 'succeeded') { throw "`$(`$cli.Runner): `$(`$r.ErrorMessage)" } }).TotalMilliseconds
                 Direct = (Measure-Command {
@@ -92,7 +92,6 @@ finally { Stop-ModelStandIn `$standIn }
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($measure))
     $output = & unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh $exe @prefix -NoProfile -NonInteractive -OutputFormat Text -EncodedCommand $encoded
     if ($LASTEXITCODE -ne 0) { throw "The agent CLI bench failed (exit code $LASTEXITCODE): $($output -join "`n")" }
-    if ($env:MSGCODE_BENCH_DEBUG) { $output | Write-Host }
     foreach ($line in $output | Where-Object { $_ -match '^(claude|codex|opencode|progress);' }) {
         $parts = $line -split ';'
         if ($parts[0] -eq 'progress') {
@@ -101,7 +100,7 @@ finally { Stop-ModelStandIn `$standIn }
             continue
         }
         $invoke = [double]$parts[1]; $direct = [double]$parts[2]
-        New-BenchResult -Scenario "Invoke-MsgcodeTask ($($parts[0]))" -Metric "a real $($parts[0]) run against the stand-in (median of 5, interleaved)" -Value $invoke -Unit 'ms' `
+        New-BenchResult -Scenario "Invoke-MsgcodeTask ($($parts[0]))" -Metric "a real $($parts[0]) run against the stand-in (median of 7, interleaved)" -Value $invoke -Unit 'ms' `
             -Reference $direct -ReferenceName "the same $($parts[0]) command run directly" -Target '<= 1.1x or +150 ms' -Met (($invoke / $direct -le 1.1) -or ($invoke - $direct -le 150))
     }
 }
