@@ -278,6 +278,10 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
             $queued = $tasks | Invoke-MsgcodeTask -Queue
             @($queued).Count | Should -Be 2
             $queued.Status | Should -Be @('queued', 'queued')
+            # -Follow streams a run that the daemon runs, from before it starts until it ends.
+            $followed = @(Get-MsgcodeTaskRun -Workspace $ws -RunId $queued[0].RunId -Follow) | ConvertFrom-Json
+            $followed[0].type | Should -Be 'system'
+            $followed[-1].type | Should -Be 'result'
             $done = @($queued | Wait-MsgcodeTask -Timeout 120)
             $done.Count | Should -Be 2
             $done.Status | Should -Be @('succeeded', 'succeeded')
