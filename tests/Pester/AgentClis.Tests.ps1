@@ -43,6 +43,14 @@ BeforeAll {
         @(Get-StandInRequest $script:StandIn | Where-Object { $_.method -eq 'POST' } | Select-Object -Skip $Count)
     }
 
+    function New-BackgroundInvoke([string] $Workspace, [string] $Id) {
+        # Invoke-MsgcodeTask in a runspace of its own (its streams readable while it runs; Stop() is Ctrl+C), not started yet.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; $ProgressPreference = 'Continue'; Invoke-MsgcodeTask $id -Workspace $ws -ErrorAction SilentlyContinue }).
+            AddArgument((Get-TestModulePath)).AddArgument($Workspace).AddArgument($Id)
+        $ps
+    }
+
     function Get-RequestCount { @(Get-StandInRequest $script:StandIn | Where-Object { $_.method -eq 'POST' }).Count }
 }
 
@@ -177,9 +185,7 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace
         $task = New-AgentTask $Runner $Model 'SLOW 30' $ws
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws -ErrorAction SilentlyContinue }).
-            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $ps = New-BackgroundInvoke $ws $task.Id
         $handle = $ps.BeginInvoke()
         try {
             $eventsFile = { Get-ChildItem (Join-Path $ws 'tasks' 'artifacts') -Recurse -Filter events.jsonl -ErrorAction SilentlyContinue | Select-Object -First 1 }
@@ -200,9 +206,7 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace
         $task = New-AgentTask $Runner $Model 'SLOW 30' $ws
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws }).
-            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $ps = New-BackgroundInvoke $ws $task.Id
         $handle = $ps.BeginInvoke()
         Wait-Until { Test-Path (Join-Path $ws 'tasks' 'artifacts' '*' 'events.jsonl') } -TimeoutSec 30 | Should -BeTrue
         $ps.Stop()
@@ -223,9 +227,7 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace
         $task = New-AgentTask claude $null 'WRITE live.txt now THEN-WAIT 3' $ws
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; $ProgressPreference = 'Continue'; Invoke-MsgcodeTask $id -Workspace $ws }).
-            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $ps = New-BackgroundInvoke $ws $task.Id
         $handle = $ps.BeginInvoke()
         $sawStep = $null
         $sawMessage = $null
@@ -248,9 +250,7 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace
         $task = New-AgentTask claude $null 'WRITE follow.txt x THEN-WAIT 2' $ws
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({ param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws }).
-            AddArgument((Get-TestModulePath)).AddArgument($ws).AddArgument($task.Id)
+        $ps = New-BackgroundInvoke $ws $task.Id
         $handle = $ps.BeginInvoke()
         Wait-Until { @(Get-MsgcodeTaskRun -Workspace $ws -Last 1 | Where-Object Status -EQ 'running').Count -eq 1 } | Should -BeTrue
         $runId = (Get-MsgcodeTaskRun -Workspace $ws -Last 1).RunId

@@ -122,11 +122,11 @@ public sealed class AgentEventReader
     /// What the whole session has used so far, where a CLI reports totals over every run of the session (claude's
     /// total_cost_usd, codex's thread usage): the run's own share is the difference from the previous run's totals.
     /// </summary>
-    public SessionTotals? SessionTotals
+    public RunUsage? SessionTotals
     {
         get
         {
-            var totals = new SessionTotals
+            var totals = new RunUsage
             {
                 InputTokens = Long("sessionInputTokens"),
                 OutputTokens = Long("sessionOutputTokens"),

@@ -81,7 +81,7 @@ public sealed record RunnerResult
     public string? SessionId { get; init; }
 
     /// <summary>The session's totals so far when the runner reports sums over all the session's runs; the run's own usage is the difference.</summary>
-    public SessionTotals? SessionTotals { get; init; }
+    public RunUsage? SessionTotals { get; init; }
 }
 
 /// <summary>A runner: one kind of worker that turns a payload into a result.</summary>

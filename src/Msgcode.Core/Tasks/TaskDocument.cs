@@ -81,7 +81,7 @@ public sealed class TaskDocument
         get => Root["session"] is JsonObject o && o["runner"] is JsonValue r && r.TryGetValue<string>(out var runner) && o["id"] is JsonValue i && i.TryGetValue<string>(out var id)
             ? new TaskSession(runner, id, (string?)(o["runId"] as JsonValue), o["worktree"] is JsonValue w && w.TryGetValue<bool>(out var isolated) && isolated)
             {
-                Totals = o["totals"] is JsonObject t ? t.Deserialize<Runs.SessionTotals>() : null,
+                Totals = o["totals"] is JsonObject t ? t.Deserialize<Runs.RunUsage>() : null,
             }
             : null;
         set

@@ -8,5 +8,5 @@ namespace Msgcode.Core.Tasks;
 public sealed record TaskSession(string Runner, string Id, string? RunId, bool Worktree)
 {
     /// <summary>The session's totals after its last run, for runners that report sums over a session's runs.</summary>
-    public Runs.SessionTotals? Totals { get; init; }
+    public Runs.RunUsage? Totals { get; init; }
 }

@@ -78,7 +78,7 @@ public class AgentEventReaderTests
         Assert.Equal(1, reader.Usage.Turns);
         Assert.Equal(2328, reader.SessionTotals!.InputTokens);
         // A resumed thread reports its totals: the run's share is the difference.
-        var share = reader.SessionTotals.ShareOf(reader.Usage, new Runs.SessionTotals { InputTokens = 2000, OutputTokens = 15, CachedInputTokens = 5 });
+        var share = reader.SessionTotals.ShareOf(reader.Usage, new Runs.RunUsage { InputTokens = 2000, OutputTokens = 15, CachedInputTokens = 5 });
         Assert.Equal(328, share.InputTokens);
         Assert.Equal(5, share.OutputTokens);
         Assert.Equal(0, share.CachedInputTokens);
