@@ -200,6 +200,59 @@ Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
     }
 }
 
+Describe 'Secrets and prompts stay private' -Skip:(-not $IsLinux) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $env:PATH = $script:SavedPath
+    }
+    AfterEach {
+        $env:LMSTUDIO_API_KEY = $null
+    }
+
+    It 'redacts every layer''s value of a secret, not only the effective one, from the ledger, the summary and the artifacts' {
+        $stored = 'sk-state-' + [guid]::NewGuid().ToString('N')
+        $fromEnv = 'sk-env-' + [guid]::NewGuid().ToString('N')
+        Set-MsgcodeConfig lmstudio.apiKey $stored
+        $env:LMSTUDIO_API_KEY = $fromEnv          # wins over state.json; the stored value is only shadowed
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 'leak' -Prompt "echo stored=$stored; exit 3" -Runner shell -Workspace $ws
+        $run = $task | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
+        $run.Preview | Should -Match 'stored=\*{8}'
+        Get-Content -Raw (Join-Path $ws 'tasks' 'runs.jsonl') | Should -Not -Match $stored
+        (Get-MsgcodeTask $task.Id -Workspace $ws).LastSummary | Should -Not -Match $stored
+    }
+
+    It 'runners do not inherit msgcode''s secret variables unless their entry names them' {
+        $env:LMSTUDIO_API_KEY = 'sk-inherit-' + [guid]::NewGuid().ToString('N')
+        (Invoke-MsgcodeRunner shell 'echo "key=[$LMSTUDIO_API_KEY]"').Output.Trim() | Should -Be 'key=[]'
+        @{ version = 1; runners = @(@{ kind = 'needskey'; description = 'is given the key by name'; risk = 'low'; secretVariables = @('LMSTUDIO_API_KEY')
+            command = @{ executable = '/bin/sh'; arguments = @('-c', 'printf "%s" "$LMSTUDIO_API_KEY" | wc -c'); prompt = 'stdin'; result = @{ from = 'stdout' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        (Invoke-MsgcodeRunner needskey 'x').Output.Trim() | Should -Be ([string]$env:LMSTUDIO_API_KEY.Length)
+    }
+
+    It 'a shell prompt is never in a process''s arguments: it runs from a script only the user can read, byte for byte' {
+        $marker = 'MARK' + [guid]::NewGuid().ToString('N')
+        $ws = New-TestWorkspace
+        $prompt = "# $marker`r`nsleep 2`nprintf 'done'`n`n"
+        $task = New-MsgcodeTask -Title 'private' -Prompt $prompt -Runner shell -Workspace $ws
+        $job = Start-ThreadJob -ArgumentList (Get-TestModulePath), $ws, $task.Id -ScriptBlock { param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws }
+        try {
+            Wait-Until { Get-ChildItem (Join-Path $ws 'tasks' 'artifacts') -Recurse -Filter script.sh -ErrorAction SilentlyContinue } | Should -BeTrue
+            Start-Sleep -Milliseconds 300
+            $seen = Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -Match '^\d+$' | Where-Object {
+                try { [IO.File]::ReadAllText("$($_.FullName)/cmdline") -match $marker } catch { $false }
+            }
+            $seen | Should -BeNullOrEmpty
+            $script = Get-ChildItem (Join-Path $ws 'tasks' 'artifacts') -Recurse -Filter script.sh | Select-Object -First 1
+            (Get-Item $script.FullName).UnixMode | Should -Be '-rw-------'
+            [IO.File]::ReadAllText($script.FullName) | Should -BeExactly $prompt
+            ($job | Wait-Job -Timeout 30 | Receive-Job).Status | Should -Be 'succeeded'
+        }
+        finally { $job | Remove-Job -Force }
+    }
+}
+
 Describe 'The lmstudio runner against a loopback stand-in server' {
     BeforeAll {
         $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)

@@ -164,7 +164,7 @@ public static class ConfigResolver
                 rows.Add(new ConfigLayerValue
                 {
                     Name = key.Name, Layer = layer.Layer.ToString(), Status = "Invalid", Path = setting.Path, Line = setting.Line,
-                    ErrorId = issue.ErrorId, Message = issue.Message,
+                    ErrorId = issue.ErrorId, Message = issue.Message, RawValue = setting.Raw,
                 });
                 continue;
             }
@@ -172,7 +172,7 @@ public static class ConfigResolver
             rows.Add(new ConfigLayerValue
             {
                 Name = key.Name, Layer = layer.Layer.ToString(), Status = found ? "Shadowed" : "Effective", Value = key.Display(value),
-                Path = setting.Path, Line = setting.Line,
+                Path = setting.Path, Line = setting.Line, RawValue = value,
             });
             if (!found)
             {

@@ -73,6 +73,9 @@ public sealed class ConfigLayerValue
 
     public string? Message { get; init; }
 
+    /// <summary>The layer's value unredacted, for Core's own use (redaction of every known secret); never shown.</summary>
+    internal object? RawValue { get; init; }
+
     internal string Describe()
     {
         var value = Value switch
@@ -130,4 +133,18 @@ public sealed class ConfigReport
     public string? GetString(string name) => GetRaw(name) as string;
 
     public bool GetBoolean(string name) => (bool)GetRaw(name)!;
+
+    /// <summary>
+    /// Every value of every secret key in every layer (the effective one and those it shadows, valid or not): what
+    /// must never reach a ledger, a log, a summary or an artifact, whichever layer a runner might have seen.
+    /// </summary>
+    public IReadOnlyList<string> SecretValues()
+        => Entries.Where(e => e.IsSecret)
+            .SelectMany(e => e.GetLayers().Select(l => l.RawValue).Append(e.RawValue))
+            .SelectMany(v => v switch { string s => [s], IEnumerable<string> list => list, _ => [] })
+            .Where(v => v.Trim().Length >= 4)
+            .SelectMany(v => v == v.Trim() ? [v] : new[] { v, v.Trim() })
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(v => v.Length) // a longer secret first, so a shorter one inside it cannot leave part of it
+            .ToList();
 }

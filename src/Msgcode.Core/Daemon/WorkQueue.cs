@@ -420,7 +420,7 @@ public sealed class WorkQueue : IDaemonComponent
                 RunId = entry.RunId,
                 CancelMeansInterrupted = true,
                 PolicyMode = config.GetString("policy.mode") ?? "egress-allowed",
-                Secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => config.GetString(k.Name)).OfType<string>().ToList(),
+                Secrets = config.SecretValues(),
                 RetentionDays = config.GetInt64("runs.retentionDays"),
                 RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),

@@ -144,6 +144,13 @@ public sealed class RunnerEntry
     [JsonPropertyName("command")]
     public RunnerCommand? Command { get; set; }
 
+    /// <summary>
+    /// msgcode's secret variables (e.g. LMSTUDIO_API_KEY) this runner may inherit; every other one is taken out of its
+    /// environment.
+    /// </summary>
+    [JsonPropertyName("secretVariables")]
+    public List<string>? SecretVariables { get; set; }
+
     /// <summary>How the doctor tells whether the CLI is logged in (never by asking a server).</summary>
     [JsonPropertyName("account")]
     public RunnerAccount? Account { get; set; }

@@ -43,6 +43,11 @@ public static class ProcessExecution
             }
         }
 
+        foreach (var name in constraints.HiddenVariables)
+        {
+            info.Environment.Remove(name);
+        }
+
         var outputPath = Path.Combine(request.ArtifactDirectory, outputName);
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");
 

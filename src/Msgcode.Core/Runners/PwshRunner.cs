@@ -25,7 +25,7 @@ public sealed class PwshRunner : IRunner
     {
         Directory.CreateDirectory(request.ArtifactDirectory);
         var script = Path.Combine(request.ArtifactDirectory, "script.ps1");
-        Storage.AtomicFile.WriteAllText(script, request.Payload);
+        Storage.AtomicFile.WriteAllText(script, request.Payload, new Storage.AtomicWriteOptions { OwnerOnly = true, Fsync = false }); // only the user may read the prompt
         var info = new ProcessStartInfo(_executable);
         foreach (var argument in _prefix)
         {

@@ -17,6 +17,9 @@ public sealed record RunnerConstraints
     public IReadOnlyList<string>? EnvironmentAllowList { get; init; }
 
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>Variables the child must not inherit (msgcode's own secrets, such as LMSTUDIO_API_KEY).</summary>
+    public IReadOnlyList<string> HiddenVariables { get; init; } = [];
 }
 
 /// <summary>One request to a runner: <c>{ kind, workspacePath, payload, constraints, context }</c>.</summary>

@@ -32,6 +32,11 @@ public sealed class RunnerOutput
 /// <summary>Calls one runner without a task, like the original's <c>msgcode run &lt;kind&gt;</c>.</summary>
 public static class RunnerInvocation
 {
+    /// <summary>msgcode's secret variables that a runner must not inherit: all of them but those its entry asks for by name.</summary>
+    public static IReadOnlyList<string> HiddenVariables(RunnerEntry? entry)
+        => Config.ConfigSchema.Keys.Where(k => k.Secret).Select(k => k.EnvironmentVariable)
+            .Except(entry?.SecretVariables ?? [], StringComparer.Ordinal).ToList();
+
     public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, TaskRunOptions options, CancellationToken cancellationToken)
     {
         var runner = registry.Find(kind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
@@ -51,7 +56,7 @@ public static class RunnerInvocation
             Payload = prompt,
             Model = model,
             ArtifactDirectory = Path.Combine(artifactRoot, runId),
-            Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = workspace },
+            Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = workspace, HiddenVariables = HiddenVariables(registry.EntryOf(kind)) },
             Context = new Dictionary<string, string> { ["runId"] = runId },
             Secrets = options.Secrets,
         }, cancellationToken).ConfigureAwait(false);

@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace Msgcode.Core.Runners;
 
-/// <summary>The payload is a command line for the platform's shell: /bin/sh -c on Unix, cmd.exe /c on Windows.</summary>
+/// <summary>
+/// The payload is a command line for the platform's shell. On Unix it is written byte for byte to a script that only
+/// the user can read (<c>script.sh</c> in the run's artifacts) and run as <c>/bin/sh script.sh</c>: the prompt never
+/// appears in a process's arguments, where every local user can read it. On Windows: cmd.exe /c.
+/// </summary>
 public sealed class ShellRunner : IRunner
 {
     public string Kind => "shell";
@@ -20,9 +24,12 @@ public sealed class ShellRunner : IRunner
         }
         else
         {
+            Directory.CreateDirectory(request.ArtifactDirectory);
+            var script = Path.Combine(request.ArtifactDirectory, "script.sh");
+            // 0600, and no fsync: the script is read back at once by the shell; the run's records are the durable truth.
+            Storage.AtomicFile.WriteAllText(script, request.Payload, new Storage.AtomicWriteOptions { OwnerOnly = true, Fsync = false });
             info = new ProcessStartInfo("/bin/sh");
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(request.Payload);
+            info.ArgumentList.Add(script);
         }
 
         foreach (var (key, value) in request.Context)

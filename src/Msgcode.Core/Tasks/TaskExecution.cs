@@ -233,7 +233,11 @@ public static class TaskExecution
                 Payload = options.Prompt ?? document.Prompt,
                 Model = document.Model,
                 ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
-                Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace },
+                Constraints = new RunnerConstraints
+                {
+                    Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace,
+                    HiddenVariables = RunnerInvocation.HiddenVariables(registry.EntryOf(runner.Kind)),
+                },
                 Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
                 ResumeSession = options.Continue ? document.Session?.Id : chatSession?.Id,
                 Progress = options.Progress,

@@ -78,7 +78,7 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
     protected TaskRunOptions RunOptions(TimeSpan timeout, bool force)
     {
         var report = ConfigResolver.ResolveCached(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath));
-        var secrets = ConfigSchema.Keys.Where(k => k.Secret).Select(k => report.GetString(k.Name)).OfType<string>().ToList();
+        var secrets = report.SecretValues(); // every layer's value, not only the effective one
         return new TaskRunOptions
         {
             Timeout = timeout,
