@@ -103,6 +103,19 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTask -Id $other.Id -Workspace $ws).Status | Should -Be 'done'
     }
 
+    It 'keeps -Force: a done task queued again with -Force runs again, and without it is refused with TaskTransitionInvalid' {
+        $null = Start-MsgcodeDaemon
+        $ws = New-TestWorkspace
+        $trace = Join-Path $ws 'trace.txt'
+        $task = New-MsgcodeTask -Title 'twice' -Runner shell -Workspace $ws -Prompt "echo ran >> '$trace'"
+        ($task | Invoke-MsgcodeTask).Status | Should -Be 'succeeded'
+        $refused = Invoke-MsgcodeTask $task.Id -Workspace $ws -Queue | Wait-MsgcodeTask -Timeout 30
+        $refused.ErrorCode | Should -Be 'TaskTransitionInvalid'
+        $again = Invoke-MsgcodeTask $task.Id -Workspace $ws -Queue -Force | Wait-MsgcodeTask -Timeout 30
+        $again.Status | Should -Be 'succeeded' -Because 'the daemon got -Force with the run'
+        @(Get-Content $trace).Count | Should -Be 2
+    }
+
     It 'runs a runner added to capabilities.json while it is up, without a restart' {
         $null = Start-MsgcodeDaemon
         $ws = New-TestWorkspace

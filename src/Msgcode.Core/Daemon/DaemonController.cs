@@ -244,7 +244,7 @@ public sealed class DaemonController
         /// </summary>
         public async Task<TaskRunInfoQueued> QueueAsync(string workspace, string taskId, QueueRunOptions? run = null, CancellationToken cancellationToken = default)
         {
-            object?[] arguments = run?.Worktree == true ? [workspace, taskId, true, run.Fresh] : [workspace, taskId];
+            object?[] arguments = run?.Force == true ? [workspace, taskId, run.Worktree, run.Fresh, true] : run?.Worktree == true ? [workspace, taskId, true, run.Fresh] : [workspace, taskId];
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -37,10 +37,15 @@ public sealed class QueueEntry
     [JsonPropertyName("fresh")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Fresh { get; set; }
+
+    /// <summary>Run a done or canceled task again (Invoke-MsgcodeTask -Queue -Force).</summary>
+    [JsonPropertyName("force")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Force { get; set; }
 }
 
-/// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree.</summary>
-public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false);
+/// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree; Force runs a done or canceled task again.</summary>
+public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false, bool Force = false);
 
 /// <summary>What became of a queued run (raised by <see cref="WorkQueue.RunEnded"/>).</summary>
 public sealed class RunEndedEventArgs : EventArgs
@@ -182,7 +187,7 @@ public sealed class WorkQueue : IDaemonComponent
         var entry = new QueueEntry
         {
             RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            Worktree = run?.Worktree == true, Fresh = run?.Worktree == true && run.Fresh,
+            Worktree = run?.Worktree == true, Fresh = run?.Worktree == true && run.Fresh, Force = run?.Force == true,
         };
         var digest = TextDigest.Of(task.Prompt);
         Task committed;
@@ -424,6 +429,7 @@ public sealed class WorkQueue : IDaemonComponent
                 RetentionDays = config.GetInt64("runs.retentionDays"),
                 RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
+                Force = entry.Force,
                 StopToken = stop.Token,
             };
             var (result, ended) = await TaskExecution.RunDeferringEndAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);

@@ -132,7 +132,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
                 // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
                 // entries that arrive together once; answers are written in order as they come in.
                 _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
-                WriteReplies(_queue.Submit(store.Workspace, id, Worktree ? new Core.Daemon.QueueRunOptions(true, Fresh) : null));
+                WriteReplies(_queue.Submit(store.Workspace, id, Worktree || Force ? new Core.Daemon.QueueRunOptions(Worktree, Fresh, Force) : null));
             }
             catch (MsgcodeException ex)
             {
