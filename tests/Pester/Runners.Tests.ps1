@@ -174,6 +174,27 @@ Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
         (Get-Item $out.Artifacts[0]).Length | Should -Be 5000000
     }
 
+    It 'a disk that fills during a run never blocks the runner: the run fails at once with DiskFull and the task leaves running' -Skip:(-not $IsLinux) {
+        if ((& id -u) -ne '0') { Set-ItResult -Skipped -Because 'mounting the small tmpfs needs root'; return }
+        $ws = Join-Path $TestDrive ('tmpfs-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $ws | Out-Null
+        & mount -t tmpfs -o size=2m tmpfs $ws
+        $LASTEXITCODE | Should -Be 0
+        try {
+            $task = New-MsgcodeTask -Title 'flood' -Prompt 'head -c 8000000 /dev/zero | tr "\0" "x"; echo finished >&2' -Runner shell -Workspace $ws
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $run = $task | Invoke-MsgcodeTask -TimeoutSec 120 -ErrorVariable e -ErrorAction SilentlyContinue
+            $clock.Stop()
+            $run.Status | Should -Be 'failed'
+            $run.ErrorCode | Should -Be 'DiskFull'
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'DiskFull,*'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the output is drained, so the child runs to its end'
+            (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'blocked'
+            (Get-MsgcodeTaskRun -Workspace $ws -Last 1).ErrorCode | Should -Be 'DiskFull'
+        }
+        finally { & umount $ws }
+    }
+
     It 'reports an answer that is not in the promised shape' {
         $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         $tool = New-StandIn $bin 'notjson' 'echo "<html>oops</html>"'

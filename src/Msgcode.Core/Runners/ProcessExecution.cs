@@ -99,8 +99,8 @@ public static class ProcessExecution
                 : CaptureLinesAsync(process.StandardOutput.BaseStream, outputPath, constraints, onLine, request.Secrets);
             var stderr = CaptureAsync(process.StandardError.BaseStream, errorPath, constraints with { MaxOutputBytes = Math.Min(constraints.MaxOutputBytes, 64 * 1024) });
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            var (output, outputCut, outputSaved) = await stdout.ConfigureAwait(false);
-            var (errors, _, errorsSaved) = await stderr.ConfigureAwait(false);
+            var (output, outputCut, outputSaved, outputFailure) = await stdout.ConfigureAwait(false);
+            var (errors, _, errorsSaved, errorsFailure) = await stderr.ConfigureAwait(false);
             await stdin.ConfigureAwait(false);
 
             var artifacts = new List<string>();
@@ -112,6 +112,21 @@ public static class ProcessExecution
             if (errorsSaved)
             {
                 artifacts.Add(errorPath);
+            }
+
+            if ((outputFailure ?? errorsFailure) is { } failure && !cancellationToken.IsCancellationRequested)
+            {
+                // The child ran to its end (its output was drained), but what it printed could not all be kept.
+                return new RunnerResult
+                {
+                    Status = RunStatuses.Failed,
+                    ErrorCode = IsDiskFull(failure) ? Errors.ErrorIds.DiskFull : Errors.ErrorIds.FileWriteFailed,
+                    ErrorMessage = $"The runner's output could not be saved under {request.ArtifactDirectory} ({failure.Message}); the process ran to its end (exit code {process.ExitCode}) and the rest of its output was dropped. Free some space and run it again.",
+                    Artifacts = artifacts,
+                    Output = output,
+                    OutputTruncated = true,
+                    ExitCode = process.ExitCode,
+                };
             }
 
             if (cancellationToken.IsCancellationRequested)
@@ -161,12 +176,15 @@ public static class ProcessExecution
         return Task.CompletedTask;
     }
 
-    /// <returns>The text kept in memory, whether it was cut, and whether the artifact file was written (an empty stream writes none).</returns>
-    private static async Task<(string Text, bool Truncated, bool Saved)> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)
+    /// <returns>The text kept in memory, whether it was cut, whether the artifact file was written (an empty stream writes
+    /// none), and the error that stopped the artifact (a full disk): past it the output is drained and dropped, so the
+    /// child never blocks on a full pipe.</returns>
+    private static async Task<Capture> CaptureAsync(Stream source, string artifactPath, RunnerConstraints constraints)
     {
         var kept = new MemoryStream();
         var truncated = false;
         long written = 0;
+        IOException? failure = null;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920); // two per run: not allocated (and zeroed) anew each time
         Storage.AtomicFileStream? artifact = null; // created on the first byte: an empty output costs no file at all
         try
@@ -174,12 +192,21 @@ public static class ProcessExecution
             int read;
             while ((read = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                if (written < constraints.MaxArtifactBytes)
+                if (failure is null && written < constraints.MaxArtifactBytes)
                 {
-                    artifact ??= new Storage.AtomicFileStream(artifactPath);
-                    var n = (int)Math.Min(read, constraints.MaxArtifactBytes - written);
-                    await artifact.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-                    written += n;
+                    try
+                    {
+                        artifact ??= new Storage.AtomicFileStream(artifactPath);
+                        var n = (int)Math.Min(read, constraints.MaxArtifactBytes - written);
+                        await artifact.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                        written += n;
+                    }
+                    catch (IOException ex)
+                    {
+                        failure = ex; // the partial artifact is dropped below (its space is given back); reading goes on
+                        artifact?.Dispose();
+                        artifact = null;
+                    }
                 }
 
                 if (kept.Length < constraints.MaxOutputBytes)
@@ -194,7 +221,17 @@ public static class ProcessExecution
                 }
             }
 
-            artifact?.Commit();
+            if (artifact is not null && failure is null)
+            {
+                try
+                {
+                    artifact.Commit();
+                }
+                catch (IOException ex)
+                {
+                    failure = ex;
+                }
+            }
         }
         finally
         {
@@ -205,33 +242,43 @@ public static class ProcessExecution
             }
         }
 
-        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated, artifact is not null);
+        return new Capture(Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), truncated, artifact is not null && failure is null, failure);
     }
+
+    private sealed record Capture(string Text, bool Truncated, bool Saved, IOException? Failure);
 
     /// <summary>
     /// An event stream: every line goes to <paramref name="onLine"/> as soon as it is complete, and to the artifact
     /// (redacted, flushed line by line so that a follower sees it); the text kept in memory is the stream itself.
     /// </summary>
-    private static async Task<(string Text, bool Truncated, bool Saved)> CaptureLinesAsync(Stream source, string artifactPath, RunnerConstraints constraints, Action<string> onLine, IReadOnlyList<string> secrets)
+    private static async Task<Capture> CaptureLinesAsync(Stream source, string artifactPath, RunnerConstraints constraints, Action<string> onLine, IReadOnlyList<string> secrets)
     {
         var kept = new StringBuilder();
         var truncated = false;
         long written = 0;
         FileStream? artifact = null;
+        IOException? failure = null;
         var newline = "\n"u8.ToArray();
         var splitter = new LineSplitter(line =>
         {
             onLine(line);
             var redacted = Redaction.Redact(line, secrets);
-            if (written < constraints.MaxArtifactBytes)
+            if (failure is null && written < constraints.MaxArtifactBytes)
             {
-                artifact ??= new FileStream(artifactPath, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete);
-                var bytes = Encoding.UTF8.GetBytes(redacted);
-                var n = (int)Math.Min(bytes.Length, constraints.MaxArtifactBytes - written);
-                artifact.Write(bytes, 0, n);
-                artifact.Write(newline);
-                artifact.Flush();
-                written += n + 1;
+                try
+                {
+                    artifact ??= new FileStream(artifactPath, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete);
+                    var bytes = Encoding.UTF8.GetBytes(redacted);
+                    var n = (int)Math.Min(bytes.Length, constraints.MaxArtifactBytes - written);
+                    artifact.Write(bytes, 0, n);
+                    artifact.Write(newline);
+                    artifact.Flush();
+                    written += n + 1;
+                }
+                catch (IOException ex)
+                {
+                    failure = ex; // the events so far stay in the file; the rest is still read (and still feeds onLine)
+                }
             }
 
             if (kept.Length < constraints.MaxOutputBytes)
@@ -259,12 +306,23 @@ public static class ProcessExecution
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             if (artifact is not null)
             {
-                await artifact.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await artifact.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    failure ??= ex;
+                }
             }
         }
 
-        return (kept.ToString(), truncated, artifact is not null);
+        return new Capture(kept.ToString(), truncated, artifact is not null, failure);
     }
+
+    /// <summary>ENOSPC (and EDQUOT) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    public static bool IsDiskFull(IOException ex)
+        => (ex.HResult & 0xFFFF) is 28 or 122 or 112 or 39 || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 
     private static void Kill(Process process)
     {

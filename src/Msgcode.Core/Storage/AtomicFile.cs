@@ -443,7 +443,14 @@ public sealed class AtomicFileStream : Stream
     {
         if (disposing && !_committed)
         {
-            _inner.Dispose();
+            try
+            {
+                _inner.Dispose(); // flushes what is buffered: on a full disk that fails, and the file goes anyway
+            }
+            catch (IOException)
+            {
+            }
+
             try
             {
                 File.Delete(_temp);
