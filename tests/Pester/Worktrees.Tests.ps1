@@ -273,6 +273,108 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         Get-Porcelain $ws | Should -Be $before
     }
 
+    Context 'a patch that writes over files git does not track in the main tree' {
+        BeforeAll {
+            function script:Get-TreeState([string] $Path) {
+                # Everything a refused merge must leave alone: HEAD, git status (ignored files included) and every file's bytes.
+                [pscustomobject]@{
+                    Head    = git -C $Path rev-parse HEAD
+                    Status  = Get-Porcelain $Path
+                    Ignored = (git -C $Path status --porcelain --ignored) -join "`n"
+                    Content = Get-ContentMap $Path @('tasks', 'worktrees')
+                }
+            }
+
+            function script:Assert-MergeRefused([string] $Workspace, [string] $TaskId, [string[]] $Expected, [hashtable] $UserFiles) {
+                # Test-MsgcodePatch names the files and says no; both merge modes refuse with PatchTouchesLocalChanges and change nothing.
+                $check = Test-MsgcodePatch $TaskId -Workspace $Workspace -Detailed
+                $check.UntrackedFilesTouched | Should -Be $Expected
+                $check.LocalChangesTouched | Should -Be $Expected
+                Test-MsgcodePatch $TaskId -Workspace $Workspace | Should -BeFalse
+                $before = Get-TreeState $Workspace
+                foreach ($commit in $true, $false) {
+                    $e = $null
+                    $result = Merge-MsgcodePatch $TaskId -Workspace $Workspace -Commit:$commit -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+                    $result | Should -BeNullOrEmpty
+                    $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchTouchesLocalChanges,*' -Because "-Commit:$commit"
+                    foreach ($name in $UserFiles.Keys) {
+                        [IO.File]::ReadAllBytes((Join-Path $Workspace $name)) | Should -Be $UserFiles[$name] -Because "$name is the user's (-Commit:$commit)"
+                    }
+                    $after = Get-TreeState $Workspace
+                    $after.Head | Should -Be $before.Head
+                    $after.Status | Should -Be $before.Status
+                    $after.Ignored | Should -Be $before.Ignored
+                    $after.Content | Should -Be $before.Content
+                }
+            }
+
+            function script:New-IgnoringRepo {
+                # A repository whose .gitignore keeps the user's local.cfg and build/ out of git, with both present in the main tree.
+                $ws = New-Repo
+                Set-Content -Path (Join-Path $ws '.gitignore') -Value "local.cfg`nbuild/`n" -NoNewline
+                git -C $ws add .gitignore
+                git -C $ws commit -q -m 'ignore local settings'
+                [IO.File]::WriteAllBytes((Join-Path $ws 'local.cfg'), $script:UserCfg)
+                New-Item -ItemType Directory -Path (Join-Path $ws 'build') | Out-Null
+                [IO.File]::WriteAllBytes((Join-Path $ws 'build' 'out.bin'), $script:UserBin)
+                return $ws
+            }
+
+            $script:UserCfg = [byte[]](0x75, 0x73, 0x65, 0x72, 0x3d, 0x6d, 0x65, 0x0a, 0xc3, 0xa9, 0x00, 0xff, 0x0d, 0x0a)
+            $script:UserBin = [byte[]](0, 1, 2, 3, 254, 255)
+        }
+
+        It 'refuses to write over ignored files when the runner emptied .gitignore (to the working tree and with -Commit), and changes nothing' {
+            $ws = New-IgnoringRepo
+            $task = New-MsgcodeTask -Title 't' -Prompt ": > .gitignore; printf 'runner settings\n' > local.cfg; mkdir -p build; printf 'runner build\n' > build/out.bin; printf 'x\n' > x.txt" -Runner shell -Workspace $ws
+            ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+            (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Sort-Object -CaseSensitive | Should -Be @('.gitignore', 'build/out.bin', 'local.cfg', 'x.txt')
+            (Test-MsgcodePatch $task.Id -Workspace $ws -Detailed).AppliesCleanly | Should -BeTrue   # to HEAD: the refusal is about the working tree
+            Assert-MergeRefused $ws $task.Id @('build/out.bin', 'local.cfg') @{ 'local.cfg' = $script:UserCfg; 'build/out.bin' = $script:UserBin }
+            Test-Path (Join-Path $ws 'x.txt') | Should -BeFalse   # nothing half-applied
+            Get-Content -Raw (Join-Path $ws '.gitignore') | Should -Be "local.cfg`nbuild/`n"
+        }
+
+        It 'refuses to write over an ignored file that the runner added with git add -f, and merges once it is moved away' {
+            $ws = New-IgnoringRepo
+            Set-Content -Path (Join-Path $ws 'debug.log') -Value 'another ignored file'
+            Add-Content -Path (Join-Path $ws '.git' 'info' 'exclude') -Value 'debug.log'
+            $task = New-MsgcodeTask -Title 't' -Prompt "printf 'runner settings\n' > local.cfg; git add -f local.cfg; git commit -q -m cfg; printf 'y\n' > y.txt" -Runner shell -Workspace $ws
+            ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+            (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Sort-Object -CaseSensitive | Should -Be @('local.cfg', 'y.txt')
+            Assert-MergeRefused $ws $task.Id @('local.cfg') @{ 'local.cfg' = $script:UserCfg }
+            Test-Path (Join-Path $ws 'y.txt') | Should -BeFalse
+
+            # The refusal is about local.cfg alone: moved out of the way, the patch merges, and other ignored files stay as they are.
+            Move-Item (Join-Path $ws 'local.cfg') (Join-Path $TestDrive "local-$($task.Id).cfg")
+            Test-MsgcodePatch $task.Id -Workspace $ws | Should -BeTrue
+            (Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false).Commit | Should -Be (git -C $ws rev-parse HEAD)
+            Get-Content (Join-Path $ws 'local.cfg') | Should -Be 'runner settings'
+            Get-Content (Join-Path $ws 'debug.log') | Should -Be 'another ignored file'
+            [IO.File]::ReadAllBytes((Join-Path $ws 'build' 'out.bin')) | Should -Be $script:UserBin
+        }
+
+        It 'refuses to write over an untracked file, or through an untracked link where the patch needs a folder, in both modes' {
+            $ws = New-Repo
+            Set-Content -Path (Join-Path $ws 'notes.txt') -Value 'my own untracked notes' -NoNewline
+            $expected = @('notes.txt')
+            $user = @{ 'notes.txt' = [Text.Encoding]::UTF8.GetBytes('my own untracked notes') }
+            $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            New-Item -ItemType Directory -Path $outside | Out-Null
+            Set-Content -Path (Join-Path $outside 'x.txt') -Value 'outside the repository' -NoNewline
+            if (-not $IsWindows) {
+                New-Item -ItemType SymbolicLink -Path (Join-Path $ws 'data') -Target $outside | Out-Null
+                $expected = @('data', 'notes.txt')
+            }
+            $task = New-MsgcodeTask -Title 't' -Prompt "printf 'runner notes\n' > notes.txt; mkdir -p data; printf 'runner data\n' > data/x.txt; printf 'z\n' > z.txt" -Runner shell -Workspace $ws
+            ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+            (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Sort-Object -CaseSensitive | Should -Be @('data/x.txt', 'notes.txt', 'z.txt')
+            Assert-MergeRefused $ws $task.Id $expected $user
+            Get-Content -Raw (Join-Path $outside 'x.txt') | Should -Be 'outside the repository'
+            Test-Path (Join-Path $ws 'z.txt') | Should -BeFalse
+        }
+    }
+
     It 'asks before merging (ConfirmImpact High) and changes nothing on -WhatIf' {
         $ws = New-Repo
         $task = New-MsgcodeTask -Title 't' -Prompt 'echo x > x.txt' -Runner shell -Workspace $ws

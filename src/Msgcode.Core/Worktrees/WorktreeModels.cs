@@ -137,8 +137,19 @@ public sealed class PatchCheck
     /// <summary>Files whose hunks do not apply to the main branch's HEAD.</summary>
     public string[] Conflicts { get; init; } = [];
 
-    /// <summary>Files the patch touches that have uncommitted changes (or are untracked) in the main tree.</summary>
+    /// <summary>
+    /// Files the patch would write that hold local work in the main tree: uncommitted changes, and the files of
+    /// <see cref="UntrackedFilesTouched"/>. Merging refuses when there is any (PatchTouchesLocalChanges).
+    /// </summary>
     public string[] LocalChangesTouched { get; init; } = [];
+
+    /// <summary>
+    /// Paths the patch would write (create, modify, rename onto, delete, or replace with a folder or a file) that exist
+    /// in the main working tree but that the commit it applies to does not track: untracked and ignored files (such as
+    /// local settings kept out of git by .gitignore), and a file or symbolic link where the patch needs a folder.
+    /// They are in <see cref="LocalChangesTouched"/> too.
+    /// </summary>
+    public string[] UntrackedFilesTouched { get; init; } = [];
 
     public int FilesChanged { get; init; }
 

@@ -85,7 +85,10 @@ public sealed partial class WorktreeManager
         };
     }
 
-    /// <summary>Checks the patch against the main tree's HEAD (never its working tree) through a throwaway index, and reports drift and local changes it would meet.</summary>
+    /// <summary>
+    /// Checks the patch's hunks against the main tree's HEAD (never its working tree) through a throwaway index, and reports
+    /// drift and the local work it would meet in the working tree: uncommitted changes, and untracked or ignored files in its way.
+    /// </summary>
     public PatchCheck Check(string taskIdOrPrefix, string? patchPath = null, CancellationToken cancellationToken = default)
     {
         var facts = Inspect();
@@ -120,7 +123,8 @@ public sealed partial class WorktreeManager
         }
 
         var touched = new HashSet<string>(patch.Files.SelectMany(f => f.OldPath is null ? [f.Path] : new[] { f.Path, f.OldPath }), StringComparer.Ordinal);
-        var local = LocalChanges(facts.Root).Where(touched.Contains).Order(StringComparer.Ordinal).ToArray();
+        var untracked = UntrackedInTheWay(facts.Root, facts.Head, touched);
+        var local = LocalChanges(facts.Root).Where(touched.Contains).Concat(untracked).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var drift = patch.BaseCommit is not null && patch.BaseCommit != facts.Head;
         int? since = null;
         if (patch.BaseCommit is not null && GitCli.Run(facts.Root, ["merge-base", "--is-ancestor", patch.BaseCommit, facts.Head]).Succeeded)
@@ -133,7 +137,7 @@ public sealed partial class WorktreeManager
             : !applies
                 ? $"The patch does not apply to {Short(facts.Head)}: {string.Join(", ", conflicts.Take(5))}{(drift ? $" (the main branch moved {since?.ToString() ?? "away"} commit(s) since the base)" : string.Empty)}."
                 : local.Length > 0
-                    ? $"The patch applies to {Short(facts.Head)}, but the main tree has uncommitted changes in {string.Join(", ", local.Take(5))}; commit or stash them first."
+                    ? $"The patch applies to {Short(facts.Head)}, but merging it is refused: {LocalChangesMessage(local, untracked)}"
                     : drift
                         ? $"The patch applies cleanly to {Short(facts.Head)}, although the main branch moved {since?.ToString() ?? "away"} commit(s) since the base."
                         : $"The patch applies cleanly to {Short(facts.Head)} (its base).";
@@ -149,6 +153,7 @@ public sealed partial class WorktreeManager
             AppliesCleanly = applies,
             Conflicts = [.. conflicts],
             LocalChangesTouched = local,
+            UntrackedFilesTouched = untracked,
             FilesChanged = patch.FilesChanged,
             Message = message,
             Workspace = Workspace,
@@ -157,7 +162,8 @@ public sealed partial class WorktreeManager
 
     /// <summary>
     /// Applies a patch to the main tree: to its working tree (left uncommitted for review) or as a commit on the
-    /// checked-out branch. Refuses when it does not apply to HEAD, or when it touches files with uncommitted changes.
+    /// checked-out branch. Refuses, before it writes anything, when it does not apply to HEAD, or when it would write a file
+    /// with uncommitted changes or one that exists in the main working tree untracked at HEAD (untracked or ignored).
     /// </summary>
     public PatchApplyResult Apply(string taskIdOrPrefix, bool commit, string? message = null, string? patchPath = null, CancellationToken cancellationToken = default)
     {
@@ -173,7 +179,7 @@ public sealed partial class WorktreeManager
         if (check.LocalChangesTouched.Length > 0)
         {
             throw new MsgcodeException(ErrorIds.PatchTouchesLocalChanges, MsgcodeErrorCategory.InvalidOperation, patch.Path,
-                $"The patch would change files that have uncommitted changes in the main tree ({string.Join(", ", check.LocalChangesTouched.Take(5))}). Nothing was changed: commit or stash them (git stash), then apply again.");
+                $"The patch was not applied, and nothing was changed: {LocalChangesMessage(check.LocalChangesTouched, check.UntrackedFilesTouched)} Then apply it again.");
         }
 
         if (commit && facts.Branch is null)
@@ -229,8 +235,8 @@ public sealed partial class WorktreeManager
             TryDelete(index);
         }
 
-        // Bring the main index and working tree from HEAD to the new commit (files with local changes were refused
-        // above, so nothing of the user's is overwritten), then move the branch.
+        // Bring the main index and working tree from HEAD to the new commit (files with local changes, and untracked or
+        // ignored files in the patch's way, were refused above, so nothing of the user's is overwritten), then move the branch.
         GitCli.Require(facts.Root, ["read-tree", "-m", "-u", facts.Head, newCommit], target: facts.Root, cancellationToken: cancellationToken);
         GitCli.Require(facts.Root, ["update-ref", "-m", $"msgcode: apply the patch of {patch.TaskId}", "HEAD", newCommit, facts.Head], target: facts.Root, cancellationToken: cancellationToken);
         return new PatchApplyResult { TaskId = patch.TaskId, PatchPath = patch.Path, Mode = "commit", Commit = newCommit, Branch = facts.Branch, FilesChanged = patch.FilesChanged, Workspace = Workspace };
@@ -441,6 +447,176 @@ public sealed partial class WorktreeManager
                 yield return tokens[++i];
             }
         }
+    }
+
+    /// <summary>What is in the way of a merge, and what to do about it (the same words for Test-MsgcodePatch and Merge-MsgcodePatch).</summary>
+    private static string LocalChangesMessage(IReadOnlyCollection<string> local, IReadOnlyCollection<string> untracked)
+    {
+        var changed = local.Except(untracked, StringComparer.Ordinal).ToArray();
+        var text = new StringBuilder();
+        if (changed.Length > 0)
+        {
+            text.Append("it would change files with uncommitted changes in the main tree (").Append(string.Join(", ", changed.Take(5))).Append("); commit or stash them (git stash) first.");
+        }
+
+        if (untracked.Count > 0)
+        {
+            text.Append(changed.Length > 0 ? " It also" : "it")
+                .Append(" would write over files in the main tree that git does not track (untracked or ignored: ").Append(string.Join(", ", untracked.Take(5)))
+                .Append("); move them out of the way first (git stash leaves ignored files where they are).");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The paths a patch writes that exist in the main working tree although <paramref name="commit"/> does not track them:
+    /// untracked files and ignored ones (git status lists no ignored file, and checking out the merged commit would write
+    /// over them), a file or symbolic link where the patch needs a folder (it would be replaced, or written through), and a
+    /// folder holding such files where the patch puts a file. Paths tracked at the commit are left to git status: their
+    /// uncommitted changes are local changes. On a file system that ignores case, a path is found under any spelling.
+    /// </summary>
+    internal static string[] UntrackedInTheWay(string root, string commit, IEnumerable<string> paths)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        LibGit2Sharp.Repository? repository = null;
+        LibGit2Sharp.Commit? tip = null;
+        try
+        {
+            foreach (var path in paths.Distinct(StringComparer.Ordinal))
+            {
+                var parts = path.Split('/');
+                for (var depth = 1; depth <= parts.Length; depth++)
+                {
+                    var relative = string.Join('/', parts, 0, depth);
+                    var kind = KindOnDisk(Path.Combine(root, relative));
+                    var last = depth == parts.Length;
+                    if (kind == DiskKind.None)
+                    {
+                        break; // nothing there (nor under it): nothing to write over
+                    }
+
+                    if (!last && kind == DiskKind.Directory)
+                    {
+                        continue; // a folder on the way down: look further
+                    }
+
+                    // Something exists here: open the repository once, only when it is needed.
+                    repository ??= new LibGit2Sharp.Repository(root);
+                    tip ??= repository.Lookup(commit) as LibGit2Sharp.Commit ?? throw new MsgcodeException(ErrorIds.GitCommandFailed, MsgcodeErrorCategory.InvalidOperation, root,
+                        $"The commit {commit} the patch applies to is not in the repository '{root}'.");
+                    if (!Tracked(tip, root, relative) || (last && kind == DiskKind.Directory && HoldsUntracked(tip, root, relative)))
+                    {
+                        found.Add(relative);
+                    }
+
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            repository?.Dispose();
+        }
+
+        return [.. found];
+    }
+
+    private enum DiskKind
+    {
+        None,
+        File,
+        Directory,
+        Link,
+    }
+
+    /// <summary>What a path is on disk, without following a symbolic link (a dangling one exists too).</summary>
+    private static DiskKind KindOnDisk(string full)
+        => new FileInfo(full).LinkTarget is not null ? DiskKind.Link
+            : Directory.Exists(full) ? DiskKind.Directory
+            : File.Exists(full) ? DiskKind.File
+            : DiskKind.None;
+
+    /// <summary>The commit holds the path, spelled as given or as the file system spells it (a file system that ignores case finds Readme.md for README.md).</summary>
+    private static bool Tracked(LibGit2Sharp.Commit commit, string root, string relative)
+    {
+        if (commit[relative] is not null)
+        {
+            return true;
+        }
+
+        var spelled = Spelling(root, relative);
+        return spelled != relative && commit[spelled] is not null;
+    }
+
+    /// <summary>A folder that holds a file or symbolic link (at any depth) that the commit does not track, or that cannot be read through.</summary>
+    private static bool HoldsUntracked(LibGit2Sharp.Commit commit, string root, string relative)
+    {
+        var folders = new Stack<string>([relative]);
+        try
+        {
+            while (folders.TryPop(out var folder))
+            {
+                foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(root, folder)))
+                {
+                    var child = folder + "/" + Path.GetFileName(entry);
+                    if (KindOnDisk(entry) == DiskKind.Directory)
+                    {
+                        folders.Push(child);
+                    }
+                    else if (!Tracked(commit, root, child))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true; // what cannot be read might be the user's: in the way
+        }
+
+        return false;
+    }
+
+    /// <summary>A relative path as the file system spells it, name by name (the same path on a case-sensitive file system).</summary>
+    private static string Spelling(string root, string relative)
+    {
+        var current = root;
+        var spelled = new List<string>();
+        foreach (var name in relative.Split('/'))
+        {
+            var actual = name;
+            try
+            {
+                if (Directory.Exists(current))
+                {
+                    string? variant = null;
+                    foreach (var entry in Directory.EnumerateFileSystemEntries(current))
+                    {
+                        var found = Path.GetFileName(entry);
+                        if (found == name)
+                        {
+                            variant = null;
+                            break;
+                        }
+
+                        variant ??= string.Equals(found, name, StringComparison.OrdinalIgnoreCase) ? found : null;
+                    }
+
+                    actual = variant ?? name;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Unreadable: keep the name as given (the path then counts as untracked, so as in the way).
+            }
+
+            spelled.Add(actual);
+            current = Path.Combine(current, actual);
+        }
+
+        return string.Join('/', spelled);
     }
 
     [GeneratedRegex(@"^error: (?:patch failed: (?<path>.+):\d+|(?<path>.+?): (?:patch does not apply|already exists in index|does not exist in index|does not match index|already exists in working directory|No such file or directory))$", RegexOptions.Multiline)]

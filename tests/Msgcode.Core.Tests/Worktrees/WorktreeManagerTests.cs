@@ -51,6 +51,69 @@ public class WorktreeManagerTests
         Assert.Equal([".env"], manager.Settings.CopyPatterns);
     }
 
+    [GitFact]
+    public void Finds_the_untracked_and_ignored_files_a_patch_would_write_over()
+    {
+        using var temp = new TempDir();
+        var root = temp.Path;
+        Git(root, "init", "-q");
+        File.WriteAllText(temp.File(".gitignore"), "local.cfg\nbuild/\n*.tmp\n");
+        File.WriteAllText(temp.File("a.txt"), "a");
+        Directory.CreateDirectory(temp.File("src"));
+        File.WriteAllText(Path.Combine(root, "src", "b.txt"), "b");
+        Git(root, "add", "-A");
+        Git(root, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "init");
+        var head = GitOutput(root, "rev-parse", "HEAD").Trim();
+
+        File.WriteAllText(temp.File("a.txt"), "an uncommitted change: git status reports it, not this check");
+        File.WriteAllText(temp.File("local.cfg"), "ignored user settings");
+        Directory.CreateDirectory(temp.File("build"));
+        File.WriteAllText(Path.Combine(root, "build", "out.bin"), "ignored build output");
+        File.WriteAllText(temp.File("notes.txt"), "untracked, not ignored");
+        string[] paths = ["a.txt", "new.txt", "local.cfg", "build/out.bin", "build/new.bin", "notes.txt", "notes.txt/inside", "a.txt/inside", "src", "src/b.txt", "deep/new/file.txt", "data/x.txt"];
+        var expected = new List<string> { "build/out.bin", "local.cfg", "notes.txt" };
+        if (!OperatingSystem.IsWindows())
+        {
+            // An untracked link where the patch needs a folder: git would write through it, or replace it when it is ignored.
+            var outside = Directory.CreateDirectory(Path.Combine(root, "..", Path.GetFileName(root) + "-outside")).FullName;
+            try
+            {
+                File.CreateSymbolicLink(temp.File("data"), outside);
+                expected.Insert(1, "data");
+                Assert.Equal(expected, WorktreeManager.UntrackedInTheWay(root, head, paths));
+            }
+            finally
+            {
+                Directory.Delete(outside, recursive: true);
+            }
+        }
+        else
+        {
+            Assert.Equal(expected, WorktreeManager.UntrackedInTheWay(root, head, paths));
+        }
+
+        // A tracked folder the patch replaces with a file: in the way only once it holds something git does not track.
+        Assert.DoesNotContain("src", WorktreeManager.UntrackedInTheWay(root, head, ["src"]));
+        File.WriteAllText(Path.Combine(root, "src", "cache.tmp"), "ignored");
+        Assert.Equal(["src"], WorktreeManager.UntrackedInTheWay(root, head, ["src"]));
+        Assert.Empty(WorktreeManager.UntrackedInTheWay(root, head, ["src/b.txt", "a.txt", "gone.txt"]));
+    }
+
+    private static string GitOutput(string directory, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        return output;
+    }
+
     private static void Git(string directory, params string[] arguments)
     {
         var info = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
