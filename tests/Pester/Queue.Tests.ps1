@@ -194,6 +194,54 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTask -Id $task.Id -Workspace $ws).Status | Should -Be 'open'
     }
 
+    It 'runners die with a SIGKILLed daemon: through 10 kills during 300 queued runs, no run''s work goes on while its daemon is dead, none runs twice' -Skip:(-not $IsLinux) {
+        # Each task appends a start line, works, then a finish line, from its own shell, each stamped in milliseconds.
+        # While the daemon is dead (from its SIGKILL until the next start) no finish line may be written: a runner that
+        # outlived its daemon would write one. A run's work is done at most once: one start line at most per task.
+        $workspaces = 1..3 | ForEach-Object { New-TestWorkspace }
+        $marks = Join-Path $TestDrive "lifelines-$([guid]::NewGuid()).txt"
+        $prompt = "echo `"start `$MSGCODE_TASKID `$(date +%s%3N)`" >> '$marks'; sleep 0.15; echo `"finish `$MSGCODE_TASKID `$(date +%s%3N)`" >> '$marks'"
+        $tasks = foreach ($ws in $workspaces) {
+            1..100 | ForEach-Object { [pscustomobject]@{ Title = "life $_"; Prompt = $prompt } } | New-MsgcodeTask -Runner shell -Workspace $ws
+        }
+        $null = Start-MsgcodeDaemon
+        $queued = $tasks | Invoke-MsgcodeTask -Queue
+        $queued.Count | Should -Be 300
+        $random = [Random]::new(20261203)
+        $dead = [Collections.Generic.List[object]]::new()
+        for ($kill = 1; $kill -le 10; $kill++) {
+            Start-Sleep -Milliseconds ($random.Next(300, 1500))
+            $daemon = Get-MsgcodeDaemon
+            if ($daemon.Running) {
+                $killedAt = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+                & kill -9 $daemon.Pid
+                $null = Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } -TimeoutSec 5
+                Start-Sleep -Milliseconds ($random.Next(200, 500))   # the daemon stays dead a while: an orphan would finish now
+                $dead.Add([pscustomobject]@{ From = $killedAt; To = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() })
+            }
+            $null = Start-MsgcodeDaemon -WarningAction SilentlyContinue
+        }
+        Wait-Until { ($workspaces | ForEach-Object { (Get-Outcomes $_).Count } | Measure-Object -Sum).Sum -eq 300 } -TimeoutSec 180 | Should -BeTrue
+        $outcomes = @{}
+        foreach ($ws in $workspaces) { (Get-Outcomes $ws).GetEnumerator() | ForEach-Object { $outcomes[$_.Key] = $_.Value } }
+        $lines = @(Get-Content $marks | ForEach-Object { $kind, $task, $ms = $_ -split ' '; [pscustomobject]@{ Kind = $kind; Task = $task; Ms = [long]$ms } })
+        @($queued | Where-Object { $outcomes[$_.RunId] -eq 'interrupted' }).Count | Should -BeGreaterThan 0 -Because 'the kills must land while runs are in progress for this test to mean anything'
+        foreach ($run in $queued) {
+            $starts = @($lines | Where-Object { $_.Kind -eq 'start' -and $_.Task -eq $run.TaskId })
+            $finishes = @($lines | Where-Object { $_.Kind -eq 'finish' -and $_.Task -eq $run.TaskId })
+            $starts.Count | Should -BeLessOrEqual 1 -Because "$($run.TaskId) must never run twice"
+            $finishes.Count | Should -BeLessOrEqual 1
+            if ($outcomes[$run.RunId] -eq 'finished') { $finishes.Count | Should -Be 1 -Because "$($run.TaskId) succeeded: exactly one finish" }
+        }
+        foreach ($finish in $lines | Where-Object Kind -EQ 'finish') {
+            # 50 ms for the guardian to act after the kill.
+            $during = @($dead | Where-Object { $finish.Ms -gt $_.From + 50 -and $finish.Ms -lt $_.To })
+            $during | Should -BeNullOrEmpty -Because "$($finish.Task) finished at $($finish.Ms), while its daemon was dead"
+        }
+        $left = Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object { (Get-Content "$($_.FullName)/cmdline" -Raw -ErrorAction SilentlyContinue) -match "sleep.0\.15" }
+        $left | Should -BeNullOrEmpty -Because 'no runner process outlives its run'
+    }
+
     It 'loses no run and repeats no finished run through 30 SIGKILLs during 300 queued runs' {
         $workspaces = 1..3 | ForEach-Object { New-TestWorkspace }
         $marks = Join-Path $TestDrive "storm-$([guid]::NewGuid()).txt"

@@ -115,6 +115,8 @@ public sealed class DaemonHost
         }
 
         using var daemonLock = AcquireLock(files);
+        // Runner processes die with the daemon, SIGKILL included (Linux): see RunGuard.
+        var guarded = Runners.RunGuard.StartGuardian();
         var config = ConfigResolver.Resolve(new ConfigSources(home));
         // The log is diagnostics, not a record anything depends on: its lines are written at once (they survive a
         // crash of the daemon) but not fsynced one by one, which would cost an fsync per queued and per finished run.
@@ -147,7 +149,7 @@ public sealed class DaemonHost
         {
             files.WriteStatus(_status);
             files.WritePid(pid);
-            log.Info("daemon", "starting", new { pid, version = _status.Version, mode = _options.Mode, home = home.Path });
+            log.Info("daemon", "starting", new { pid, version = _status.Version, mode = _options.Mode, home = home.Path, runGuard = guarded });
             foreach (var problem in config.Problems)
             {
                 log.Warn("config", "configuration problem", new { errorId = problem.ErrorId, path = problem.Path, line = problem.Line, key = problem.Key });

@@ -33,7 +33,7 @@ public static class ProcessExecution
 
         if (constraints.EnvironmentAllowList is { } allow)
         {
-            var keep = new HashSet<string>(allow.Concat(["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP", "TMPDIR"]), StringComparer.OrdinalIgnoreCase);
+            var keep = new HashSet<string>(allow.Concat(["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP", "TMPDIR", RunGuard.Variable]), StringComparer.OrdinalIgnoreCase);
             foreach (var name in info.Environment.Keys.ToList())
             {
                 if (!keep.Contains(name))
@@ -47,6 +47,8 @@ public static class ProcessExecution
         {
             info.Environment.Remove(name);
         }
+
+        info.Environment[RunGuard.Variable] = RunGuard.Marker; // inherited by all it starts: found and killed if this host dies
 
         var outputPath = Path.Combine(request.ArtifactDirectory, outputName);
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");

@@ -455,6 +455,13 @@ public static class TaskExecution
                 continue;
             }
 
+            // Its host is gone, but the runner's processes may live on (a host without a guardian): they are killed before the
+            // run is recorded interrupted, so that a run recorded interrupted has no process left and may safely run again.
+            if (open.Pid is int host)
+            {
+                RunGuard.KillMarked(RunGuard.MarkerOf(host, open.PidStartTicks));
+            }
+
             var record = new RunRecord
             {
                 TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
