@@ -340,6 +340,45 @@ Describe 'The lmstudio runner against a loopback stand-in server' {
         $run.Preview | Should -Match '^echo: what is 2\+2 via qwen-test'
     }
 
+    It 'a workspace that points lmstudio.baseUrl elsewhere gets the user''s key only once the user trusts it' {
+        Set-MsgcodeConfig lmstudio.apiKey 'sk-user-secret'
+        $ws = New-TestWorkspace
+        New-Item -ItemType Directory -Path (Join-Path $ws '.msgcode') | Out-Null
+        # The endpoint is the workspace's choice (here the same stand-in, as the workspace names it), not the user's.
+        @{ 'lmstudio.baseUrl' = "$script:BaseUrl/" } | ConvertTo-Json | Set-Content (Join-Path $ws '.msgcode' 'config.json')
+        $out = Invoke-MsgcodeRunner lmstudio 'who am i' -Workspace $ws
+        $out.Status | Should -Be 'succeeded'
+        $out.Output | Should -Match 'auth=$' -Because 'the user''s key is not sent to a server the workspace chose'
+        Push-Location $ws
+        try { $check = Test-MsgcodeDoctor -Detailed -Category configuration | Where-Object Name -EQ 'lmstudio.baseUrl@workspace' }
+        finally { Pop-Location }
+        $check.Status | Should -Be 'warn'
+        $check.FixHint | Should -Match 'workspace.trusted'
+        Set-MsgcodeConfig workspace.trusted $ws
+        (Invoke-MsgcodeRunner lmstudio 'who am i' -Workspace $ws).Output | Should -Match 'auth=Bearer sk-user-secret$'
+        # The user's own endpoint always gets the user's key.
+        Set-MsgcodeConfig workspace.trusted @()
+        (Invoke-MsgcodeRunner lmstudio 'who am i').Output | Should -Match 'auth=Bearer sk-user-secret$'
+    }
+
+    It 'a workspace may tighten policy.mode but never loosen it' {
+        Set-MsgcodeConfig policy.mode local-only
+        $ws = New-TestWorkspace
+        New-Item -ItemType Directory -Path (Join-Path $ws '.msgcode') | Out-Null
+        @{ 'policy.mode' = 'egress-allowed' } | ConvertTo-Json | Set-Content (Join-Path $ws '.msgcode' 'config.json')
+        $entry = Get-MsgcodeEffectiveConfig policy.mode -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $entry.Value | Should -Be 'local-only'
+        $entry.Source | Should -Be 'State'
+        @($e | Where-Object { $_.FullyQualifiedErrorId -like 'ConfigWorkspaceCannotLoosen,*' }).Count | Should -BeGreaterThan 0
+        $task = New-MsgcodeTask -Title 'out' -Prompt 'p' -Runner claude -Workspace $ws
+        $task | Invoke-MsgcodeTask -ErrorVariable r -ErrorAction SilentlyContinue
+        $r[0].FullyQualifiedErrorId | Should -BeLike 'RunnerBlockedByPolicy,*'
+        # Tightening is a workspace's to do.
+        Set-MsgcodeConfig policy.mode egress-allowed
+        @{ 'policy.mode' = 'local-only' } | ConvertTo-Json | Set-Content (Join-Path $ws '.msgcode' 'config.json')
+        (Get-MsgcodeEffectiveConfig policy.mode -Workspace $ws).Value | Should -Be 'local-only'
+    }
+
     It 'reports an error status, an HTML reply and a reply slower than lmstudio.timeoutMs' {
         $out = Invoke-MsgcodeRunner lmstudio 'ERROR' -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerFailed,*'

@@ -29,6 +29,15 @@ public sealed class ConfigKey
     /// <summary>Whether a workspace's <c>.msgcode/config.json</c> may set this key.</summary>
     public bool WorkspaceScoped { get; init; }
 
+    /// <summary>
+    /// For a security setting a workspace may only tighten: its values from the strictest to the loosest. A workspace
+    /// value looser than what the user set (or the default) is refused, so a cloned repository cannot loosen the policy.
+    /// </summary>
+    public IReadOnlyList<string>? WorkspaceTightenOnly { get; init; }
+
+    /// <summary>An endpoint: a workspace that sets it gets none of the user's secrets unless the user trusts it (workspace.trusted).</summary>
+    public bool Endpoint { get; init; }
+
     public required string Description { get; init; }
 
     /// <summary>The text shown in place of a secret value.</summary>

@@ -140,10 +140,34 @@ public static class ConfigResolver
         var found = false;
         var rows = new List<ConfigLayerValue>();
         var problems = new List<ConfigIssue>();
-        foreach (var layer in layersHighFirst)
+        for (var index = 0; index < layersHighFirst.Count; index++)
         {
+            var layer = layersHighFirst[index];
             if (!layer.Settings.TryGetValue(key, out var setting))
             {
+                continue;
+            }
+
+            if (!found && layer.Layer == ConfigLayer.Workspace && key.WorkspaceTightenOnly is { } order && key.TryConvert(setting.Raw, out var asked, out _)
+                && UserWide(key, layersHighFirst, index) is var user && order.ToList().IndexOf((string)asked!) > order.ToList().IndexOf((string)user!))
+            {
+                var refused = new ConfigIssue
+                {
+                    ErrorId = ErrorIds.ConfigWorkspaceCannotLoosen,
+                    Layer = layer.Layer.ToString(),
+                    Path = setting.Path,
+                    Line = setting.Line,
+                    Key = key.Name,
+                    Message = $"The workspace sets {key.Name} to '{asked}', looser than '{user}' set for the user; a workspace may only tighten it, so '{user}' stays. " +
+                              $"Remove it from {setting.Path}, or change it for the user: Set-MsgcodeConfig {key.Name} {asked}.",
+                };
+                problems.Add(refused);
+                allIssues.Add(refused);
+                rows.Add(new ConfigLayerValue
+                {
+                    Name = key.Name, Layer = layer.Layer.ToString(), Status = "Invalid", Path = setting.Path, Line = setting.Line,
+                    ErrorId = refused.ErrorId, Message = refused.Message, RawValue = setting.Raw,
+                });
                 continue;
             }
 
@@ -210,6 +234,20 @@ public static class ConfigResolver
             Problems = problems.Select(p => $"{p.ErrorId}: {p}").ToArray(),
             Layers = rows,
         };
+    }
+
+    /// <summary>The value the layers below <paramref name="index"/> give the key (the user's state, or the default).</summary>
+    private static object? UserWide(ConfigKey key, List<LayerData> layersHighFirst, int index)
+    {
+        for (var i = index + 1; i < layersHighFirst.Count; i++)
+        {
+            if (layersHighFirst[i].Settings.TryGetValue(key, out var setting) && key.TryConvert(setting.Raw, out var value, out _))
+            {
+                return value;
+            }
+        }
+
+        return key.Default;
     }
 
     private static string Fix(ConfigKey key, ConfigLayer layer) => layer switch

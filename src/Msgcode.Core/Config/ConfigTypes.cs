@@ -135,6 +135,30 @@ public sealed class ConfigReport
     public bool GetBoolean(string name) => (bool)GetRaw(name)!;
 
     /// <summary>
+    /// Whether the user's secrets may go where this configuration points: false when a workspace's config.json sets an
+    /// endpoint (lmstudio.baseUrl) and the workspace is not in workspace.trusted.
+    /// </summary>
+    public bool SecretsAllowedFor(string? workspacePath)
+    {
+        var redirected = Entries.Where(e => e.Source == nameof(ConfigLayer.Workspace) && ConfigSchema.Find(e.Name) is { Endpoint: true }).ToList();
+        if (redirected.Count == 0 || workspacePath is null)
+        {
+            return true;
+        }
+
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspacePath));
+        var trusted = GetRaw("workspace.trusted") as IEnumerable<string> ?? [];
+        return trusted.Any(t => string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(ExpandHome(t))), full, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
+    }
+
+    /// <summary>The workspace-set endpoints that keep the user's secrets from this workspace (for the doctor).</summary>
+    public IReadOnlyList<ConfigEntry> UntrustedEndpoints(string workspacePath)
+        => SecretsAllowedFor(workspacePath) ? [] : Entries.Where(e => e.Source == nameof(ConfigLayer.Workspace) && ConfigSchema.Find(e.Name) is { Endpoint: true }).ToList();
+
+    private static string ExpandHome(string path)
+        => path == "~" || path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.TrimStart('~').TrimStart('/')) : path;
+
+    /// <summary>
     /// Every value of every secret key in every layer (the effective one and those it shadows, valid or not): what
     /// must never reach a ledger, a log, a summary or an artifact, whichever layer a runner might have seen.
     /// </summary>

@@ -74,7 +74,7 @@ public static class Doctor
         var checks = new List<DoctorCheck>();
         if (Wanted("environment")) checks.AddRange(Environment(context));
         if (Wanted("home")) checks.AddRange(HomeChecks(context, config));
-        if (Wanted("configuration")) checks.AddRange(ConfigurationChecks(config));
+        if (Wanted("configuration")) checks.AddRange(ConfigurationChecks(config).Concat(WorkspaceTrustChecks(context)));
         if (Wanted("runners")) checks.AddRange(RunnerChecks(context, config, await runnerProbes.ConfigureAwait(false)));
         if (Wanted("tasks")) checks.AddRange(TaskChecks(context));
         if (Wanted("worktrees")) checks.AddRange(WorktreeChecks(context));
@@ -85,11 +85,11 @@ public static class Doctor
         return checks;
     }
 
-    /// <summary>The workspaces the doctor looks at by default: <paramref name="current"/> when it has a tasks folder, and every workspace under workspace.root that has one.</summary>
+    /// <summary>The workspaces the doctor looks at by default: <paramref name="current"/> when it has a tasks folder or its own settings, and every workspace under workspace.root that has a tasks folder.</summary>
     public static List<string> DefaultWorkspaces(MsgcodeHome home, string current)
     {
         var result = new List<string>();
-        if (Directory.Exists(Path.Combine(current, "tasks")))
+        if (Directory.Exists(Path.Combine(current, "tasks")) || File.Exists(ConfigSources.WorkspaceConfigPath(current)))
         {
             result.Add(current);
         }
@@ -171,6 +171,28 @@ public static class Doctor
                     CanWrite(root) ? null : $"chmod u+rwx '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root })
                 : Check("home", "workspace-root", CheckStatuses.Warn, $"The workspace root '{root}' does not exist; chat workspaces are created under it.",
                     $"mkdir -p '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root });
+        }
+    }
+
+    /// <summary>Workspaces whose config.json points an endpoint elsewhere without the user's trust: their runs get none of the user's secrets.</summary>
+    private static IEnumerable<DoctorCheck> WorkspaceTrustChecks(DoctorContext context)
+    {
+        foreach (var workspace in context.Workspaces.Where(Directory.Exists))
+        {
+            var config = ConfigResolver.Resolve(new ConfigSources(context.Home, workspace, context.Environment));
+            foreach (var entry in config.UntrustedEndpoints(workspace))
+            {
+                yield return Check("configuration", $"{entry.Name}@workspace", CheckStatuses.Warn,
+                    $"The workspace '{workspace}' sets {entry.Name} to {entry.Value} ({entry.SourcePath}); it is not in workspace.trusted, so your secrets (e.g. lmstudio.apiKey) are not sent there.",
+                    $"If you trust it: Set-MsgcodeConfig workspace.trusted '{workspace}' (a list: keep the others). Else remove {entry.Name} from {entry.SourcePath}.",
+                    new() { ["workspace"] = workspace, ["where"] = entry.SourcePath ?? string.Empty });
+            }
+
+            foreach (var problem in config.Problems.Where(p => p.ErrorId == ErrorIds.ConfigWorkspaceCannotLoosen))
+            {
+                yield return Check("configuration", $"{problem.Key}@workspace", CheckStatuses.Warn, $"{problem.ErrorId}: {problem.Message}",
+                    $"Remove it from {problem.Path}.", new() { ["workspace"] = workspace, ["where"] = problem.Path ?? string.Empty });
+            }
         }
     }
 

@@ -21,6 +21,7 @@ public static class ErrorIds
     public const string ConfigEnvLineMalformed = "ConfigEnvLineMalformed";
     public const string ConfigKeyNotWorkspaceScoped = "ConfigKeyNotWorkspaceScoped";
     public const string ConfigFileCorruptNotRewritten = "ConfigFileCorruptNotRewritten";
+    public const string ConfigWorkspaceCannotLoosen = "ConfigWorkspaceCannotLoosen";
     public const string WorkspaceNotFound = "WorkspaceNotFound";
 
     // Git

@@ -179,7 +179,12 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
     private (string BaseUrl, string Model, string? ApiKey, long TimeoutMs, long MaxTokens) Settings(string workspace)
     {
         var config = ConfigResolver.Resolve(new ConfigSources(_home, Directory.Exists(workspace) ? workspace : null));
-        return (config.GetString("lmstudio.baseUrl")!, config.GetString("lmstudio.model") ?? "auto", config.GetString("lmstudio.apiKey"),
+        // A workspace that points lmstudio.baseUrl elsewhere gets the user's key only when the user trusts it (workspace.trusted);
+        // a key the workspace set itself is its own to send.
+        var key = config["lmstudio.apiKey"].Source == nameof(ConfigLayer.Workspace) || config.SecretsAllowedFor(Directory.Exists(workspace) ? workspace : null)
+            ? config.GetString("lmstudio.apiKey")
+            : null;
+        return (config.GetString("lmstudio.baseUrl")!, config.GetString("lmstudio.model") ?? "auto", key,
             config.GetInt64("lmstudio.timeoutMs"), config.GetInt64("lmstudio.maxTokens"));
     }
 
