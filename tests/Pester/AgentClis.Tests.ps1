@@ -107,6 +107,20 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
         Get-Content -Raw $patch.Path | Should -Match "\+by-$Runner"
     }
 
+    It 'runs sandboxed (-Sandbox) in a -Worktree: the file lands in the worktree, the main tree stays as it was' {
+        if (Skip-Unless) { return }
+        $repo = New-TestWorkspace
+        git -C $repo init -q -b main
+        Set-Content (Join-Path $repo 'README.md') 'repo'
+        git -C $repo add -A
+        git -C $repo -c user.name=t -c user.email=t@example.com commit -qm init
+        $task = New-AgentTask $Runner $Model "WRITE boxed.txt in-$Runner" $repo
+        $run = $task | Invoke-MsgcodeTask -Worktree -Sandbox
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        Test-Path (Join-Path $repo 'boxed.txt') | Should -BeFalse
+        (Get-MsgcodePatch $task.Id -Workspace $repo).Files.Path | Should -Contain 'boxed.txt'
+    }
+
     It '-Continue resumes the session: the follow-up request carries the earlier turns' {
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace

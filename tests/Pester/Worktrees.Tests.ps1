@@ -629,3 +629,51 @@ Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not
         Test-Path (Join-Path $ws 'tasks' 'runs.jsonl') | Should -BeFalse
     }
 }
+
+Describe 'Sandboxed runs (-Sandbox)' -Skip:(-not $IsLinux -or -not $script:HasGit) {
+    BeforeEach {
+        $null = New-TestHome
+    }
+
+    It 'a worktree isolates git history, and with -Sandbox the file system too: a runner writing ../../a.txt fails and the main tree stays byte-identical' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'escape' -Runner shell -Workspace $ws -Prompt @'
+echo inside > made.txt
+echo escaped > ../../a.txt
+echo escaped > "$HOME/escaped-$MSGCODE_RUNID.txt"
+'@
+        $before = Get-ContentMap $ws @('tasks', 'worktrees')
+        $porcelain = Get-Porcelain $ws
+        $run = $task | Invoke-MsgcodeTask -Worktree -Sandbox -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'failed' -Because 'the writes outside its worktree are refused'
+        Get-Content (Join-Path $ws 'tasks' 'artifacts' $run.RunId 'errors.txt') -Raw | Should -Match 'Read-only file system'
+        Get-ContentMap $ws @('tasks', 'worktrees') | Should -Be $before
+        Get-Porcelain $ws | Should -Be $porcelain
+        Test-Path (Join-Path $HOME "escaped-$($run.RunId).txt") | Should -BeFalse
+        (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Be @('made.txt') -Because 'inside its worktree it works as usual'
+
+        # Without -Sandbox the same runner reaches the main tree: what README says a worktree alone does not prevent.
+        $open = New-MsgcodeTask -Title 'escape, unsandboxed' -Runner shell -Workspace $ws -Prompt 'echo escaped > ../../a.txt'
+        ($open | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        Get-Content (Join-Path $ws 'a.txt') -Raw | Should -Be "escaped`n"
+    }
+
+    It 'a sandboxed run in the workspace itself writes there and nowhere else; a missing tool is SandboxUnavailable' {
+        $ws = New-TestWorkspace
+        $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $outside | Out-Null
+        $task = New-MsgcodeTask -Title 'here' -Runner shell -Workspace $ws -Prompt "echo here > here.txt; echo there > '$outside/there.txt'"
+        $run = $task | Invoke-MsgcodeTask -Sandbox -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'failed'
+        Get-Content (Join-Path $ws 'here.txt') -Raw | Should -Be "here`n"
+        Test-Path (Join-Path $outside 'there.txt') | Should -BeFalse
+        $saved = $env:PATH
+        try {
+            $env:PATH = ($env:PATH -split [IO.Path]::PathSeparator | Where-Object { -not (Test-Path (Join-Path $_ 'bwrap')) }) -join [IO.Path]::PathSeparator
+            $missing = New-MsgcodeTask -Title 'no tool' -Runner shell -Workspace $ws -Prompt 'true' | Invoke-MsgcodeTask -Sandbox -ErrorVariable e -ErrorAction SilentlyContinue
+        }
+        finally { $env:PATH = $saved }
+        $missing.ErrorCode | Should -Be 'SandboxUnavailable'
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'SandboxUnavailable,*'
+    }
+}

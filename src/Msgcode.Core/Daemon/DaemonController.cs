@@ -244,7 +244,9 @@ public sealed class DaemonController
         /// </summary>
         public async Task<TaskRunInfoQueued> QueueAsync(string workspace, string taskId, QueueRunOptions? run = null, CancellationToken cancellationToken = default)
         {
-            object?[] arguments = run?.Force == true ? [workspace, taskId, run.Worktree, run.Fresh, true] : run?.Worktree == true ? [workspace, taskId, true, run.Fresh] : [workspace, taskId];
+            object?[] arguments = run?.Sandbox == true ? [workspace, taskId, run.Worktree, run.Fresh, run.Force, true]
+                : run?.Force == true ? [workspace, taskId, run.Worktree, run.Fresh, true]
+                : run?.Worktree == true ? [workspace, taskId, true, run.Fresh] : [workspace, taskId];
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -332,12 +332,12 @@ public sealed class DaemonHost
 
         /// <summary>Answers once the queue entry is fsynced; requests of one connection are taken in the order they came.</summary>
         [JsonRpcMethod(ControlProtocol.Queue)]
-        public async Task<Runs.TaskRunInfo> Queue(string workspace, string taskId, bool worktree = false, bool fresh = false, bool force = false)
+        public async Task<Runs.TaskRunInfo> Queue(string workspace, string taskId, bool worktree = false, bool fresh = false, bool force = false, bool sandbox = false)
         {
             var queue = host._options.Queue ?? throw new LocalRpcException("This daemon runs no work queue.") { ErrorCode = -32001 };
             try
             {
-                return await queue.EnqueueAsync(workspace, taskId, worktree || force ? new QueueRunOptions(worktree, fresh, force) : null).ConfigureAwait(false);
+                return await queue.EnqueueAsync(workspace, taskId, worktree || force || sandbox ? new QueueRunOptions(worktree, fresh, force, sandbox) : null).ConfigureAwait(false);
             }
             catch (MsgcodeException ex)
             {

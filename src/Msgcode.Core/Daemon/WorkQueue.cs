@@ -42,10 +42,15 @@ public sealed class QueueEntry
     [JsonPropertyName("force")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Force { get; set; }
+
+    /// <summary>Run sandboxed (Invoke-MsgcodeTask -Queue -Sandbox).</summary>
+    [JsonPropertyName("sandbox")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Sandbox { get; set; }
 }
 
 /// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree; Force runs a done or canceled task again.</summary>
-public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false, bool Force = false);
+public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false, bool Force = false, bool Sandbox = false);
 
 /// <summary>What became of a queued run (raised by <see cref="WorkQueue.RunEnded"/>).</summary>
 public sealed class RunEndedEventArgs : EventArgs
@@ -187,7 +192,7 @@ public sealed class WorkQueue : IDaemonComponent
         var entry = new QueueEntry
         {
             RunId = RunLedger.NewRunId(), Workspace = store.Workspace, TaskId = task.Id, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            Worktree = run?.Worktree == true, Fresh = run?.Worktree == true && run.Fresh, Force = run?.Force == true,
+            Worktree = run?.Worktree == true, Fresh = run?.Worktree == true && run.Fresh, Force = run?.Force == true, Sandbox = run?.Sandbox == true,
         };
         var digest = TextDigest.Of(task.Prompt);
         Task committed;
@@ -430,6 +435,7 @@ public sealed class WorkQueue : IDaemonComponent
                 RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
                 Force = entry.Force,
+                Sandbox = entry.Sandbox,
                 StopToken = stop.Token,
             };
             var (result, ended) = await TaskExecution.RunDeferringEndAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);

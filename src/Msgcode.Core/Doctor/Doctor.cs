@@ -121,6 +121,10 @@ public static class Doctor
             ? Check("environment", "powershell", CheckStatuses.Pass, $"PowerShell {context.PowerShellVersion}")
             : Check("environment", "powershell", CheckStatuses.Fail, $"PowerShell {context.PowerShellVersion} is older than 7.4, which msgcode needs", "Install PowerShell 7.4 or newer.");
         yield return Check("environment", "dotnet", CheckStatuses.Pass, $".NET {System.Environment.Version.ToString(2)} on {RuntimeInformation.RuntimeIdentifier}");
+        var (sandbox, missing) = Sandbox.Find();
+        yield return sandbox is not null
+            ? Check("environment", "sandbox", CheckStatuses.Pass, $"Runs can be sandboxed (-Sandbox) with {sandbox}.")
+            : Check("environment", "sandbox", CheckStatuses.Warn, $"Runs cannot be sandboxed here: {missing}.", OperatingSystem.IsLinux() ? "sudo apt-get install bubblewrap" : null);
         DoctorCheck libgit;
         try
         {

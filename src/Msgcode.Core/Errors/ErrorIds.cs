@@ -68,6 +68,7 @@ public static class ErrorIds
     public const string RunnerModelInvalid = "RunnerModelInvalid";
     public const string TaskSessionNotFound = "TaskSessionNotFound";
     public const string RunNotFound = "RunNotFound";
+    public const string SandboxUnavailable = "SandboxUnavailable";
     public const string CapabilityFileInvalid = "CapabilityFileInvalid";
     public const string CapabilityEntryInvalid = "CapabilityEntryInvalid";
 

@@ -151,6 +151,17 @@ public sealed class RunnerEntry
     [JsonPropertyName("secretVariables")]
     public List<string>? SecretVariables { get; set; }
 
+    /// <summary>
+    /// Paths the runner must write to even when sandboxed (its own state: ~/.claude, $CODEX_HOME); ~ and {env:NAME|fallback}
+    /// expand, and a path that ends with / is a folder, made when missing.
+    /// </summary>
+    [JsonPropertyName("sandboxWritable")]
+    public List<string>? SandboxWritable { get; set; }
+
+    /// <summary>Run this runner sandboxed by default (as -Sandbox does).</summary>
+    [JsonPropertyName("sandbox")]
+    public bool Sandbox { get; set; }
+
     /// <summary>How the doctor tells whether the CLI is logged in (never by asking a server).</summary>
     [JsonPropertyName("account")]
     public RunnerAccount? Account { get; set; }

@@ -72,6 +72,8 @@ public sealed partial class DeclarativeRunner : IRunner
             ["{model}"] = model,
             ["{outputFile}"] = outputFile,
             ["{session}"] = request.ResumeSession ?? string.Empty,
+            // A CLI with a sandbox of its own (codex) cannot nest it inside msgcode's: msgcode's then does the isolating.
+            ["{sandbox}"] = request.Constraints.SandboxWritable is null ? "inner" : "outer",
         };
         var info = new ProcessStartInfo(executable);
         foreach (var argument in Arguments(template, command.OmitIfAuto, model == "auto"))
@@ -245,9 +247,21 @@ public sealed partial class DeclarativeRunner : IRunner
     /// "{workspace}" or "{model}" reaches the runner as typed.
     /// </summary>
     private static string Expand(string text, Dictionary<string, string> values, Func<string, string> config)
-        => Placeholder().Replace(text, m => values.TryGetValue(m.Value, out var value) ? value : m.Value.StartsWith("{config:", StringComparison.Ordinal) ? config(m.Value) : m.Value);
+        => Placeholder().Replace(text, m =>
+            values.TryGetValue(m.Value, out var value) ? value
+            : m.Value.StartsWith("{config:", StringComparison.Ordinal) ? config(m.Value)
+            : m.Value.StartsWith("{ifSandboxed:", StringComparison.Ordinal) ? IfSandboxed(m.Value, values["{sandbox}"] == "outer")
+            : m.Value);
 
-    [GeneratedRegex(@"\{(?:config:[A-Za-z0-9.]+|[A-Za-z]+)\}")]
+    /// <summary>{ifSandboxed:A|B}: A when msgcode runs the runner in its sandbox, B otherwise.</summary>
+    private static string IfSandboxed(string placeholder, bool sandboxed)
+    {
+        var inner = placeholder["{ifSandboxed:".Length..^1];
+        var bar = inner.IndexOf('|', StringComparison.Ordinal);
+        return bar < 0 ? (sandboxed ? inner : string.Empty) : sandboxed ? inner[..bar] : inner[(bar + 1)..];
+    }
+
+    [GeneratedRegex(@"\{(?:config:[A-Za-z0-9.]+|ifSandboxed:[A-Za-z0-9._-]*\|?[A-Za-z0-9._-]*|[A-Za-z]+)\}")]
     private static partial Regex Placeholder();
 
     private static string? Field(JsonElement element, string path)

@@ -49,6 +49,17 @@ public static class ProcessExecution
         }
 
         info.Environment[RunGuard.Variable] = RunGuard.Marker; // inherited by all it starts: found and killed if this host dies
+        if (constraints.SandboxWritable is { } writable)
+        {
+            try
+            {
+                Sandbox.Wrap(info, [info.WorkingDirectory, request.ArtifactDirectory, .. writable], constraints.SandboxReadOnly);
+            }
+            catch (Errors.MsgcodeException ex)
+            {
+                return new RunnerResult { Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
+            }
+        }
 
         var outputPath = Path.Combine(request.ArtifactDirectory, outputName);
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");

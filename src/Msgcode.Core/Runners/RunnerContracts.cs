@@ -18,6 +18,12 @@ public sealed record RunnerConstraints
 
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>Run sandboxed (<see cref="Sandbox"/>): only these folders (and the working folder) can be written; null: not sandboxed.</summary>
+    public IReadOnlyList<string>? SandboxWritable { get; init; }
+
+    /// <summary>With a sandbox: folders made read-only again inside writable ones (the main tree of a worktree run).</summary>
+    public IReadOnlyList<string> SandboxReadOnly { get; init; } = [];
+
     /// <summary>Variables the child must not inherit (msgcode's own secrets, such as LMSTUDIO_API_KEY).</summary>
     public IReadOnlyList<string> HiddenVariables { get; init; } = [];
 }

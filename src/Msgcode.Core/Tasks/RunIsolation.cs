@@ -20,6 +20,9 @@ public interface IIsolatedRun
 {
     string WorkingDirectory { get; }
 
+    /// <summary>Folders besides <see cref="WorkingDirectory"/> a sandboxed runner must write (a worktree's own git metadata).</summary>
+    IReadOnlyList<string> AlsoWritable => [];
+
     /// <summary>
     /// Captures the runner's changes (after success or failure) into artifacts in <paramref name="artifactDirectory"/>.
     /// <paramref name="runnerSummary"/> is the run's preview, already redacted of secret settings' values.

@@ -39,6 +39,9 @@ public sealed record TaskRunOptions
     /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
     public IRunIsolation? Isolation { get; init; }
 
+    /// <summary>Run sandboxed: only the working folder, the run's artifacts and the runner's own state folders are writable.</summary>
+    public bool Sandbox { get; init; }
+
     /// <summary>Continue the task's last agent session (the runner resumes it) instead of starting a fresh one.</summary>
     public bool Continue { get; init; }
 
@@ -237,6 +240,10 @@ public static class TaskExecution
                 {
                     Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace,
                     HiddenVariables = RunnerInvocation.HiddenVariables(registry.EntryOf(runner.Kind)),
+                    SandboxWritable = options.Sandbox || registry.EntryOf(runner.Kind) is { Sandbox: true }
+                        ? [.. (registry.EntryOf(runner.Kind)?.SandboxWritable ?? []).Select(Runners.Sandbox.ExpandPath), .. isolated?.AlsoWritable ?? []]
+                        : null,
+                    SandboxReadOnly = isolated is null ? [] : [store.Workspace],
                 },
                 Context = new Dictionary<string, string> { ["taskId"] = id, ["runId"] = runId },
                 ResumeSession = options.Continue ? document.Session?.Id : chatSession?.Id,

@@ -43,6 +43,29 @@ public sealed class WorktreeIsolation : IRunIsolation
     {
         public string WorkingDirectory => Path.GetFullPath(Path.Combine(manager.Workspace, WorktreeManager.Str(record, "path")!));
 
+        /// <summary>The worktree's own folder under the repository's .git (its index and HEAD), so git works inside it.</summary>
+        public IReadOnlyList<string> AlsoWritable
+        {
+            get
+            {
+                var dotGit = Path.Combine(WorkingDirectory, ".git");
+                try
+                {
+                    var line = File.Exists(dotGit) ? File.ReadLines(dotGit).FirstOrDefault() : null;
+                    if (line is not null && line.StartsWith("gitdir:", StringComparison.Ordinal))
+                    {
+                        var gitdir = line["gitdir:".Length..].Trim();
+                        return [Path.GetFullPath(Path.IsPathRooted(gitdir) ? gitdir : Path.Combine(WorkingDirectory, gitdir))];
+                    }
+                }
+                catch (IOException)
+                {
+                }
+
+                return [];
+            }
+        }
+
         public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string runnerSummary, string artifactDirectory)
         {
             CapturedPatch captured;

@@ -44,6 +44,10 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     [Parameter]
     public SwitchParameter Fresh { get; set; }
 
+    /// <summary>Runs the runner sandboxed: only its workspace or worktree (and its own state folders) can be written.</summary>
+    [Parameter]
+    public SwitchParameter Sandbox { get; set; }
+
     /// <summary>Continues the task's last agent session (claude, codex, opencode, lmstudio) in the same workspace or worktree.</summary>
     [Parameter]
     public SwitchParameter Continue { get; set; }
@@ -132,7 +136,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
                 // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
                 // entries that arrive together once; answers are written in order as they come in.
                 _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
-                WriteReplies(_queue.Submit(store.Workspace, id, Worktree || Force ? new Core.Daemon.QueueRunOptions(Worktree, Fresh, Force) : null));
+                WriteReplies(_queue.Submit(store.Workspace, id, Worktree || Force || Sandbox ? new Core.Daemon.QueueRunOptions(Worktree, Fresh, Force, Sandbox) : null));
             }
             catch (MsgcodeException ex)
             {
@@ -148,6 +152,7 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
         {
             Continue = Continue,
             Prompt = Prompt,
+            Sandbox = Sandbox,
             Progress = p =>
             {
                 events.Enqueue(p);
