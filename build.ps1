@@ -188,7 +188,7 @@ function Invoke-Help {
 # apt-get the Test task installs whichever is missing, so a fresh machine of CI's kind skips nothing.
 $TestPackages = [ordered]@{
     'git' = 'git'; 'espeak-ng' = 'espeak-ng'; 'systemd' = 'systemctl'; 'dbus-user-session' = $null; 'iproute2' = 'ip'
-    'util-linux' = 'unshare'; 'python3' = 'python3'; 'nodejs' = 'node'; 'npm' = 'npm'
+    'util-linux' = 'unshare'; 'python3' = 'python3'; 'nodejs' = 'node'; 'npm' = 'npm'; 'bubblewrap' = 'bwrap'
 }
 
 function Install-TestPackages {
