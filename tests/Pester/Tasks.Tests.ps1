@@ -410,10 +410,15 @@ Start-Sleep -Seconds 300
         Add-Content -Path $script:Ledger -Value '{"runId":"run_torn","event":"start' -NoNewline
         (Get-MsgcodeTaskRun -Workspace $script:Ws).Count | Should -Be 1
         $null = Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -Force
-        $runs = Get-MsgcodeTaskRun -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
+        # Fenced off by the next append, the torn record is a warning, not an error: reads go on working, -ErrorAction Stop too.
+        $runs = Get-MsgcodeTaskRun -Workspace $script:Ws -ErrorAction Stop -WarningVariable w -WarningAction SilentlyContinue
         $runs.Count | Should -Be 2
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'JsonlLineMalformed,*'
+        $w[0] | Should -Match 'JsonlLineTorn'
         (Get-Content $script:Ledger)[2] | Should -Be '{"runId":"run_torn","event":"start' -Because 'the torn fragment is fenced off, not glued to the next record'
+        # A line that is complete and still not JSON was written wrong or edited by hand: that stays an error.
+        Add-Content -Path $script:Ledger -Value '{"runId": nonsense}'
+        $null = Get-MsgcodeTaskRun -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'JsonlLineMalformed,*'
     }
 }
 

@@ -11,6 +11,7 @@ public static class ErrorIds
     public const string FileReadFailed = "FileReadFailed";
     public const string LockTimeout = "LockTimeout";
     public const string JsonlLineMalformed = "JsonlLineMalformed";
+    public const string JsonlLineTorn = "JsonlLineTorn";
     public const string DiskFull = "DiskFull";
 
     // Configuration

@@ -171,7 +171,7 @@ public static class JsonlFile
                     }
                     else
                     {
-                        onProblem?.Invoke(Malformed(full, lineNumber, error));
+                        onProblem?.Invoke(Malformed(full, lineNumber, error, text));
                     }
                 }
 
@@ -272,8 +272,11 @@ public static class JsonlFile
         }
         else
         {
-            onProblem?.Invoke(new MsgcodeProblem(ErrorIds.JsonlLineMalformed, MsgcodeErrorCategory.InvalidData, path,
-                $"Malformed JSON line at byte offset {offset}: {error}", null));
+            onProblem?.Invoke(IsTorn(text)
+                ? new MsgcodeProblem(ErrorIds.JsonlLineTorn, MsgcodeErrorCategory.InvalidData, path,
+                    $"A record at byte offset {offset} was cut short by a crash while it was written; it never took effect and is skipped.", null)
+                : new MsgcodeProblem(ErrorIds.JsonlLineMalformed, MsgcodeErrorCategory.InvalidData, path,
+                    $"Malformed JSON line at byte offset {offset}: {error}", null));
         }
     }
 
@@ -306,7 +309,67 @@ public static class JsonlFile
         }
     }
 
-    private static MsgcodeProblem Malformed(string path, long line, string error)
-        => new(ErrorIds.JsonlLineMalformed, MsgcodeErrorCategory.InvalidData, path,
-            $"Malformed JSON on line {line}: {error} The line is skipped; fix or remove it by hand.", (int)Math.Min(line, int.MaxValue));
+    private static MsgcodeProblem Malformed(string path, long line, string error, string text)
+        => IsTorn(text)
+            ? new(ErrorIds.JsonlLineTorn, MsgcodeErrorCategory.InvalidData, path,
+                $"Line {line} is a record cut short by a crash while it was written (the next append fenced it off); it never took effect and is skipped.", (int)Math.Min(line, int.MaxValue))
+            : new(ErrorIds.JsonlLineMalformed, MsgcodeErrorCategory.InvalidData, path,
+                $"Malformed JSON on line {line}: {error} The line is skipped; fix or remove it by hand.", (int)Math.Min(line, int.MaxValue));
+
+    /// <summary>
+    /// A record cut short: the start of a JSON object whose text ends while an object, array or string is still open.
+    /// (A line that closes its object and is still invalid was written wrong, or edited by hand: that is malformed.)
+    /// </summary>
+    public static bool IsTorn(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed.Length == 0 || trimmed[0] != '{')
+        {
+            return false;
+        }
+
+        var depth = 0;
+        var inString = false;
+        var escaped = false;
+        foreach (var c in trimmed)
+        {
+            if (inString)
+            {
+                if (escaped)
+                {
+                    escaped = false;
+                }
+                else if (c == '\\')
+                {
+                    escaped = true;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '{' or '[':
+                    depth++;
+                    break;
+                case '}' or ']':
+                    depth--;
+                    if (depth <= 0)
+                    {
+                        return false; // closed: not cut short
+                    }
+
+                    break;
+            }
+        }
+
+        return depth > 0 || inString;
+    }
 }

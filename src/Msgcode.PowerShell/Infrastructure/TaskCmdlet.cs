@@ -70,7 +70,20 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
     protected Core.Worktrees.WorktreeSettings WorktreeSettings()
         => Core.Worktrees.WorktreeSettings.From(ConfigResolver.Resolve(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath)));
 
-    protected void WriteProblem(MsgcodeProblem problem) => WriteMsgcodeError(problem.ToException());
+    /// <summary>
+    /// A problem found while reading: an error, except a record a crash cut short (JsonlLineTorn), which never took
+    /// effect and which nobody needs to fix: that is a warning, so a ledger with one does not fail every read for ever.
+    /// </summary>
+    protected void WriteProblem(MsgcodeProblem problem)
+    {
+        if (problem.ErrorId == ErrorIds.JsonlLineTorn)
+        {
+            WriteWarning($"{problem.ErrorId}: {problem.Message} ({problem.Target})");
+            return;
+        }
+
+        WriteMsgcodeError(problem.ToException());
+    }
 
     /// <summary>The runners this session can run (the registry grows with later capabilities).</summary>
     protected RunnerRegistry Runners() => HostCommand.Runners(this);

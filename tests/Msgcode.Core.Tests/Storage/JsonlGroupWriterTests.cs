@@ -96,7 +96,7 @@ public class JsonlGroupWriterTests
         Assert.Equal(21, records.Count);
         Assert.Equal(Enumerable.Range(0, 21).Select(n => $"{{\"n\":{n}}}").Order(StringComparer.Ordinal), records.Order(StringComparer.Ordinal));
         var torn = Assert.Single(problems); // the fragment stays on its own line, glued to nothing
-        Assert.Equal(ErrorIds.JsonlLineMalformed, torn.ErrorId);
+        Assert.Equal(ErrorIds.JsonlLineTorn, torn.ErrorId);
         Assert.Contains("{\"runId\":\"run_torn\",\"event\":\"sta\n", File.ReadAllText(path), StringComparison.Ordinal);
     }
 
