@@ -4,6 +4,8 @@
 
 BeforeDiscovery {
     $script:OnLinux = $IsLinux
+    # Root may add a local user to play the other user (useradd -M, removed again by userdel).
+    $script:AsRoot = $IsLinux -and (& id -u) -eq '0' -and @(Get-Command useradd, userdel, runuser -ErrorAction SilentlyContinue).Count -eq 3
 }
 
 BeforeAll {
@@ -32,18 +34,19 @@ BeforeAll {
     }
 
 
-    function Start-ForegroundDaemon([string] $Mode = 'systemd', [hashtable] $Environment = @{}) {
+    function Start-ForegroundDaemon([string] $Mode = 'systemd', [hashtable] $Environment = @{}, [string] $Script = "Start-MsgcodeDaemon -Foreground -Mode $Mode", [switch] $NoWait) {
         # Runs `pwsh -c Start-MsgcodeDaemon -Foreground` as a child process; returns the Process.
         $pwsh = Get-TestPwsh
         $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
         foreach ($a in ($pwsh | Select-Object -Skip 1)) { $info.ArgumentList.Add($a) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-TestModulePath)'; Start-MsgcodeDaemon -Foreground -Mode $Mode") { $info.ArgumentList.Add($a) }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-TestModulePath)'; $Script") { $info.ArgumentList.Add($a) }
         $info.UseShellExecute = $false
         $info.RedirectStandardOutput = $true
         $info.RedirectStandardError = $true
         $info.Environment['MSGCODE_HOME'] = $env:MSGCODE_HOME
         foreach ($k in $Environment.Keys) { $info.Environment[$k] = $Environment[$k] }
         $process = [Diagnostics.Process]::Start($info)
+        if ($NoWait) { return $process }
         $null = Wait-Until { (Test-Path (Get-DaemonStatusFile)) -and ((Get-Content -Raw (Get-DaemonStatusFile) -ErrorAction SilentlyContinue) -match '"state": "running"') }
         return $process
     }
@@ -258,6 +261,179 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         Start-Sleep -Milliseconds 200
         (Get-MsgcodeDaemon).Status | Should -Be 'running'
         (Get-MsgcodeDaemon).Pid | Should -Be $info.Pid
+    }
+}
+
+Describe 'Control socket of a home whose path is too long for a socket address' -Skip:(-not $script:OnLinux) {
+    # A Unix socket address holds ~104-108 bytes, so such a home's socket cannot live in <home>/run. It must then
+    # live in a folder only this user can enter: never at a name another local user can predict and take first.
+    BeforeAll {
+        $script:Me = (& id -un)
+        $script:Other = 'msgcode-test-other'
+        $script:AddedUser = $false
+        if ((& id -u) -eq '0' -and @(Get-Command useradd, userdel, runuser -ErrorAction SilentlyContinue).Count -eq 3) {
+            & id $script:Other *> $null
+            if ($LASTEXITCODE -ne 0) { & useradd -M $script:Other; $script:AddedUser = $LASTEXITCODE -eq 0 }
+        }
+        & id $script:Other *> $null
+        $script:HaveOther = $LASTEXITCODE -eq 0
+        $script:SavedXdg = $env:XDG_RUNTIME_DIR
+        $script:SavedTmp = $env:TMPDIR
+
+        function Get-HomeHash([string] $HomePath) {
+            $bytes = [Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($HomePath))
+            return [Convert]::ToHexString($bytes).Substring(0, 12).ToLowerInvariant()
+        }
+
+        function Get-Stat([string] $Path) { (& stat -c '%U %a %F' $Path) }   # owner, octal mode, type (no link followed)
+
+        function Invoke-ControlPing([string] $Endpoint) {
+            # The daemon answers on its socket: a raw JSON-RPC ping.
+            $socket = [Net.Sockets.Socket]::new([Net.Sockets.AddressFamily]::Unix, [Net.Sockets.SocketType]::Stream, [Net.Sockets.ProtocolType]::Unspecified)
+            try {
+                $socket.Connect([Net.Sockets.UnixDomainSocketEndPoint]::new($Endpoint))
+                $stream = [Net.Sockets.NetworkStream]::new($socket, $false)
+                $writer = [IO.StreamWriter]::new($stream); $writer.AutoFlush = $true
+                $writer.WriteLine('{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}')
+                return ([IO.StreamReader]::new($stream).ReadLine() | ConvertFrom-Json).result
+            }
+            finally { $socket.Dispose() }
+        }
+
+        function New-RuntimeDir([string] $Mode, [string] $Owner = $script:Me) {
+            $path = Join-Path $TestDrive ('xdg-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            New-Item -ItemType Directory -Path $path | Out-Null
+            & chmod $Mode $path
+            & chown $Owner $path
+            return $path
+        }
+    }
+    AfterAll {
+        $env:XDG_RUNTIME_DIR = $script:SavedXdg
+        $env:TMPDIR = $script:SavedTmp
+        if ($script:AddedUser) { & userdel $script:Other }
+    }
+    BeforeEach {
+        $script:TestHome = New-TestHome -Name ('a-home-whose-path-is-too-long-for-a-unix-socket-address-' + [guid]::NewGuid().ToString('N'))
+        [Text.Encoding]::UTF8.GetByteCount((Join-Path $script:TestHome 'run' 'daemon.sock')) | Should -BeGreaterThan 108
+        Remove-Item Env:XDG_RUNTIME_DIR -ErrorAction SilentlyContinue
+        Remove-Item Env:TMPDIR -ErrorAction SilentlyContinue
+    }
+    AfterEach {
+        Stop-MsgcodeDaemon -TimeoutSec 5 -ErrorAction SilentlyContinue
+        foreach ($id in @(Get-DaemonProcesses $script:TestHome)) { Stop-Process -Id $id -Force -ErrorAction SilentlyContinue }
+        Remove-Item Env:XDG_RUNTIME_DIR -ErrorAction SilentlyContinue
+    }
+
+    It 'starts and answers although another user took the old predictable socket name and planted names in /tmp' -Skip:(-not $script:AsRoot) {
+        $tmp = [IO.Path]::GetTempPath()
+        $hash = Get-HomeHash $script:TestHome
+        $old = Join-Path $tmp "msgcode-$([Environment]::UserName)-$hash.sock"
+        $planted = @($old, (Join-Path $tmp "msgcode-$hash-AAAAAA"), (Join-Path $tmp 'msgcode'), (Join-Path $tmp "msgcode-$hash-zzzzzz"), (Join-Path $tmp "msgcode-$([Environment]::UserName)"))
+        try {
+            # As the other user: a folder at the old socket name (no bind succeeds on it, and in the sticky /tmp only
+            # its owner may remove it), a dangling symbolic link and world-writable folders named like msgcode's, a file.
+            & runuser -u $script:Other -- sh -c "mkdir -m 777 '$($planted[0])' '$($planted[2])' '$($planted[3])' && ln -s /nonexistent/msgcode-target '$($planted[1])' && : > '$($planted[4])'"
+            $LASTEXITCODE | Should -Be 0
+            (Get-Stat $old) | Should -Be "$script:Other 777 directory"
+
+            $info = Start-MsgcodeDaemon -PassThru
+            $info.Running | Should -BeTrue
+            $info.Endpoint | Should -Not -Be $old
+            $folder = Split-Path $info.Endpoint
+            (Split-Path $folder) + '/' | Should -Be $tmp
+            Split-Path $folder -Leaf | Should -Match "^msgcode-$hash-[A-Za-z0-9]{6}$" -Because 'a name made by mkdtemp: random, created atomically'
+            $folder | Should -Not -BeIn $planted
+            (Get-Stat $folder) | Should -Be "$script:Me 700 directory"
+            (Get-Stat $info.Endpoint) | Should -Be "$script:Me 600 socket"
+
+            # Clients find the socket through daemon.json, and the daemon answers there.
+            (Get-Content -Raw (Join-Path $script:TestHome 'daemon.json') | ConvertFrom-Json).endpoint | Should -Be $info.Endpoint
+            $status = Get-MsgcodeDaemon
+            $status.Status | Should -Be 'running'
+            $status.Endpoint | Should -Be $info.Endpoint
+            Invoke-ControlPing $info.Endpoint | Should -Be 'pong'
+
+            # What the other user planted is theirs and untouched.
+            (Get-Stat $old) | Should -Be "$script:Other 777 directory"
+            (Get-Stat $planted[1]) | Should -Be "$script:Other 777 symbolic link"
+            (Get-Stat $planted[3]) | Should -Be "$script:Other 777 directory"
+        }
+        finally {
+            foreach ($path in $planted) { & rm -rf -- $path }
+        }
+    }
+
+    It 'removes its private folder when it stops, and a killed daemon''s folder at the next start' {
+        $first = Start-MsgcodeDaemon -PassThru
+        $firstFolder = Split-Path $first.Endpoint
+        (Get-Stat $firstFolder) | Should -Be "$script:Me 700 directory"
+        (Stop-MsgcodeDaemon -PassThru).Outcome | Should -Be 'stopped'
+        Test-Path -LiteralPath $firstFolder | Should -BeFalse
+
+        $second = Start-MsgcodeDaemon -PassThru
+        $secondFolder = Split-Path $second.Endpoint
+        $secondFolder | Should -Not -Be $firstFolder
+        Stop-Process -Id $second.Pid -Force   # SIGKILL: no chance to clean up
+        Wait-Until { -not (Test-Path "/proc/$($second.Pid)") } | Should -BeTrue
+        Test-Path -LiteralPath $secondFolder | Should -BeTrue
+        (Stop-MsgcodeDaemon -PassThru).Outcome | Should -Be 'not running' # clears daemon.json: the next daemon still finds the folder
+
+        $third = Start-MsgcodeDaemon -PassThru
+        Test-Path -LiteralPath $secondFolder | Should -BeFalse -Because 'the folder of an earlier daemon of this home is stale once this daemon holds the lock'
+        Invoke-ControlPing $third.Endpoint | Should -Be 'pong'
+    }
+
+    It 'puts the socket in $XDG_RUNTIME_DIR/msgcode when that folder is private' {
+        $env:XDG_RUNTIME_DIR = New-RuntimeDir 700
+        $info = Start-MsgcodeDaemon -PassThru
+        $folder = Join-Path $env:XDG_RUNTIME_DIR 'msgcode'
+        Split-Path $info.Endpoint | Should -Be $folder
+        (Get-Stat $folder) | Should -Be "$script:Me 700 directory"
+        (Get-Stat $info.Endpoint) | Should -Be "$script:Me 600 socket"
+        Invoke-ControlPing $info.Endpoint | Should -Be 'pong'
+        (Get-MsgcodeDaemon).Status | Should -Be 'running'
+    }
+
+    It 'does not use an XDG_RUNTIME_DIR that is <Case>' -ForEach @(
+        @{ Case = 'world-writable'; Mode = '1777'; Owner = $null }
+        @{ Case = 'group-writable'; Mode = '770'; Owner = $null }
+        @{ Case = 'another user''s'; Mode = '700'; Owner = 'msgcode-test-other' }
+    ) {
+        if ($Owner -and -not $script:HaveOther) { Set-ItResult -Skipped -Because 'no other local user'; return }
+        $env:XDG_RUNTIME_DIR = New-RuntimeDir $Mode ($Owner ?? $script:Me)
+        $info = Start-MsgcodeDaemon -PassThru
+        $info.Endpoint | Should -Not -BeLike "$env:XDG_RUNTIME_DIR*"
+        Test-Path -LiteralPath (Join-Path $env:XDG_RUNTIME_DIR 'msgcode') | Should -BeFalse
+        $folder = Split-Path $info.Endpoint
+        (Split-Path $folder) + '/' | Should -Be ([IO.Path]::GetTempPath())
+        (Get-Stat $folder) | Should -Be "$script:Me 700 directory"
+        Invoke-ControlPing $info.Endpoint | Should -Be 'pong'
+    }
+
+    It 'refuses a socket folder that is not private (<Case>) with DaemonEndpointNotPrivate' -ForEach @(
+        @{ Case = 'mode 755'; Mode = '755'; Owner = $null }
+        @{ Case = 'another user''s'; Mode = '700'; Owner = 'msgcode-test-other' }
+    ) {
+        if ($Owner -and -not $script:HaveOther) { Set-ItResult -Skipped -Because 'no other local user'; return }
+        $xdg = New-RuntimeDir 700
+        $folder = Join-Path $xdg 'msgcode'
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        $Owner = $Owner ?? $script:Me
+        & chmod $Mode $folder
+        & chown $Owner $folder
+        $env:XDG_RUNTIME_DIR = $xdg
+        $process = Start-ForegroundDaemon -Script 'try { Start-MsgcodeDaemon -Foreground -Mode systemd -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.TargetObject; exit 3 }' -NoWait
+        try {
+            $process.WaitForExit(60000) | Should -BeTrue -Because 'the daemon refuses to start'
+            $output = @($process.StandardOutput.ReadToEnd() -split "`n" | Where-Object { $_ })
+            $process.ExitCode | Should -Be 3
+            $output[0] | Should -BeLike 'DaemonEndpointNotPrivate,*'
+            $output[1] | Should -Be $folder
+        }
+        finally { if (-not $process.HasExited) { $process.Kill($true) } }
+        (Get-Stat $folder) | Should -Be "$Owner $Mode directory" -Because 'a folder that is not ours to fix is left as it is'
+        (Get-MsgcodeDaemon).Running | Should -BeFalse
     }
 }
 

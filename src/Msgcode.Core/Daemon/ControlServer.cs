@@ -7,9 +7,9 @@ using StreamJsonRpc;
 namespace Msgcode.Core.Daemon;
 
 /// <summary>
-/// Listens on the daemon's control endpoint. Owner-only: the socket lives in a 0700 folder and is itself
-/// 0600 (a named pipe limited to the current user on Windows). A malformed or hostile client only ever
-/// loses its own connection.
+/// Listens on the daemon's control endpoint. Owner-only: the socket lives in a 0700 folder of this user's
+/// (see <see cref="ControlEndpoint"/>) and is itself 0600 (a named pipe limited to the current user on
+/// Windows). A malformed or hostile client only ever loses its own connection.
 /// </summary>
 internal sealed class ControlServer : IAsyncDisposable
 {
@@ -28,7 +28,8 @@ internal sealed class ControlServer : IAsyncDisposable
         _log = log;
     }
 
-    public void Start(string runDirectory)
+    /// <summary>Listens; on Unix the socket's folder has been made and checked private by <see cref="ControlEndpoint.Prepare"/>.</summary>
+    public void Start()
     {
         try
         {
@@ -36,13 +37,6 @@ internal sealed class ControlServer : IAsyncDisposable
             {
                 _acceptLoop = Task.Run(AcceptPipesAsync);
                 return;
-            }
-
-            var folder = Path.GetDirectoryName(_endpoint)!;
-            if (string.Equals(Path.GetFullPath(folder), Path.GetFullPath(runDirectory), StringComparison.Ordinal))
-            {
-                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
             if (File.Exists(_endpoint))

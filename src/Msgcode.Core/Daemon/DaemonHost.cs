@@ -123,6 +123,7 @@ public sealed class DaemonHost
         // The daemon is its only writer and keeps it open (SIGHUP lets go of it, for an outside rotation).
         using var log = new MsgcodeLog(home.LogFile, MsgcodeLog.ParseLevel(config.GetString("log.level")), config.GetInt64("log.maxBytes"), (int)config.GetInt64("log.maxFiles"), _options.Clock) { Fsync = false, KeepOpen = true };
         using var journal = new JsonlGroupWriter();
+        var previous = files.ReadStatus(); // an earlier daemon's (we hold the lock: it is not running)
         _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config, Journal = journal };
         var pid = Environment.ProcessId;
         _startedAtMs = _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -137,16 +138,18 @@ public sealed class DaemonHost
             Mode = _options.Mode,
             Home = home.Path,
             LogPath = home.LogFile,
-            Endpoint = files.Endpoint,
         };
 
         var signals = new List<PosixSignalRegistration>();
         ControlServer? server = null;
+        ControlEndpoint? endpoint = null;
         var started = new List<IDaemonComponent>();
         using var stopping = new CancellationTokenSource();
         using var external = cancellationToken.Register(() => RequestStop("cancelled"));
         try
         {
+            endpoint = ControlEndpoint.Prepare(files, Environment.GetEnvironmentVariable, previous);
+            _status.Endpoint = endpoint.Path;
             files.WriteStatus(_status);
             files.WritePid(pid);
             log.Info("daemon", "starting", new { pid, version = _status.Version, mode = _options.Mode, home = home.Path, runGuard = guarded });
@@ -155,9 +158,14 @@ public sealed class DaemonHost
                 log.Warn("config", "configuration problem", new { errorId = problem.ErrorId, path = problem.Path, line = problem.Line, key = problem.Key });
             }
 
+            if (endpoint.Note is not null)
+            {
+                log.Warn("daemon", "XDG_RUNTIME_DIR not used for the control socket", new { reason = endpoint.Note });
+            }
+
             RegisterSignals(signals, log);
-            server = new ControlServer(files.Endpoint, () => new ControlTarget(this), log);
-            server.Start(files.RunDirectory);
+            server = new ControlServer(endpoint.Path, () => new ControlTarget(this), log);
+            server.Start();
             foreach (var component in _options.Components)
             {
                 await component.StartAsync(_context, stopping.Token).ConfigureAwait(false);
@@ -166,7 +174,7 @@ public sealed class DaemonHost
 
             _status.State = "running";
             files.WriteStatus(_status);
-            log.Info("daemon", "ready", new { pid, endpoint = files.Endpoint });
+            log.Info("daemon", "ready", new { pid, endpoint = endpoint.Path });
 
             var reason = await _stop.Task.ConfigureAwait(false);
             _status.State = "stopping";
@@ -207,6 +215,7 @@ public sealed class DaemonHost
                 await server.DisposeAsync().ConfigureAwait(false);
             }
 
+            endpoint?.Release();
             files.RemoveStatus(_context.InstanceId);
         }
     }

@@ -47,6 +47,7 @@ public sealed class DaemonStatusRecord
     [JsonPropertyName("logPath")]
     public string LogPath { get; set; } = string.Empty;
 
+    /// <summary>The control endpoint the daemon chose (see <see cref="ControlEndpoint"/>): clients connect to what this says.</summary>
     [JsonPropertyName("endpoint")]
     public string Endpoint { get; set; } = string.Empty;
 
@@ -54,7 +55,7 @@ public sealed class DaemonStatusRecord
     public long UpdatedAtMs { get; set; }
 }
 
-/// <summary>The daemon's files in the home: pidfile, status file, lock, control socket, crash capture.</summary>
+/// <summary>The daemon's files in the home: pidfile, status file, lock, control socket folder, crash capture.</summary>
 public sealed class DaemonFiles
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
@@ -75,34 +76,11 @@ public sealed class DaemonFiles
     /// <summary>Serializes starters, so ten concurrent starts spawn one daemon.</summary>
     public string StartLockFile => Path.Combine(Home.Path, "daemon.start.lock");
 
+    /// <summary>The owner-only folder of the control socket, when the home's path is short enough for a socket address (see <see cref="ControlEndpoint"/>).</summary>
     public string RunDirectory => Path.Combine(Home.Path, "run");
 
     /// <summary>Where a detached or supervised daemon's stdout/stderr go (crashes before the log is open).</summary>
     public string StdioFile => Path.Combine(Home.LogDirectory, "daemon.stdio.log");
-
-    /// <summary>
-    /// The control endpoint: a Unix socket in the home's owner-only run folder, or a short path under
-    /// the temp folder when the home's path is too long for a socket address (104 bytes on macOS).
-    /// On Windows a named pipe name.
-    /// </summary>
-    public string Endpoint
-    {
-        get
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                return "msgcode-" + ShortHash(Home.Path);
-            }
-
-            var path = Path.Combine(RunDirectory, "daemon.sock");
-            if (System.Text.Encoding.UTF8.GetByteCount(path) < 100)
-            {
-                return path;
-            }
-
-            return Path.Combine(Path.GetTempPath(), $"msgcode-{Environment.UserName}-{ShortHash(Home.Path)}.sock");
-        }
-    }
 
     public DaemonStatusRecord? ReadStatus()
     {
@@ -192,7 +170,4 @@ public sealed class DaemonFiles
         {
         }
     }
-
-    private static string ShortHash(string text)
-        => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12].ToLowerInvariant();
 }

@@ -84,6 +84,7 @@ public static class ErrorIds
     public const string DaemonStopFailed = "DaemonStopFailed";
     public const string DaemonPreflightFailed = "DaemonPreflightFailed";
     public const string DaemonEndpointUnavailable = "DaemonEndpointUnavailable";
+    public const string DaemonEndpointNotPrivate = "DaemonEndpointNotPrivate";
 
     // Jobs
     public const string JobNotFound = "JobNotFound";
