@@ -249,6 +249,95 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
     }
 }
 
+Describe 'Local faults keep messages: a broken routes.json, an unwritable task folder (real daemon)' -Skip:(-not $script:CanStandIn) {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+    AfterEach {
+        Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue | Out-Null
+    }
+
+    It 'keeps messages that cannot be routed, tells the sender once, and handles them once the file is repaired or after a restart' {
+        $imsg = New-StandInImsg
+        $root = Initialize-Channel $imsg
+        $chat = 'iMessage;+;chat0e2e0004'
+        $other = 'iMessage;+;chat0e2e0005'
+        $notice = 'cannot read its routes'
+        Add-ChatMessage $imsg 1 '/bind kept shell' -Chat $chat
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-SentCount $imsg '^Bound to kept') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+        $ws = Join-Path $root 'kept'
+        $routesPath = Join-Path $TestHome 'routes.json'
+        $saved = Get-Content $routesPath -Raw
+        $cursorOf = { param($c) (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.$c.lastSeenRowid }
+
+        # Broken while the daemon runs: kept, one notice, no task; repaired: each handled once, in order.
+        Set-Content $routesPath '{ not json'
+        Add-ChatMessage $imsg 2 'echo kept-2' -Chat $chat
+        Add-ChatMessage $imsg 3 'echo kept-3' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg $notice) -ge 1 } -TimeoutSec 20 | Should -BeTrue
+        Start-Sleep -Milliseconds 1500   # room for a second notice, or a task, if there were one
+        Get-SentCount $imsg $notice | Should -Be 1 -Because 'the sender is told once per outage, not once per message'
+        @(Get-SentText $imsg $notice)[0] | Should -Match 'RoutesFileCorrupt'
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 0
+        & $cursorOf $chat | Should -Be 1 -Because 'the cursor does not move past a kept message'
+        Set-Content $routesPath $saved -NoNewline
+        Wait-Until { (Get-SentCount $imsg '^kept-2$') -ge 1 -and (Get-SentCount $imsg '^kept-3$') -ge 1 } -TimeoutSec 40 | Should -BeTrue
+        Start-Sleep -Milliseconds 1000   # room for a duplicate to show up, if there were one
+        Get-SentCount $imsg '^kept-2$' | Should -Be 1
+        Get-SentCount $imsg '^kept-3$' | Should -Be 1
+        $texts = @(Get-Sends $imsg | ForEach-Object text)
+        [array]::IndexOf($texts, 'kept-2') | Should -BeLessThan ([array]::IndexOf($texts, 'kept-3'))
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 2
+        Wait-Until { (& $cursorOf $chat) -eq 3 } -TimeoutSec 10 | Should -BeTrue
+
+        # Broken, a message, and another chat's command moving the highest cursor past it; stopped, repaired, started.
+        Set-Content $routesPath '{ not json'
+        Add-ChatMessage $imsg 4 'echo kept-4' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg $notice) -ge 2 } -TimeoutSec 20 | Should -BeTrue
+        Add-ChatMessage $imsg 5 '/help' -Chat $other
+        Wait-Until { (Get-SentCount $imsg '^msgcode commands') -ge 1 } -TimeoutSec 20 | Should -BeTrue
+        Stop-MsgcodeDaemon -TimeoutSec 10 | Out-Null
+        & $cursorOf $chat | Should -Be 3
+        & $cursorOf $other | Should -Be 5
+        Set-Content $routesPath $saved -NoNewline
+        $null = Start-MsgcodeDaemon
+        Wait-Until { (Get-SentCount $imsg '^kept-4$') -ge 1 } -TimeoutSec 40 | Should -BeTrue
+        Start-Sleep -Milliseconds 1000
+        Get-SentCount $imsg '^kept-4$' | Should -Be 1
+        Get-SentCount $imsg $notice | Should -Be 2 -Because 'one notice for each of the two outages'
+        Get-SentCount $imsg '^msgcode commands' | Should -Be 1 -Because 'the command of the other chat is not answered again'
+        foreach ($n in 2, 3) { Get-SentCount $imsg "^kept-$n`$" | Should -Be 1 }
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 3
+        Wait-Until { (& $cursorOf $chat) -eq 4 } -TimeoutSec 10 | Should -BeTrue
+        (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.$chat.PSObject.Properties.Name | Should -Not -Contain 'keptFromRowid'
+    }
+
+    It 'keeps a message whose task cannot be written, tells the sender once, and makes its task once the workspace is fixed' {
+        $imsg = New-StandInImsg
+        $root = Initialize-Channel $imsg
+        $chat = 'iMessage;+;chat0e2e0006'
+        $ws = Join-Path $root 'nowrite'
+        New-Item -ItemType Directory -Path $ws | Out-Null
+        Set-MsgcodeRoute $chat $ws -Runner shell
+        Set-Content (Join-Path $ws 'tasks') 'a file where the tasks folder belongs'
+        $null = Start-MsgcodeDaemon
+        Add-ChatMessage $imsg 1 'echo saved-1' -Chat $chat
+        Add-ChatMessage $imsg 2 'echo saved-2' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'cannot save this chat') -ge 1 } -TimeoutSec 20 | Should -BeTrue
+        Start-Sleep -Milliseconds 2500   # a retry or two on the timer, still failing
+        Get-SentCount $imsg 'cannot save this chat' | Should -Be 1
+        @(Get-SentText $imsg 'cannot save this chat')[0] | Should -Match 'WorkspaceNotWritable'
+        Remove-Item (Join-Path $ws 'tasks')
+        Wait-Until { (Get-SentCount $imsg '^saved-1$') -ge 1 -and (Get-SentCount $imsg '^saved-2$') -ge 1 } -TimeoutSec 45 | Should -BeTrue
+        Start-Sleep -Milliseconds 1000
+        Get-SentCount $imsg '^saved-1$' | Should -Be 1
+        Get-SentCount $imsg '^saved-2$' | Should -Be 1
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 2
+        Wait-Until { (Get-Content (Join-Path $TestHome 'state.json') -Raw | ConvertFrom-Json).chats.$chat.lastSeenRowid -eq 2 } -TimeoutSec 10 | Should -BeTrue
+    }
+}
+
 Describe 'A crash of imsg mid-stream (real daemon)' -Skip:(-not $script:CanStandIn) {
     BeforeEach {
         $script:TestHome = New-TestHome

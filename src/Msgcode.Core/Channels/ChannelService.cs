@@ -52,10 +52,29 @@ public sealed record ChannelServiceOptions
 /// meanwhile, and a later cursor write covers the earlier ones), a command's before the next message. Results
 /// come back through <see cref="WorkQueue.RunEnded"/> and are sent to the chat once (the task records the run
 /// it replied for). Message and reply text never reach the log: length and a SHA-256 prefix instead.
+/// A message that cannot be handled because of a local fault (routes.json unreadable or corrupt, a task that
+/// cannot be written) is kept, never dropped: its chat's cursor stays before it (state.json marks the chat, so a
+/// start subscribes from before it), the chat's later messages wait behind it in order, the sender is told once
+/// per outage, and the kept messages are tried again when routes.json changes, on a timer with back-off, with
+/// the chat's next message, and after a restart.
 /// </summary>
 public sealed partial class ChannelService : IDaemonComponent
 {
     public const string AckText = "Working on it…";
+
+    /// <summary>The first wait before kept messages are tried again; doubled after each try up to <see cref="MaxRetry"/>.</summary>
+    public static readonly TimeSpan MinRetry = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long routes.json must be left alone after a change before kept messages are tried again.</summary>
+    public static readonly TimeSpan RoutesSettle = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The faults of this machine's files that keep a message for later instead of dropping it.</summary>
+    private static readonly HashSet<string> LocalFaults = new(StringComparer.Ordinal)
+    {
+        ErrorIds.RoutesFileCorrupt, ErrorIds.WorkspaceNotWritable, ErrorIds.FileWriteFailed, ErrorIds.DiskFull,
+    };
 
     private readonly WorkQueue _queue;
     private readonly ChannelServiceOptions _options;
@@ -69,6 +88,15 @@ public sealed partial class ChannelService : IDaemonComponent
     private readonly ConcurrentDictionary<string, long> _cursorWanted = new(StringComparer.Ordinal);
     /// <summary>Completes when every message handled so far is queued (durably) and its cursor written; never faults.</summary>
     private Task _intakeTail = Task.CompletedTask;
+    /// <summary>One message at a time: the channel's messages and the retries of kept ones.</summary>
+    private readonly SemaphoreSlim _intakeGate = new(1, 1);
+    /// <summary>Per chat with a local fault: its oldest kept row id and the messages kept in this process (changed under the intake gate).</summary>
+    private readonly ConcurrentDictionary<string, KeptChat> _kept = new(StringComparer.Ordinal);
+    /// <summary>Chats told that their messages' queue entries cannot be written, until one is.</summary>
+    private readonly ConcurrentDictionary<string, byte> _queueFaultTold = new(StringComparer.Ordinal);
+    /// <summary>Released when routes.json changes: kept messages are tried again at once.</summary>
+    private readonly SemaphoreSlim _retryWake = new(0, int.MaxValue);
+    private FileSystemWatcher? _routesWatcher;
     private readonly SemaphoreSlim _replyGate = new(1, 1);
     private DaemonContext? _context;
     private IChatChannel? _channel;
@@ -106,6 +134,11 @@ public sealed partial class ChannelService : IDaemonComponent
             foreach (var (chat, cursor) in _cursorStore.ReadAll())
             {
                 _cursors[chat] = cursor.LastSeenRowid;
+                if (cursor.KeptFromRowid is long kept)
+                {
+                    // Kept by a daemon before this one (its sender was told): the subscription starts before it.
+                    _kept[chat] = new KeptChat(kept);
+                }
             }
         }
         catch (MsgcodeException ex)
@@ -125,13 +158,36 @@ public sealed partial class ChannelService : IDaemonComponent
             return;
         }
 
-        context.Log.Info("channel", "channel started", new { transport = _channel.Name, chats = _cursors.Count, sinceRowid = Resume().SinceRowid });
+        context.Log.Info("channel", "channel started", new { transport = _channel.Name, chats = _cursors.Count, sinceRowid = Resume().SinceRowid, keptChats = _kept.Count });
         _ = Task.Run(() => ReplyUnansweredAsync(_stopping.Token));
+        WatchRoutes(context);
+        _ = Task.Run(() => RetryKeptLoopAsync(_stopping.Token));
+    }
+
+    /// <summary>A change of routes.json (a repair) wakes the retry of kept messages; the timer catches what a watcher misses.</summary>
+    private void WatchRoutes(DaemonContext context)
+    {
+        try
+        {
+            _routesWatcher = new FileSystemWatcher(context.Home.Path, Path.GetFileName(context.Home.RoutesFile))
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            _routesWatcher.Changed += (_, _) => _retryWake.Release();
+            _routesWatcher.Created += (_, _) => _retryWake.Release();
+            _routesWatcher.Renamed += (_, _) => _retryWake.Release();
+            _routesWatcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            context.Log.Warn("channel", "no file watcher on routes.json; kept messages are tried again on a timer", new { error = Truncate(ex.Message) });
+        }
     }
 
     public async Task StopAsync(DateTimeOffset deadline)
     {
         _queue.RunEnded -= OnRunEnded;
+        _routesWatcher?.Dispose();
         if (_stopping is not null)
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
@@ -157,10 +213,19 @@ public sealed partial class ChannelService : IDaemonComponent
         return string.IsNullOrWhiteSpace(path) ? null : new ImsgChannel(new ImsgChannelOptions { ImsgPath = MsgcodeHome.ExpandHome(path), Log = context.Log });
     }
 
-    /// <summary>Where a (re)subscription starts: after the highest cursor (row ids are global), else a minute ago.</summary>
+    /// <summary>
+    /// Where a (re)subscription starts: after the highest cursor (row ids are global), but before the oldest kept
+    /// message (the chats' cursors drop what was handled), else a minute ago.
+    /// </summary>
     private SubscriptionStart Resume()
     {
         var max = _cursors.IsEmpty ? 0 : _cursors.Values.Max();
+        var kept = _kept.Values.Select(k => (long?)k.FromRowid - 1).Min();
+        if (kept is long before)
+        {
+            return new SubscriptionStart(Math.Max(0, max > 0 ? Math.Min(max, before) : before), null);
+        }
+
         return max > 0 ? new SubscriptionStart(max, null) : new SubscriptionStart(null, DateTimeOffset.UtcNow.AddSeconds(-60));
     }
 
@@ -170,20 +235,68 @@ public sealed partial class ChannelService : IDaemonComponent
     internal async Task HandleAsync(InboundMessage message)
     {
         var log = _context!.Log;
-        if (_cursors.TryGetValue(message.ChatGuid, out var cursor) && message.Rowid <= cursor)
+        await _intakeGate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            log.Debug("channel", "already handled", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid });
-            return;
-        }
+            if (_cursors.TryGetValue(message.ChatGuid, out var cursor) && message.Rowid <= cursor)
+            {
+                log.Debug("channel", "already handled", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid });
+                return;
+            }
 
+            if (_kept.TryGetValue(message.ChatGuid, out var kept) && kept.Messages.Count > 0)
+            {
+                if (message.Rowid <= kept.Messages[^1].Rowid)
+                {
+                    log.Debug("channel", "already kept", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid });
+                    return;
+                }
+
+                // Behind the chat's kept messages, in order; they go first if the fault is gone.
+                CountInbound();
+                kept.Messages.Add(message);
+                var digest = TextDigest.Of(message.Text);
+                log.Info("channel", "message kept", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = "kept", behind = kept.Messages[0].Rowid });
+                await RetryKeptAsync(message.ChatGuid).ConfigureAwait(false);
+                return;
+            }
+
+            CountInbound();
+            if (await HandleOneAsync(message, retry: false).ConfigureAwait(false) && _kept.TryGetValue(message.ChatGuid, out var ended) && ended.Messages.Count == 0)
+            {
+                _kept.TryRemove(message.ChatGuid, out _); // kept by the daemon before, handled now: the cursor write drops the mark
+            }
+        }
+        finally
+        {
+            _intakeGate.Release();
+        }
+    }
+
+    private void CountInbound()
+    {
         Interlocked.Increment(ref _inbound);
         Interlocked.Exchange(ref _lastInboundAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>
+    /// Handles one message (under the intake gate). Returns false when a local fault kept it: then nothing about it
+    /// moved, and it is tried again later (<paramref name="retry"/>: it is already the chat's first kept message).
+    /// </summary>
+    private async Task<bool> HandleOneAsync(InboundMessage message, bool retry)
+    {
+        var log = _context!.Log;
         var digest = TextDigest.Of(message.Text);
         string outcome;
         var queued = Task.CompletedTask;
         try
         {
             (outcome, queued) = await ProcessAsync(message).ConfigureAwait(false);
+        }
+        catch (MsgcodeException ex) when (LocalFaults.Contains(ex.ErrorId))
+        {
+            await KeepAsync(message, ex, retry).ConfigureAwait(false);
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -198,13 +311,170 @@ public sealed partial class ChannelService : IDaemonComponent
         var written = AdvanceCursorAfterAsync(_intakeTail, queued, message.ChatGuid, message.Rowid);
         _intakeTail = written;
         _cursors.AddOrUpdate(message.ChatGuid, message.Rowid, (_, old) => Math.Max(old, message.Rowid));
-        log.Info("channel", "message " + outcome, new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = outcome });
+        log.Info("channel", "message " + outcome, new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = outcome, retry });
         if (outcome == "queued")
         {
-            return; // the next message is taken while this one's queue entry and cursor become durable
+            return true; // the next message is taken while this one's queue entry and cursor become durable
         }
 
         await written.ConfigureAwait(false); // a command (or anything else) is never handled twice: its cursor is on disk first
+        return true;
+    }
+
+    /// <summary>
+    /// Keeps a message a local fault stopped: its chat's cursor stays before it, state.json marks the chat (a start
+    /// subscribes from before it), and the sender is told once per outage.
+    /// </summary>
+    private async Task KeepAsync(InboundMessage message, MsgcodeException fault, bool retry)
+    {
+        var log = _context!.Log;
+        var chat = message.ChatGuid;
+        if (fault.ErrorId != ErrorIds.RoutesFileCorrupt)
+        {
+            lock (_earlierTasks)
+            {
+                _earlierTasks.Remove(chat); // the next try looks for a task half made by this one
+            }
+        }
+
+        if (retry)
+        {
+            log.Debug("channel", "kept message still waits", new { chatId = ChatTag(chat), rowid = message.Rowid, errorId = fault.ErrorId });
+            return;
+        }
+
+        var kept = _kept.GetOrAdd(chat, _ => new KeptChat(message.Rowid) { Told = false });
+        kept.Messages.Add(message);
+        var digest = TextDigest.Of(message.Text);
+        log.Warn("channel", "message kept", new { chatId = ChatTag(chat), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = "kept", errorId = fault.ErrorId, path = fault.Target?.ToString() });
+        try
+        {
+            _cursorStore!.Keep(chat, message.Rowid);
+        }
+        catch (Exception ex)
+        {
+            // Kept in memory still; a restart before the fault is fixed may then start after it.
+            log.Error("channel", "kept mark not saved", new { chatId = ChatTag(chat), rowid = message.Rowid, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
+        }
+
+        if (!kept.Told)
+        {
+            kept.Told = true;
+            await ReplyAsync(chat, KeptNotice(fault)).ConfigureAwait(false);
+        }
+    }
+
+    internal static string KeptNotice(MsgcodeException fault) => fault.ErrorId == ErrorIds.RoutesFileCorrupt
+        ? $"msgcode cannot read its routes ({fault.ErrorId}); your message is kept and will be handled once routes.json is fixed (Test-MsgcodeDoctor shows what is wrong)."
+        : $"msgcode cannot save this chat's task ({fault.ErrorId}); your message is kept and will be handled once that is fixed (Test-MsgcodeDoctor shows what is wrong).";
+
+    /// <summary>Tries a chat's kept messages again, oldest first, until one is kept again (under the intake gate).</summary>
+    private async Task RetryKeptAsync(string chat)
+    {
+        while (_kept.TryGetValue(chat, out var kept) && kept.Messages.Count > 0)
+        {
+            await RoutesSettledAsync().ConfigureAwait(false);
+            if (!await HandleOneAsync(kept.Messages[0], retry: true).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            kept.Messages.RemoveAt(0);
+        }
+
+        if (_kept.TryRemove(chat, out _))
+        {
+            _context!.Log.Info("channel", "kept messages handled", new { chatId = ChatTag(chat) });
+        }
+    }
+
+    /// <summary>
+    /// Returns once routes.json has not been written for <see cref="RoutesSettle"/>: a file being repaired in place
+    /// (truncated, then written) must not be read in between, when it would look empty (no routes: "not bound").
+    /// </summary>
+    private async Task RoutesSettledAsync()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(_context!.Home.RoutesFile); // a missing file: 1601, long ago
+            if (age >= RoutesSettle || age < TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await Task.Delay(RoutesSettle - age).ConfigureAwait(false);
+        }
+    }
+
+    private bool HasKeptMessages => _kept.Values.Any(k => k.Messages.Count > 0);
+
+    /// <summary>
+    /// Tries kept messages again: when routes.json changes (once it has been quiet for <see cref="RoutesSettle"/>),
+    /// else with back-off (1 s doubling to 30 s).
+    /// </summary>
+    private async Task RetryKeptLoopAsync(CancellationToken stopping)
+    {
+        var backoff = MinRetry;
+        while (!stopping.IsCancellationRequested)
+        {
+            bool woken;
+            try
+            {
+                woken = await _retryWake.WaitAsync(HasKeptMessages ? backoff : MinRetry, stopping).ConfigureAwait(false);
+                while (woken && await _retryWake.WaitAsync(RoutesSettle, stopping).ConfigureAwait(false))
+                {
+                    // routes.json is still being written (an editor, Set-Content): a file read half-written, or empty
+                    // between truncation and write, would route the kept messages wrongly. Wait for quiet.
+                }
+
+                if (!HasKeptMessages)
+                {
+                    backoff = MinRetry;
+                    continue;
+                }
+
+                await _intakeGate.WaitAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                foreach (var chat in _kept.Keys.ToList())
+                {
+                    await RetryKeptAsync(chat).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _context!.Log.Error("channel", "kept messages not retried", new { errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            finally
+            {
+                _intakeGate.Release();
+            }
+
+            backoff = !HasKeptMessages || woken ? MinRetry : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxRetry.Ticks));
+        }
+    }
+
+    /// <summary>A chat whose messages wait for a local fault to be fixed.</summary>
+    private sealed class KeptChat(long fromRowid)
+    {
+        /// <summary>The oldest kept row id (marked in state.json).</summary>
+        public long FromRowid { get; } = fromRowid;
+
+        /// <summary>Whether the sender was told of this outage (a mark left by the daemon before: it was).</summary>
+        public bool Told { get; set; } = true;
+
+        /// <summary>The messages kept by this process, in order (a start's mark alone has none).</summary>
+        public List<InboundMessage> Messages { get; } = [];
     }
 
     /// <summary>
@@ -221,12 +491,23 @@ public sealed partial class ChannelService : IDaemonComponent
         }
         catch (Exception ex)
         {
-            // Logged where the queueing failed; such a message is not taken again, unless the daemon was stopping:
-            // then neither its cursor nor any later one of the chat moves, and the next start takes them again
-            // (each finds the task made for it).
+            // Logged where the queueing failed; such a message is not taken again, unless the daemon was stopping
+            // (a local fault is retried until then): then neither its cursor nor any later one of the chat moves, the
+            // chat is marked in state.json (the next start subscribes from before the message, whatever other chats'
+            // cursors say), and the next start takes them again (each finds the task made for it).
             if (ex is OperationCanceledException or MsgcodeException { ErrorId: ErrorIds.DaemonNotRunning })
             {
-                _cursorHeld.TryAdd(chat, 0);
+                if (_cursorHeld.TryAdd(chat, 0))
+                {
+                    try
+                    {
+                        _cursorStore!.Keep(chat, rowid);
+                    }
+                    catch (Exception keepFailed)
+                    {
+                        _context!.Log.Error("channel", "kept mark not saved", new { chatId = ChatTag(chat), rowid, errorId = (keepFailed as MsgcodeException)?.ErrorId, error = Truncate(keepFailed.Message) });
+                    }
+                }
             }
         }
 
@@ -427,7 +708,7 @@ public sealed partial class ChannelService : IDaemonComponent
 
         _pending[task.Id] = message.ChatGuid;
         var taskId = task.Id;
-        var queued = LogQueuedAsync(_queue.EnqueueAsync(route.Workspace, taskId), message, taskId);
+        var queued = LogQueuedAsync(_queue.EnqueueAsync(route.Workspace, taskId), route.Workspace, message, taskId);
         var delay = _context!.Config.GetInt64("channel.ackDelayMs");
         if (delay >= 0)
         {
@@ -437,19 +718,41 @@ public sealed partial class ChannelService : IDaemonComponent
         return ("queued", queued);
     }
 
-    /// <summary>Waits for a message's queue entry to be durable and logs it (or why it was not queued).</summary>
-    private async Task LogQueuedAsync(Task<TaskRunInfo> enqueued, InboundMessage message, string taskId)
+    /// <summary>
+    /// Waits for a message's queue entry to be durable and logs it (or why it was not queued). An entry a local fault
+    /// kept from being written (a full disk) is written again with back-off, the task being made: meanwhile no cursor
+    /// moves (the chain waits), the sender is told once, and a stop leaves the cursor for the next start.
+    /// </summary>
+    private async Task LogQueuedAsync(Task<TaskRunInfo> enqueued, string workspace, InboundMessage message, string taskId)
     {
-        try
+        var backoff = MinRetry;
+        while (true)
         {
-            var run = await enqueued.ConfigureAwait(false);
-            _context!.Log.Info("channel", "task queued", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, runId = run.RunId });
-        }
-        catch (Exception ex)
-        {
-            _pending.TryRemove(taskId, out _);
-            _context!.Log.Error("channel", "message failed", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
-            throw;
+            try
+            {
+                var run = await enqueued.ConfigureAwait(false);
+                _queueFaultTold.TryRemove(message.ChatGuid, out _);
+                _context!.Log.Info("channel", "task queued", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, runId = run.RunId });
+                return;
+            }
+            catch (MsgcodeException ex) when (LocalFaults.Contains(ex.ErrorId) && _stopping is { IsCancellationRequested: false })
+            {
+                _context!.Log.Warn("channel", "queue entry not written; kept", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, errorId = ex.ErrorId, retryMs = (long)backoff.TotalMilliseconds });
+                if (_queueFaultTold.TryAdd(message.ChatGuid, 0))
+                {
+                    await ReplyAsync(message.ChatGuid, KeptNotice(ex)).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                _pending.TryRemove(taskId, out _);
+                _context!.Log.Error("channel", "message failed", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, taskId, errorId = (ex as MsgcodeException)?.ErrorId, error = Truncate(ex.Message) });
+                throw;
+            }
+
+            await Task.Delay(backoff, _stopping!.Token).ConfigureAwait(false); // cancelled: the cursor stays for the next start
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxRetry.Ticks));
+            enqueued = _queue.EnqueueAsync(workspace, taskId);
         }
     }
 

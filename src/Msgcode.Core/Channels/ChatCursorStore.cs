@@ -5,16 +5,26 @@ using Msgcode.Core.Storage;
 namespace Msgcode.Core.Channels;
 
 /// <summary>One chat's cursor in state.json (the original's <c>ChatState</c>).</summary>
-public sealed record ChatCursor(string ChatGuid, long LastSeenRowid, DateTimeOffset? LastSeenAt, long MessageCount);
+public sealed record ChatCursor(string ChatGuid, long LastSeenRowid, DateTimeOffset? LastSeenAt, long MessageCount)
+{
+    /// <summary>
+    /// The row id of the chat's oldest message kept for later (it could not be handled because of a local fault,
+    /// such as a broken routes.json), or null. Set until the cursor moves past it; its sender has been told.
+    /// </summary>
+    public long? KeptFromRowid { get; init; }
+}
 
 /// <summary>
 /// Per-chat cursors in the <c>"chats"</c> section of <c>&lt;home&gt;/state.json</c>, next to the config
 /// layer's <c>"config"</c> section (which it never touches). A cursor only moves forward; each advance is a
-/// read-modify-write under the file's lock through the atomic-write primitive, like every config write.
+/// read-modify-write under the file's lock through the atomic-write primitive, like every config write. A chat
+/// may also carry <c>keptFromRowid</c>: a message at that row id was kept for later, and a restart subscribes
+/// from before it (see <see cref="Keep"/>).
 /// </summary>
 public sealed class ChatCursorStore
 {
     public const string ChatsProperty = "chats";
+    public const string KeptProperty = "keptFromRowid";
 
     private readonly MsgcodeHome _home;
     private readonly TimeProvider _clock;
@@ -46,7 +56,7 @@ public sealed class ChatCursorStore
 
             var rowid = TryLong(chat["lastSeenRowid"]) ?? 0;
             DateTimeOffset? at = chat["lastSeenAt"] is JsonValue v && v.TryGetValue<string>(out var s) && DateTimeOffset.TryParse(s, out var parsed) ? parsed : null;
-            result[guid] = new ChatCursor(guid, rowid, at, TryLong(chat["messageCount"]) ?? 0);
+            result[guid] = new ChatCursor(guid, rowid, at, TryLong(chat["messageCount"]) ?? 0) { KeptFromRowid = TryLong(chat[KeptProperty]) };
         }
 
         return result;
@@ -60,7 +70,10 @@ public sealed class ChatCursorStore
         return max > 0 ? max : null;
     }
 
-    /// <summary>Moves a chat's cursor to <paramref name="rowid"/> if that is forward. Returns whether it moved.</summary>
+    /// <summary>
+    /// Moves a chat's cursor to <paramref name="rowid"/> if that is forward, and drops the chat's kept mark once the
+    /// cursor is at or past it. Returns whether the cursor moved.
+    /// </summary>
     public bool Advance(string chatGuid, long rowid)
     {
         if (string.IsNullOrEmpty(chatGuid) || chatGuid == "0" || rowid <= 0)
@@ -68,6 +81,49 @@ public sealed class ChatCursorStore
             return false;
         }
 
+        return Change(chatGuid, chat =>
+        {
+            var released = TryLong(chat[KeptProperty]) is long kept && kept <= rowid && chat.Remove(KeptProperty);
+            if (TryLong(chat["lastSeenRowid"]) is long current && current >= rowid)
+            {
+                return (released, false);
+            }
+
+            chat["lastSeenRowid"] = rowid;
+            chat["lastMessageId"] = rowid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            chat["lastSeenAt"] = _clock.GetUtcNow().ToString("O");
+            chat["messageCount"] = (TryLong(chat["messageCount"]) ?? 0) + 1;
+            return (true, true);
+        });
+    }
+
+    /// <summary>
+    /// Marks a chat's message at <paramref name="rowid"/> as kept for later (the oldest such row id wins), so that a
+    /// start subscribes from before it even when other chats' cursors are further on. <see cref="Advance"/> past it
+    /// drops the mark. Returns whether the mark changed.
+    /// </summary>
+    public bool Keep(string chatGuid, long rowid)
+    {
+        if (string.IsNullOrEmpty(chatGuid) || chatGuid == "0" || rowid <= 0)
+        {
+            return false;
+        }
+
+        return Change(chatGuid, chat =>
+        {
+            var changed = TryLong(chat[KeptProperty]) is not long kept || kept > rowid;
+            if (changed)
+            {
+                chat[KeptProperty] = rowid;
+            }
+
+            return (changed, changed);
+        });
+    }
+
+    /// <summary>A read-modify-write of one chat's entry under the file's lock; written when <paramref name="change"/> says so.</summary>
+    private bool Change(string chatGuid, Func<JsonObject, (bool Write, bool Result)> change)
+    {
         using (FileLock.For(Path))
         {
             var document = ConfigFile.LoadForRewrite(ConfigLayer.State, Path);
@@ -83,18 +139,14 @@ public sealed class ChatCursorStore
                 chats[chatGuid] = chat;
             }
 
-            if (TryLong(chat["lastSeenRowid"]) is long current && current >= rowid)
+            var (write, result) = change(chat);
+            if (write)
             {
-                return false;
+                document["updatedAt"] = _clock.GetUtcNow().ToString("O");
+                AtomicFile.WriteAllText(Path, ConfigFile.Serialize(document), new AtomicWriteOptions { OwnerOnly = true });
             }
 
-            chat["lastSeenRowid"] = rowid;
-            chat["lastMessageId"] = rowid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            chat["lastSeenAt"] = _clock.GetUtcNow().ToString("O");
-            chat["messageCount"] = (TryLong(chat["messageCount"]) ?? 0) + 1;
-            document["updatedAt"] = _clock.GetUtcNow().ToString("O");
-            AtomicFile.WriteAllText(Path, ConfigFile.Serialize(document), new AtomicWriteOptions { OwnerOnly = true });
-            return true;
+            return result;
         }
     }
 

@@ -153,4 +153,27 @@ public sealed class ImsgChannelTests : IDisposable
         Assert.Equal(9, cursors.MaxRowid());
         Assert.Equal("debug", ConfigResolver.Resolve(new ConfigSources(home)).GetString("log.level"));
     }
+
+    [Fact]
+    public void A_kept_mark_keeps_the_oldest_row_id_and_goes_once_the_cursor_passes_it()
+    {
+        var home = new MsgcodeHome(_dir.Path);
+        var cursors = new ChatCursorStore(home);
+        Assert.True(cursors.Advance("a", 3));
+        Assert.True(cursors.Keep("a", 5));
+        Assert.False(cursors.Keep("a", 6));
+        Assert.True(cursors.Keep("b", 7)); // a chat without a cursor yet
+        Assert.Equal(5, cursors.ReadAll()["a"].KeptFromRowid);
+        Assert.Equal(3, cursors.ReadAll()["a"].LastSeenRowid);
+        Assert.Equal(0, cursors.ReadAll()["b"].LastSeenRowid);
+        Assert.True(cursors.Advance("a", 4));
+        Assert.Equal(5, cursors.ReadAll()["a"].KeptFromRowid); // still before it
+        Assert.True(cursors.Advance("a", 5));
+        Assert.Null(cursors.ReadAll()["a"].KeptFromRowid);
+        Assert.True(cursors.Advance("c", 9));
+        Assert.True(cursors.Keep("c", 8)); // kept behind a cursor already past it (a later message written first)
+        Assert.False(cursors.Advance("c", 8)); // not forward, but the mark goes
+        Assert.Null(cursors.ReadAll()["c"].KeptFromRowid);
+        Assert.Equal(9, cursors.MaxRowid());
+    }
 }
