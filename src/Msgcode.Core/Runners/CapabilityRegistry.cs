@@ -86,6 +86,13 @@ public sealed class RunnerCommand
     [JsonPropertyName("modelHint")]
     public string? ModelHint { get; set; }
 
+    /// <summary>
+    /// Folders put first on the child's PATH, relative to the executable's real location ({executableDir}; * globs one
+    /// level): e.g. codex's own bubblewrap, which codex uses only when no other bwrap comes first on PATH.
+    /// </summary>
+    [JsonPropertyName("pathPrepend")]
+    public List<string>? PathPrepend { get; set; }
+
     /// <summary>Regular expressions that, found in the CLI's error, mean the session to continue is unknown to it.</summary>
     [JsonPropertyName("sessionNotFound")]
     public List<string>? SessionNotFound { get; set; }

@@ -86,6 +86,11 @@ public sealed partial class DeclarativeRunner : IRunner
             info.Environment[name] = Expand(value, values, config);
         }
 
+        if (command.PathPrepend is { Count: > 0 } prepend && PrependFolders(executable, prepend) is { Count: > 0 } folders)
+        {
+            info.Environment["PATH"] = string.Join(Path.PathSeparator, [.. folders, info.Environment.TryGetValue("PATH", out var path) ? path ?? string.Empty : string.Empty]);
+        }
+
         var stdin = command.Prompt == "stdin" ? request.Payload : command.Stdin == "empty" ? string.Empty : null;
         AgentEventReader? events = command.Events is null ? null : new AgentEventReader(command.Events, request.Progress);
         if (events is null)
@@ -218,6 +223,45 @@ public sealed partial class DeclarativeRunner : IRunner
         }
 
         return result;
+    }
+
+    /// <summary>The existing folders a pathPrepend list names, from the executable's real (symlink-resolved) folder.</summary>
+    private static List<string> PrependFolders(string executable, List<string> patterns)
+    {
+        var real = executable;
+        try
+        {
+            real = new FileInfo(executable).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? executable;
+        }
+        catch (IOException)
+        {
+        }
+
+        var folder = Path.GetDirectoryName(real)!;
+        var found = new List<string>();
+        foreach (var pattern in patterns)
+        {
+            var candidates = new List<string> { Path.GetFullPath(pattern.Replace("{executableDir}", folder, StringComparison.Ordinal)) };
+            // Expand '*' one path segment at a time.
+            while (candidates.FirstOrDefault(c => c.Contains('*', StringComparison.Ordinal)) is { } globbed)
+            {
+                candidates.Remove(globbed);
+                var star = globbed.IndexOf('*', StringComparison.Ordinal);
+                var parent = globbed[..globbed.LastIndexOf(Path.DirectorySeparatorChar, star)];
+                var rest = globbed[(parent.Length + 1)..];
+                var segmentEnd = rest.IndexOf(Path.DirectorySeparatorChar, StringComparison.Ordinal);
+                var segment = segmentEnd < 0 ? rest : rest[..segmentEnd];
+                var tail = segmentEnd < 0 ? string.Empty : rest[segmentEnd..];
+                if (Directory.Exists(parent))
+                {
+                    candidates.AddRange(Directory.EnumerateDirectories(parent, segment).Order(StringComparer.Ordinal).Select(d => d + tail));
+                }
+            }
+
+            found.AddRange(candidates.Where(Directory.Exists));
+        }
+
+        return found;
     }
 
     private RunnerResult Failed(string code, string message) => new() { Status = RunStatuses.Failed, ErrorCode = code, ErrorMessage = message };

@@ -49,17 +49,42 @@ public static class ProcessExecution
         }
 
         info.Environment[RunGuard.Variable] = RunGuard.Marker; // inherited by all it starts: found and killed if this host dies
+        string? sandboxTemp = null;
         if (constraints.SandboxWritable is { } writable)
         {
             try
             {
-                Sandbox.Wrap(info, [info.WorkingDirectory, request.ArtifactDirectory, .. writable], constraints.SandboxReadOnly);
+                sandboxTemp = Sandbox.Wrap(info, [info.WorkingDirectory, request.ArtifactDirectory, .. writable], constraints.SandboxReadOnly);
             }
             catch (Errors.MsgcodeException ex)
             {
                 return new RunnerResult { Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message };
             }
         }
+
+        try
+        {
+            return await RunProcessAsync(info, request, standardInput, cancellationToken, onLine, outputName).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (sandboxTemp is not null)
+            {
+                try
+                {
+                    Directory.Delete(sandboxTemp, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task<RunnerResult> RunProcessAsync(ProcessStartInfo info, RunnerRequest request, string? standardInput, CancellationToken cancellationToken,
+        Action<string>? onLine, string outputName)
+    {
+        var constraints = request.Constraints;
 
         var outputPath = Path.Combine(request.ArtifactDirectory, outputName);
         var errorPath = Path.Combine(request.ArtifactDirectory, "errors.txt");

@@ -7,7 +7,7 @@ namespace Msgcode.Core.Runners;
 /// <summary>
 /// Runs a runner where only its working folder (the workspace, or the task's worktree), its run's artifacts folder and
 /// the state folders its registry entry names (<c>sandboxWritable</c>, e.g. ~/.claude) can be written; everything else
-/// is read-only, /tmp is private, and the processes die with their host. Linux: bubblewrap (Debian: bubblewrap).
+/// is read-only (/tmp too: the runner gets a temp folder of its own as TMPDIR), and the processes die with their host. Linux: bubblewrap (Debian: bubblewrap).
 /// macOS: sandbox-exec with a profile that denies writes elsewhere. The network is not touched (agents need their API).
 /// </summary>
 public static class Sandbox
@@ -31,8 +31,10 @@ public static class Sandbox
     /// <summary>
     /// Rewrites <paramref name="info"/> to run inside the sandbox. <paramref name="readOnly"/> folders are made read-only
     /// again inside writable ones (the main tree under the user's home), then <paramref name="writable"/> ones are opened.
+    /// The runner gets a temp folder of its own (TMPDIR), returned for the caller to remove after the run: /tmp itself
+    /// stays read-only (a private empty /tmp would hide files the runner must read there).
     /// </summary>
-    public static void Wrap(ProcessStartInfo info, IReadOnlyList<string> writable, IReadOnlyList<string> readOnly)
+    public static string Wrap(ProcessStartInfo info, IReadOnlyList<string> writable, IReadOnlyList<string> readOnly)
     {
         var (tool, missing) = Find();
         if (tool is null)
@@ -40,13 +42,16 @@ public static class Sandbox
             throw new MsgcodeException(ErrorIds.SandboxUnavailable, MsgcodeErrorCategory.NotInstalled, "sandbox", $"The run cannot be sandboxed: {missing}. Run it without -Sandbox, or install the tool.");
         }
 
+        var temp = Directory.CreateTempSubdirectory("msgcode-sandbox-").FullName; // 0700 on Unix
+        info.Environment["TMPDIR"] = temp;
+        writable = [.. writable, temp];
         var program = info.FileName;
         var arguments = info.ArgumentList.ToList();
         info.ArgumentList.Clear();
         info.FileName = tool;
         if (OperatingSystem.IsMacOS())
         {
-            var profile = new StringBuilder("(version 1)(allow default)(deny file-write*)(allow file-write* (subpath \"/private/tmp\") (subpath \"/private/var/folders\") (literal \"/dev/null\") (literal \"/dev/tty\")");
+            var profile = new StringBuilder("(version 1)(allow default)(deny file-write*)(allow file-write* (literal \"/dev/null\") (literal \"/dev/tty\")");
             foreach (var path in writable)
             {
                 profile.Append(" (subpath \"").Append(path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\")");
@@ -60,7 +65,7 @@ public static class Sandbox
         }
         else
         {
-            foreach (var argument in (string[])["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--tmpfs", "/tmp"])
+            foreach (var argument in (string[])["--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid"])
             {
                 info.ArgumentList.Add(argument);
             }
@@ -88,13 +93,14 @@ public static class Sandbox
 
             info.ArgumentList.Add("--");
             info.ArgumentList.Add(program);
-            info.Environment["TMPDIR"] = "/tmp";
         }
 
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
+
+        return temp;
 
         void Add(string option, string path)
         {
