@@ -246,6 +246,20 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
         Wait-Until { (Get-SentCount $imsg 'TaskFieldInvalid') -eq 1 } -TimeoutSec 10 | Should -BeTrue
         Test-Path (Join-Path $root 'newfolder') | Should -BeFalse
         (Get-MsgcodeRoute $chat).Status | Should -Be 'archived'
+
+        # A well-formed runner name that no runner has, and a symbolic link that leads out of workspace.root.
+        Add-ChatMessage $imsg 15 '/bind newfolder pwhs' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'TaskFieldInvalid') -eq 2 } -TimeoutSec 10 | Should -BeTrue
+        @(Get-SentText $imsg 'TaskFieldInvalid')[1] | Should -Match "no runner 'pwhs'"
+        Test-Path (Join-Path $root 'newfolder') | Should -BeFalse
+        $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $outside | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $root 'door') -Target $outside | Out-Null
+        Add-ChatMessage $imsg 16 '/bind door/inside' -Chat $chat
+        Wait-Until { (Get-SentCount $imsg 'RoutePathInvalid') -eq 3 } -TimeoutSec 10 | Should -BeTrue
+        @(Get-SentText $imsg 'RoutePathInvalid')[2] | Should -Match 'symbolic link'
+        Test-Path (Join-Path $outside 'inside') | Should -BeFalse
+        (Get-MsgcodeRoute $chat).Status | Should -Be 'archived'
     }
 }
 

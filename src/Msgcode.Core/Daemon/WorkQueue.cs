@@ -108,6 +108,9 @@ public sealed class WorkQueue : IDaemonComponent
         _registry = registry;
     }
 
+    /// <summary>The runners the queue runs with now (the registry is asked again each time: an edited capabilities.json applies).</summary>
+    public RunnerRegistry Runners => _registry();
+
     public string Name => "queue";
 
     /// <summary>Raised when a queued run has ended (on a worker thread; handlers must not block).</summary>
