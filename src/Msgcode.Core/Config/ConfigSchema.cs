@@ -68,7 +68,7 @@ public static class ConfigSchema
         new() { Name = "whitelist.emails", EnvironmentVariable = "MY_EMAIL", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Sender e-mail handles that msgcode serves." },
         new() { Name = "whitelist.phones", EnvironmentVariable = "MY_PHONE", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
-            Description = "Sender phone handles that msgcode serves." },
+            Description = "Sender phone handles that msgcode serves. Write them with their country code (+1 555 123 4567): one written without it (a national number) matches that number under any country code of 1-3 digits." },
         new() { Name = "memory.inject", EnvironmentVariable = "MEMORY_INJECT_ENABLED", Type = ConfigValueType.Boolean, Default = false, WorkspaceScoped = true,
             Description = "Whether the best-matching notes of the workspace's memory are put before a chat task's prompt." },
         new() { Name = "memory.injectTop", EnvironmentVariable = "MEMORY_INJECT_TOPK", Type = ConfigValueType.Integer, Default = 3L, Minimum = 1, Maximum = 50, WorkspaceScoped = true,
