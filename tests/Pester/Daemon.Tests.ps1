@@ -244,6 +244,32 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         Get-ChildItem $script:TestHome -Force -Filter '*.msgcode-tmp' | Should -BeNullOrEmpty
     }
 
+    It 'ends a connection whose one line grows past 4 MB at once, in linear time, and keeps serving' {
+        $info = Start-MsgcodeDaemon -PassThru
+        $before = (Get-Process -Id $info.Pid).TotalProcessorTime
+        $socket = [Net.Sockets.Socket]::new([Net.Sockets.AddressFamily]::Unix, [Net.Sockets.SocketType]::Stream, [Net.Sockets.ProtocolType]::Unspecified)
+        $socket.Connect([Net.Sockets.UnixDomainSocketEndPoint]::new($info.Endpoint))
+        $chunk = [Text.Encoding]::ASCII.GetBytes('{"jsonrpc":"2.0","id":1,"method":"ping","params":["' + ('x' * (1MB - 60)))
+        $filler = [byte[]]::new(1MB); [Array]::Fill($filler, [byte][char]'x')
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $closed = $false
+        try {
+            $null = $socket.Send($chunk)
+            for ($i = 0; $i -lt 63; $i++) { $null = $socket.Send($filler) }   # a 64 MB line, never ended
+        }
+        catch [Net.Sockets.SocketException] { $closed = $true }            # the daemon hung up mid-line
+        if (-not $closed) {
+            $socket.ReceiveTimeout = 10000
+            $closed = $socket.Receive([byte[]]::new(16)) -eq 0
+        }
+        $clock.Stop()
+        $socket.Dispose()
+        $closed | Should -BeTrue
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+        ((Get-Process -Id $info.Pid).TotalProcessorTime - $before).TotalSeconds | Should -BeLessThan 5 -Because 'a 64 MB line used to cost 26 s of CPU'
+        (Get-MsgcodeDaemon).Status | Should -Be 'running'
+    }
+
     It 'answers malformed control requests with errors and keeps running' {
         $info = Start-MsgcodeDaemon -PassThru
         $socket = [Net.Sockets.Socket]::new([Net.Sockets.AddressFamily]::Unix, [Net.Sockets.SocketType]::Stream, [Net.Sockets.ProtocolType]::Unspecified)

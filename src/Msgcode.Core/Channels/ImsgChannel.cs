@@ -202,7 +202,9 @@ public sealed class ImsgChannel : IChatChannel
 
         process.ErrorDataReceived += (_, _) => { }; // stderr is drained and ignored, as in the original
         process.BeginErrorReadLine();
-        var handler = new NewLineDelimitedMessageHandler(process.StandardInput.BaseStream, process.StandardOutput.BaseStream, new SystemTextJsonFormatter());
+        // A line past 16 MB (a message's text is far shorter; attachments are paths) ends the connection in linear time,
+        // and imsg is restarted with back-off, rather than costing the daemon minutes of CPU.
+        var handler = new NewLineDelimitedMessageHandler(process.StandardInput.BaseStream, new Storage.LineLimitStream(process.StandardOutput.BaseStream, 16 * 1024 * 1024), new SystemTextJsonFormatter());
         var rpc = new JsonRpc(handler)
         {
             CancellationStrategy = null, // imsg knows no $/cancelRequest: a timed-out request is just abandoned

@@ -76,10 +76,13 @@ public static class ControlProtocol
     public const string Stop = "stop";
     public const string Queue = "queue";
 
+    /// <summary>The longest control message line (a queue request is a few hundred bytes): longer ones end the connection.</summary>
+    public const long MaxLineBytes = 4 * 1024 * 1024;
+
     public static JsonRpc Attach(Stream stream, object? target)
     {
         var formatter = new SystemTextJsonFormatter();
-        var handler = new NewLineDelimitedMessageHandler(stream, stream, formatter);
+        var handler = new NewLineDelimitedMessageHandler(stream, new Storage.LineLimitStream(stream, MaxLineBytes), formatter);
         var rpc = new ControlRpc(handler);
         if (target is not null)
         {
