@@ -258,6 +258,23 @@ Describe 'Hand edits and bad input' {
         $e[0].FullyQualifiedErrorId | Should -BeLike 'WorkspaceNotWritable,*'
     }
 
+    It 'lists a read-only workspace whose index is stale from its task files' -Skip:(-not $IsLinux) {
+        if ((& id -u) -ne '0') { Set-ItResult -Skipped -Because 'remounting a folder read-only needs root'; return }
+        $ws = Join-Path $TestDrive ('ro-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $ws | Out-Null
+        & mount -t tmpfs -o size=4m tmpfs $ws
+        try {
+            $one = New-MsgcodeTask -Title 'one' -Prompt 'p' -Runner pwsh -Workspace $ws
+            $two = New-MsgcodeTask -Title 'two' -Prompt 'p' -Runner pwsh -Workspace $ws
+            Remove-Item (Join-Path $ws 'tasks' 'index.json')   # stale: it must be rebuilt, and cannot be written
+            & mount -o remount,ro $ws
+            $listed = Get-MsgcodeTask -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+            $listed.Id | Should -Be @($one.Id, $two.Id)
+            @($e | Where-Object { $_.FullyQualifiedErrorId -like 'FileWriteFailed,*' }).Count | Should -BeLessOrEqual 1
+        }
+        finally { & umount $ws }
+    }
+
     It 'keeps a prompt of several MB whole' {
         $prompt = 'x' * (5MB)
         $task = New-MsgcodeTask -Title 'big' -Prompt $prompt -Workspace $script:Ws

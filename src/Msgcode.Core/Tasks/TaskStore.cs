@@ -193,18 +193,19 @@ public sealed partial class TaskStore
         var (fresh, changed) = Reconcile(index, scan);
         if (changed)
         {
-            using (FileLock.Acquire(IndexLockPath))
+            // Another reader may have refreshed it meanwhile; either way the rows we computed are current. A workspace
+            // that cannot be written (read-only, or its lock file cannot be made) is still listed from its task files.
+            try
             {
-                // Another reader may have refreshed it meanwhile; either way the rows we computed are current.
-                try
+                using (FileLock.Acquire(IndexLockPath))
                 {
                     AtomicFile.WriteAllBytes(IndexPath, fresh.Serialize());
                 }
-                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.FileWriteFailed)
-                {
-                    onProblem?.Invoke(new MsgcodeProblem(ex.ErrorId, MsgcodeErrorCategory.WriteError, IndexPath,
-                        $"The task index could not be saved ({ex.Message}); listing still works from the task files.", null));
-                }
+            }
+            catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.FileWriteFailed)
+            {
+                onProblem?.Invoke(new MsgcodeProblem(ex.ErrorId, MsgcodeErrorCategory.WriteError, IndexPath,
+                    $"The task index could not be saved ({ex.Message}); listing still works from the task files.", null));
             }
         }
 
