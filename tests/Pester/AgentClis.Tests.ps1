@@ -51,6 +51,16 @@ BeforeAll {
         $ps
     }
 
+    function New-TestRepository {
+        # A workspace that is a git repository with one commit.
+        $repo = New-TestWorkspace
+        git -C $repo init -q -b main
+        Set-Content (Join-Path $repo 'README.md') 'repo'
+        git -C $repo add -A
+        git -C $repo -c user.name=t -c user.email=t@example.com commit -qm init
+        $repo
+    }
+
     function Get-RequestCount { @(Get-StandInRequest $script:StandIn | Where-Object { $_.method -eq 'POST' }).Count }
 }
 
@@ -93,11 +103,7 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
 
     It 'runs in a -Worktree of a git repository and the patch holds the file' {
         if (Skip-Unless) { return }
-        $repo = New-TestWorkspace
-        git -C $repo init -q -b main
-        Set-Content (Join-Path $repo 'README.md') 'repo'
-        git -C $repo add -A
-        git -C $repo -c user.name=t -c user.email=t@example.com commit -qm init
+        $repo = New-TestRepository
         $task = New-AgentTask $Runner $Model "WRITE made.txt by-$Runner" $repo
         $run = $task | Invoke-MsgcodeTask -Worktree
         $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
@@ -109,11 +115,7 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
 
     It 'runs sandboxed (-Sandbox) in a -Worktree: the file lands in the worktree, the main tree stays as it was' {
         if (Skip-Unless) { return }
-        $repo = New-TestWorkspace
-        git -C $repo init -q -b main
-        Set-Content (Join-Path $repo 'README.md') 'repo'
-        git -C $repo add -A
-        git -C $repo -c user.name=t -c user.email=t@example.com commit -qm init
+        $repo = New-TestRepository
         $task = New-AgentTask $Runner $Model "WRITE boxed.txt in-$Runner" $repo
         $run = $task | Invoke-MsgcodeTask -Worktree -Sandbox
         $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage

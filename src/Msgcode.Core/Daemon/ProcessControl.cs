@@ -122,31 +122,7 @@ public static class ProcessControl
     }
 
     /// <summary>Linux only: field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot); exact.</summary>
-    public static long? GetLinuxStartTicks(int pid)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            if (close < 0)
-            {
-                return null;
-            }
-
-            // After "pid (comm) " come fields 3.. ; starttime is field 22, i.e. index 19 after the comm.
-            var fields = stat[(close + 2)..].Split(' ');
-            return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static long? GetLinuxStartTicks(int pid) => Storage.NativeFs.ProcessStartTicks(pid);
 
     /// <summary>
     /// True when <paramref name="pid"/> is alive and is the process that recorded this identity: same

@@ -22,7 +22,7 @@ public static class RunGuard
     private static Process? _guardian;
 
     /// <summary>This process's marker, put in every runner child's environment.</summary>
-    public static string Marker { get; } = MarkerOf(Environment.ProcessId, ReadStartTicks(Environment.ProcessId));
+    public static string Marker { get; } = MarkerOf(Environment.ProcessId, Storage.NativeFs.ProcessStartTicks(Environment.ProcessId));
 
     public static string MarkerOf(int pid, long? startTicks) => $"{pid}-{startTicks ?? 0}";
 
@@ -173,25 +173,6 @@ public static class RunGuard
         }
 
         return found;
-    }
-
-    private static long? ReadStartTicks(int pid)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture); // field 22: starttime
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     [DllImport("libc", EntryPoint = "getpgrp")]

@@ -342,4 +342,31 @@ internal static partial class NativeFs
             return true;
         }
     }
+
+    /// <summary>A process's start time in clock ticks since boot (field 22 of /proc/&lt;pid&gt;/stat), Linux only: with the PID it names one process across PID reuse.</summary>
+    public static long? ProcessStartTicks(int pid)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            if (close < 0)
+            {
+                return null;
+            }
+
+            // After "pid (comm) " come fields 3.. ; starttime is field 22, i.e. index 19 after the comm.
+            var fields = stat[(close + 2)..].Split(' ');
+            return fields.Length > 19 && long.TryParse(fields[19], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }
