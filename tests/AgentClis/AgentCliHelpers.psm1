@@ -36,7 +36,7 @@ function Start-ModelStandIn {
     $portFile = Join-Path $Folder 'port'
     $log = Join-Path $Folder 'requests.jsonl'
     $script = if ($env:MSGCODE_TEST_STANDIN) { $env:MSGCODE_TEST_STANDIN } else { Join-Path $PSScriptRoot '..' 'Fixtures' 'model-standin' 'standin.py' }
-    $process = Start-Process -FilePath python3 -ArgumentList @($script, '--port-file', $portFile, '--log', $log) -PassThru `
+    $process = Start-Process -FilePath python3 -ArgumentList @('-B', $script, '--port-file', $portFile, '--log', $log) -PassThru `
         -RedirectStandardOutput (Join-Path $Folder 'stdout.txt') -RedirectStandardError (Join-Path $Folder 'stderr.txt')
     $deadline = (Get-Date).AddSeconds(20)
     while (-not (Test-Path $portFile)) {
