@@ -266,7 +266,7 @@ Describe 'Hand edits and bad input' {
         try {
             $one = New-MsgcodeTask -Title 'one' -Prompt 'p' -Runner pwsh -Workspace $ws
             $two = New-MsgcodeTask -Title 'two' -Prompt 'p' -Runner pwsh -Workspace $ws
-            Remove-Item (Join-Path $ws 'tasks' 'index.json')   # stale: it must be rebuilt, and cannot be written
+            Remove-Item (Join-Path $ws 'tasks' 'index.json') -ErrorAction SilentlyContinue   # missing or stale: it must be rebuilt, and cannot be written
             & mount -o remount,ro $ws
             $listed = Get-MsgcodeTask -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
             $listed.Id | Should -Be @($one.Id, $two.Id)
