@@ -26,8 +26,12 @@ public sealed class ShellRunner : IRunner
         {
             Directory.CreateDirectory(request.ArtifactDirectory);
             var script = Path.Combine(request.ArtifactDirectory, "script.sh");
-            // 0600, and no fsync: the script is read back at once by the shell; the run's records are the durable truth.
-            Storage.AtomicFile.WriteAllText(script, request.Payload, new Storage.AtomicWriteOptions { OwnerOnly = true, Fsync = false });
+            // 0600 from its creation, written in place (no temp file, no rename, no fsync): only this run reads it, at once.
+            using (var file = new FileStream(script, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+            {
+                file.Write(System.Text.Encoding.UTF8.GetBytes(request.Payload));
+            }
+
             info = new ProcessStartInfo("/bin/sh");
             info.ArgumentList.Add(script);
         }
