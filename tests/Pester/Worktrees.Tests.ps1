@@ -638,9 +638,11 @@ Describe 'Sandboxed runs (-Sandbox)' -Skip:(-not $IsLinux -or -not $script:HasGi
     It 'a worktree isolates git history, and with -Sandbox the file system too: a runner writing ../../a.txt fails and the main tree stays byte-identical' {
         $ws = New-Repo
         $task = New-MsgcodeTask -Title 'escape' -Runner shell -Workspace $ws -Prompt @'
+echo kept > "$TMPDIR/own-temp.txt" && cat "$TMPDIR/own-temp.txt"
 echo inside > made.txt
-echo escaped > ../../a.txt
 echo escaped > "$HOME/escaped-$MSGCODE_RUNID.txt"
+echo escaped > "/tmp/escaped-$MSGCODE_RUNID.txt"
+echo escaped > ../../a.txt
 '@
         $before = Get-ContentMap $ws @('tasks', 'worktrees')
         $porcelain = Get-Porcelain $ws
@@ -650,6 +652,8 @@ echo escaped > "$HOME/escaped-$MSGCODE_RUNID.txt"
         Get-ContentMap $ws @('tasks', 'worktrees') | Should -Be $before
         Get-Porcelain $ws | Should -Be $porcelain
         Test-Path (Join-Path $HOME "escaped-$($run.RunId).txt") | Should -BeFalse
+        Test-Path "/tmp/escaped-$($run.RunId).txt" | Should -BeFalse -Because '/tmp is read-only inside the sandbox'
+        Get-Content (Join-Path $ws 'tasks' 'artifacts' $run.RunId 'output.txt') -Raw | Should -Match 'kept' -Because 'the run has a TMPDIR of its own'
         (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Be @('made.txt') -Because 'inside its worktree it works as usual'
 
         # Without -Sandbox the same runner reaches the main tree: what README says a worktree alone does not prevent.
