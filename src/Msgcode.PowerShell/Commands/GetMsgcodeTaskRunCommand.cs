@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Runs;
 using Msgcode.PowerShell.Completers;
@@ -63,63 +62,14 @@ public sealed class GetMsgcodeTaskRunCommand : TaskCmdlet
                 return;
             }
 
-            FollowEvents(ledger, Path.Combine(store.ArtifactsDirectory, RunId, "events.jsonl"));
+            foreach (var line in RunWatch.FollowEvents(ledger, Path.Combine(store.ArtifactsDirectory, RunId, "events.jsonl"), RunId, CancellationToken))
+            {
+                WriteObject(line);
+            }
         }
         catch (MsgcodeException ex)
         {
             WriteMsgcodeError(ex);
-        }
-    }
-
-    /// <summary>Tails the run's event file (written line by line by the runner's capture, in this process or the daemon) until the run has ended.</summary>
-    private void FollowEvents(RunLedger ledger, string path)
-    {
-        long offset = 0;
-        var pending = new StringBuilder();
-        var buffer = new byte[64 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        var decoder = Encoding.UTF8.GetDecoder(); // keeps a character split between two reads
-        while (true)
-        {
-            var ended = ledger.Find(RunId)?.IsEnded ?? true; // read before the file: what the run wrote before it ended is all there
-            if (File.Exists(path))
-            {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                stream.Position = offset;
-                int read;
-                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    offset += read;
-                    pending.Append(chars, 0, decoder.GetChars(buffer, 0, read, chars, 0));
-                }
-
-                var text = pending.ToString();
-                var last = text.LastIndexOf('\n');
-                if (last >= 0)
-                {
-                    foreach (var line in text[..last].Split('\n'))
-                    {
-                        WriteObject(line);
-                    }
-
-                    pending.Clear().Append(text[(last + 1)..]);
-                }
-            }
-
-            if (ended)
-            {
-                if (pending.Length > 0)
-                {
-                    WriteObject(pending.ToString());
-                }
-
-                return;
-            }
-
-            if (CancellationToken.WaitHandle.WaitOne(100))
-            {
-                throw new PipelineStoppedException();
-            }
         }
     }
 }

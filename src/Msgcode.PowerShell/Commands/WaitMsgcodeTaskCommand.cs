@@ -71,47 +71,16 @@ public sealed class WaitMsgcodeTaskCommand : TaskCmdlet
 
     protected override void EndProcessingCore()
     {
-        var deadline = Timeout < 0 ? DateTime.MaxValue : DateTime.UtcNow.AddSeconds(Timeout);
-        var pending = _pending.Distinct().ToList();
-        var progress = new ProgressRecord(0x6d74, "Waiting for msgcode runs", $"{pending.Count} run(s)");
+        var progress = new ProgressRecord(0x6d74, "Waiting for msgcode runs", $"{_pending.Count} run(s)");
         var shown = false;
-        var started = DateTime.UtcNow;
-        while (pending.Count > 0)
+        foreach (var run in RunWatch.WaitForEnd(_pending, Timeout < 0 ? null : TimeSpan.FromSeconds(Timeout), Any, (left, elapsed) =>
         {
-            for (var i = 0; i < pending.Count; i++)
-            {
-                var (workspace, runId) = pending[i];
-                var run = new RunLedger(Path.Combine(workspace, "tasks", "runs.jsonl")).Find(runId);
-                if (run is null || !run.IsEnded)
-                {
-                    continue;
-                }
-
-                run.Output = run.ReadOutput();
-                WriteObject(run);
-                pending.RemoveAt(i--);
-                if (Any)
-                {
-                    pending.Clear();
-                }
-            }
-
-            if (pending.Count == 0 || DateTime.UtcNow >= deadline)
-            {
-                break;
-            }
-
-            if (DateTime.UtcNow - started > TimeSpan.FromSeconds(1))
-            {
-                progress.StatusDescription = $"{pending.Count} run(s) still queued or running — {(DateTime.UtcNow - started).TotalSeconds:0} s";
-                WriteProgress(progress);
-                shown = true;
-            }
-
-            if (CancellationToken.WaitHandle.WaitOne(100))
-            {
-                throw new PipelineStoppedException();
-            }
+            progress.StatusDescription = $"{left} run(s) still queued or running — {elapsed.TotalSeconds:0} s";
+            WriteProgress(progress); // the enumeration runs on the pipeline thread
+            shown = true;
+        }, CancellationToken))
+        {
+            WriteObject(run);
         }
 
         if (shown)
