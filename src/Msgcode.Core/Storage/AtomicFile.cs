@@ -122,7 +122,7 @@ public static class AtomicFile
     /// the old file or the new one, whole. No file is created or deleted, which matters where a file system
     /// makes each new file cost more the more files were deleted lately (ext4 without a journal skips every
     /// inode freed in the last minutes). False (and nothing changed) when the exchange cannot be used here:
-    /// not Linux, no such file yet, a link, a file with other names, a spare a reader still holds.
+    /// not Linux, no such file yet, a link, a file with other names, a spare anyone still has open.
     /// </summary>
     private static bool TryWriteThroughSpare(string full, string spare, ReadOnlySpan<byte> contents, AtomicWriteOptions options)
     {
@@ -158,10 +158,18 @@ public static class AtomicFile
         {
             // The mode the file has (a person may have narrowed it), as the temp-and-rename path keeps it.
             var mode = options.OwnerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite : target.Mode;
-            // Share.None: a reader that opened this file under its old name and still reads it holds a shared
-            // lock, and the write falls back to a new temp file rather than change what that reader sees.
+            // The spare's file was some task's file until its exchange: whoever opened it then (an editor, git, a
+            // backup, a reader in this process) may still read it, and must never find another task's contents
+            // there. Share.None stops a .NET reader (it holds a shared lock); the kernel's lease check stops any
+            // other, locked or not: the write then falls back to a new temp file. Only the spare's own name leads
+            // to the file now, so no reader of a task starts reading it between this check and the write.
             using (var stream = new FileStream(spare, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, UnixCreateMode = mode }))
             {
+                if (!NativeFs.TryProveSoleOpen(stream.SafeFileHandle))
+                {
+                    return false;
+                }
+
                 // Written over the old contents (not truncated first: freeing and allocating the blocks again
                 // costs ten times the write), then cut to length.
                 stream.Write(contents);

@@ -103,6 +103,45 @@ public class AtomicFileTests
     }
 
     [SkippableFact]
+    public void A_reader_outside_msgcode_that_opened_a_file_never_sees_another_files_contents_in_it()
+    {
+        // An editor, git or a backup opens task.json (no lock of any kind) and reads it later. Meanwhile task.json
+        // is written (its old file becomes a spare) and another file in the folder is written through every spare
+        // twice over: the reader's file must still hold what it held, never the other file's contents.
+        using var dir = SpareFixture("task one, as the reader opened it", fsync: false, out var path, out var options);
+        var other = dir.File("other.json");
+        AtomicFile.WriteAllText(other, "other, first");
+        using var reader = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", "exec 3<\"$1\"; echo ready; exec sleep 60", "sh", path]) { RedirectStandardOutput = true })!;
+        try
+        {
+            Assert.Equal("ready", reader.StandardOutput.ReadLine());
+            AtomicFile.WriteAllText(path, "task one, written after", options);
+            for (var i = 0; i < 2 * AtomicFile.SpareCount; i++)
+            {
+                AtomicFile.WriteAllText(other, "other, write " + i, options);
+            }
+
+            Assert.Equal("task one, as the reader opened it", File.ReadAllText($"/proc/{reader.Id}/fd/3"));
+            Assert.Equal("task one, written after", File.ReadAllText(path));
+            Assert.Equal("other, write " + (2 * AtomicFile.SpareCount - 1), File.ReadAllText(other));
+        }
+        finally
+        {
+            reader.Kill();
+        }
+
+        // With the reader gone the spares are used again: no new file per write.
+        reader.WaitForExit();
+        for (var i = 0; i < 2 * AtomicFile.SpareCount; i++)
+        {
+            AtomicFile.WriteAllText(path, "task one, write " + i, options);
+        }
+
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.TempSuffix));
+        Assert.Equal(2 + AtomicFile.SpareCount, Directory.GetFiles(dir.Path, "*", new EnumerationOptions { AttributesToSkip = 0 }).Length);
+    }
+
+    [SkippableFact]
     public void A_write_through_a_spare_never_changes_another_name_of_the_file()
     {
         using var dir = SpareFixture("one", fsync: true, out var path, out var options);
