@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Runners;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Tasks;

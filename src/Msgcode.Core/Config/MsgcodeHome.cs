@@ -1,7 +1,7 @@
 namespace Msgcode.Core.Config;
 
 /// <summary>
-/// Where msgcode keeps its per-user files (ARCHITECTURE §2). <c>~/.config/msgcode</c> unless
+/// Where msgcode keeps its per-user files. <c>~/.config/msgcode</c> unless
 /// <c>MSGCODE_HOME</c> is set; tests always set it.
 /// </summary>
 public sealed class MsgcodeHome

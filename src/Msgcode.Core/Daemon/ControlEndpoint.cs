@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Daemon;

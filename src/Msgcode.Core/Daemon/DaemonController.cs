@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
+using Msgcode.Core.Service;
 using Msgcode.Core.Storage;
 using StreamJsonRpc;
 

@@ -3,6 +3,7 @@ using Msgcode.Core.Config;
 using Msgcode.Core.Doctor;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Storage;
 using StreamJsonRpc;
 

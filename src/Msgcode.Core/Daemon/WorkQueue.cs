@@ -428,14 +428,10 @@ public sealed class WorkQueue : IDaemonComponent
         try
         {
             var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
-            var options = new TaskRunOptions
+            var options = TaskRunOptions.FromConfig(config) with
             {
                 RunId = entry.RunId,
                 CancelMeansInterrupted = true,
-                PolicyMode = config.GetString("policy.mode") ?? "egress-allowed",
-                Secrets = config.SecretValues(),
-                RetentionDays = config.GetInt64("runs.retentionDays"),
-                RetentionCount = config.GetInt64("runs.retentionCount"),
                 Isolation = Isolation(entry.Workspace, entry.Worktree, entry.Fresh),
                 Force = entry.Force,
                 Sandbox = entry.Sandbox,

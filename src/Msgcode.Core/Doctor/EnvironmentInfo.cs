@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Msgcode.Core.Config;
-using Msgcode.Core.Git;
+using Msgcode.Core.Worktrees;
 
 namespace Msgcode.Core.Doctor;
 

@@ -58,10 +58,10 @@ public sealed class JobStore
     public string RunsPath => System.IO.Path.Combine(Home.Path, "jobs", "runs.jsonl");
 
     /// <summary>Whether <paramref name="text"/> has the shape of a whole job id (<c>job_</c> + 26 characters).</summary>
-    public static bool IsFullId(string text) => text.Length == IdPrefix.Length + 26 && text.StartsWith(IdPrefix, StringComparison.Ordinal)
-        && Tasks.TaskId.IsValid(Tasks.TaskId.Prefix + text[IdPrefix.Length..]);
+    public static bool IsFullId(string text) => text.Length == IdPrefix.Length + Platform.Ulid.Length && text.StartsWith(IdPrefix, StringComparison.Ordinal)
+        && Platform.Ulid.IsValid(text.AsSpan(IdPrefix.Length));
 
-    public static string NewId(TimeProvider? clock = null) => IdPrefix + Tasks.TaskId.New(clock)[Tasks.TaskId.Prefix.Length..];
+    public static string NewId(TimeProvider? clock = null) => IdPrefix + Platform.Ulid.New(clock);
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Logging;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Msgcode.Core.Platform;
 
 namespace Msgcode.Core.Runners;
 
@@ -22,7 +23,7 @@ public static class RunGuard
     private static Process? _guardian;
 
     /// <summary>This process's marker, put in every runner child's environment.</summary>
-    public static string Marker { get; } = MarkerOf(Environment.ProcessId, Storage.NativeFs.ProcessStartTicks(Environment.ProcessId));
+    public static string Marker { get; } = MarkerOf(Environment.ProcessId, NativeFs.ProcessStartTicks(Environment.ProcessId));
 
     public static string MarkerOf(int pid, long? startTicks) => $"{pid}-{startTicks ?? 0}";
 

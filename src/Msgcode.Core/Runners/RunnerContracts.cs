@@ -2,7 +2,7 @@ using Msgcode.Core.Runs;
 
 namespace Msgcode.Core.Runners;
 
-/// <summary>Limits a runner must respect (ARCHITECTURE §5).</summary>
+/// <summary>Limits a runner must respect.</summary>
 public sealed record RunnerConstraints
 {
     public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(1);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Msgcode.Core.Errors;
-using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Runners;
 
@@ -37,11 +36,11 @@ public static class RunnerInvocation
         => Config.ConfigSchema.Keys.Where(k => k.Secret).Select(k => k.EnvironmentVariable)
             .Except(entry?.SecretVariables ?? [], StringComparer.Ordinal).ToList();
 
-    public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, TaskRunOptions options, CancellationToken cancellationToken)
+    public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, RunnerCallOptions options, CancellationToken cancellationToken)
     {
         var runner = registry.Find(kind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
             $"There is no runner '{kind}' (available: {string.Join(", ", registry.Kinds.Order())}). Get-MsgcodeRunner lists them with what each needs.");
-        TaskExecution.RequirePolicy(registry.EntryOf(kind), options.PolicyMode, kind, runner, workspace);
+        RunnerPolicy.Require(registry.EntryOf(kind), options.PolicyMode, kind, runner, workspace);
         if (!Directory.Exists(workspace))
         {
             throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, workspace, $"The workspace folder '{workspace}' does not exist.");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Msgcode.Core.Platform;
 
 namespace Msgcode.Core.Runners;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 
 namespace Msgcode.Core.Runners;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 
 namespace Msgcode.Core.Runners;
 

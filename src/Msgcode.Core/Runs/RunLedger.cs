@@ -230,7 +230,7 @@ public sealed class RunLedger
 
     public string Path { get; }
 
-    public static string NewRunId() => "run_" + Tasks.TaskId.New()[Tasks.TaskId.Prefix.Length..];
+    public static string NewRunId() => "run_" + Platform.Ulid.New();
 
     public void Append(RunRecord record) => JsonlFile.Append(Path, JsonSerializer.Serialize(record, Options));
 

@@ -115,7 +115,7 @@ public sealed class ServiceDefinition
             yield return (MsgcodeHome.HomeVariable, Home.Path);
         }
 
-        foreach (var setting in Daemon.DaemonRuntime.Settings)
+        foreach (var setting in DaemonRuntime.Settings)
         {
             yield return setting;
         }

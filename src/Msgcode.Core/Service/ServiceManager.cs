@@ -1,5 +1,5 @@
-using Msgcode.Core.Daemon;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Service;

@@ -1,4 +1,5 @@
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 
 namespace Msgcode.Core.Storage;
 

@@ -5,7 +5,7 @@ using Msgcode.Core.Errors;
 namespace Msgcode.Core.Tasks;
 
 /// <summary>
-/// A task as stored in <c>&lt;id&gt;.json</c> (ARCHITECTURE §4). Kept as a JSON object so that fields a
+/// A task as stored in <c>&lt;id&gt;.json</c>. Kept as a JSON object so that fields a
 /// person or a newer version added survive every rewrite; typed accessors validate what msgcode reads.
 /// </summary>
 public sealed class TaskDocument

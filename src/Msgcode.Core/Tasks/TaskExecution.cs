@@ -1,56 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Msgcode.Core.Daemon;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
 using Msgcode.Core.Runners;
 using Msgcode.Core.Runs;
 
 namespace Msgcode.Core.Tasks;
-
-public sealed record TaskRunOptions
-{
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromHours(1);
-
-    public bool Force { get; init; }
-
-    public long MaxOutputBytes { get; init; } = 1024 * 1024;
-
-    /// <summary>Values that must never reach the ledger or a log (the secret settings' values).</summary>
-    public IReadOnlyList<string> Secrets { get; init; } = [];
-
-    public long RetentionDays { get; init; } = 30;
-
-    public long RetentionCount { get; init; } = 10000;
-
-    /// <summary>A run id chosen in advance (queued runs); a new one otherwise.</summary>
-    public string? RunId { get; init; }
-
-    /// <summary>policy.mode as seen from the workspace: local-only refuses runners that send data off the machine.</summary>
-    public string PolicyMode { get; init; } = "egress-allowed";
-
-    /// <summary>Cancellation means the host is going down (the daemon's drain): record the run as interrupted, not canceled.</summary>
-    public bool CancelMeansInterrupted { get; init; }
-
-    /// <summary>A user's stop of this one run (a chat's /stop): recorded as canceled even when <see cref="CancelMeansInterrupted"/>.</summary>
-    public CancellationToken StopToken { get; init; }
-
-    /// <summary>Where the run happens when not in the workspace itself (a git worktree): null runs in the workspace.</summary>
-    public IRunIsolation? Isolation { get; init; }
-
-    /// <summary>Run sandboxed: only the working folder, the run's artifacts and the runner's own state folders are writable.</summary>
-    public bool Sandbox { get; init; }
-
-    /// <summary>Continue the task's last agent session (the runner resumes it) instead of starting a fresh one.</summary>
-    public bool Continue { get; init; }
-
-    /// <summary>The prompt of this run when it is not the task's own (a follow-up with -Continue).</summary>
-    public string? Prompt { get; init; }
-
-    /// <summary>Called (on a capture thread) as the runner's events arrive.</summary>
-    public Action<RunnerProgress>? Progress { get; init; }
-}
 
 /// <summary>
 /// Runs one task through its runner and records it: the task goes to running (with the run's id and the
@@ -107,7 +64,7 @@ public static class TaskExecution
                 // Checked on the copy read under the lock (one read of the task, not two); a refusal changes nothing.
                 runner = registry.Find(d.RunnerKind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.NotInstalled, d.RunnerKind,
                     $"Task {id} asks for the runner '{d.RunnerKind}', which is not available here (available: {string.Join(", ", registry.Kinds.Order())}). Change it with Set-MsgcodeTask -Runner.");
-                RequirePolicy(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
+                RunnerPolicy.Require(registry.EntryOf(runner.Kind), options.PolicyMode, id, runner, store.Workspace);
                 if (options.Continue)
                 {
                     if (!runner.SupportsSessions)
@@ -288,7 +245,7 @@ public static class TaskExecution
         var artifacts = result.Artifacts.Concat(isolation?.Artifacts ?? []).Select(a => Relative(store.Workspace, a)).ToList();
         var patches = (isolation?.Patches ?? []).Select(a => Relative(store.Workspace, a)).ToList();
         var preview = Preview(result.Output, options.Secrets);
-        var message = result.ErrorMessage is null ? null : Redact(result.ErrorMessage, options.Secrets);
+        var message = result.ErrorMessage is null ? null : Redaction.Redact(result.ErrorMessage, options.Secrets);
         var outputDigest = TextDigest.Of(result.Output);
         var outcome = new RunRecord
         {
@@ -544,18 +501,6 @@ public static class TaskExecution
         return closed;
     }
 
-    /// <summary>Throws <see cref="ErrorIds.RunnerBlockedByPolicy"/> when a runner that sends data off the machine meets policy.mode local-only.</summary>
-    public static void RequirePolicy(RunnerEntry? entry, string policyMode, object target, IRunner? runner = null, string? workspace = null)
-    {
-        var egress = entry is { Egress: true } || (runner is IPolicyAware aware && workspace is not null && aware.SendsDataOffMachine(workspace));
-        if (egress && string.Equals(policyMode, "local-only", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new MsgcodeException(ErrorIds.RunnerBlockedByPolicy, MsgcodeErrorCategory.SecurityError, target,
-                $"The {entry?.Kind ?? runner?.Kind} runner sends data off this machine, and policy.mode is local-only. Use a local runner (pwsh, shell, lmstudio on this machine), " +
-                "or allow it with: Set-MsgcodeConfig -Name policy.mode -Value egress-allowed (add -Workspace <path> for one workspace).");
-        }
-    }
-
     /// <summary>
     /// The session a chat's new task continues: the newest session of the chat's other tasks with the same runner
     /// (and isolation), unless a /new came after it. Null: a fresh session.
@@ -624,11 +569,9 @@ public static class TaskExecution
     /// <summary>A short, single-line, redacted preview: never the whole output.</summary>
     public static string Preview(string output, IReadOnlyList<string> secrets)
     {
-        var collapsed = Regex.Replace(Redact(output, secrets), @"\s+", " ").Trim();
+        var collapsed = Regex.Replace(Redaction.Redact(output, secrets), @"\s+", " ").Trim();
         return collapsed.Length <= PreviewLength ? collapsed : collapsed[..(PreviewLength - 1)] + "…";
     }
-
-    public static string Redact(string text, IReadOnlyList<string> secrets) => Redaction.Redact(text, secrets);
 
     private static void MaybeTrim(RunLedger ledger, TaskRunOptions options)
     {

@@ -6,7 +6,7 @@ using Msgcode.Core.Storage;
 namespace Msgcode.Core.Tasks;
 
 /// <summary>
-/// The per-workspace task store (ARCHITECTURE §4): <c>tasks/&lt;id&gt;.json</c> and <c>&lt;id&gt;.md</c> are the
+/// The per-workspace task store: <c>tasks/&lt;id&gt;.json</c> and <c>&lt;id&gt;.md</c> are the
 /// truth, <c>index.json</c> a cache checked against the folder's file stamps on every read. Creating a task
 /// writes two new files and needs no lock (ids are unique); every read-modify-write of a task runs under
 /// the store's lock; every write goes through the atomic primitive. Reads never create anything but a

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Runners;
 
 namespace Msgcode.Core.Worktrees;

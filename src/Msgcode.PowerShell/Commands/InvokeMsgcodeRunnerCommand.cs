@@ -41,7 +41,7 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
 
         try
         {
-            var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false);
+            var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false).ForRunnerCall();
             var artifacts = Path.Combine(MsgcodeHome.Resolve().Path, "artifacts");
             var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt, workspace, Model, artifacts, options, CancellationToken);
             while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))

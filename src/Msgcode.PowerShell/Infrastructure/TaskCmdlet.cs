@@ -89,17 +89,5 @@ public abstract class TaskCmdlet : MsgcodeCmdlet
     protected RunnerRegistry Runners() => HostCommand.Runners(this);
 
     protected TaskRunOptions RunOptions(TimeSpan timeout, bool force)
-    {
-        var report = ConfigResolver.ResolveCached(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath));
-        var secrets = report.SecretValues(); // every layer's value, not only the effective one
-        return new TaskRunOptions
-        {
-            Timeout = timeout,
-            Force = force,
-            PolicyMode = report.GetString("policy.mode") ?? "egress-allowed",
-            Secrets = secrets,
-            RetentionDays = report.GetInt64("runs.retentionDays"),
-            RetentionCount = report.GetInt64("runs.retentionCount"),
-        };
-    }
+        => TaskRunOptions.FromConfig(ConfigResolver.ResolveCached(Core.Config.ConfigSources.ForCurrentProcess(WorkspacePath))) with { Timeout = timeout, Force = force };
 }

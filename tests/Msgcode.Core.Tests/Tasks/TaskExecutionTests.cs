@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Msgcode.Core.Daemon;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Runners;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Tasks;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Tasks;
 using Msgcode.Core.Worktrees;
 
@@ -10,7 +11,7 @@ public sealed class GitFactAttribute : FactAttribute
 {
     public GitFactAttribute()
     {
-        if (Msgcode.Core.Runners.ExecutableLocator.Find("git") is null)
+        if (Msgcode.Core.Platform.ExecutableLocator.Find("git") is null)
         {
             Skip = "git is not installed on this machine";
         }

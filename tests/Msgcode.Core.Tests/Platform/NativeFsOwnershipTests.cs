@@ -1,7 +1,8 @@
 using System.Net.Sockets;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Storage;
 
-namespace Msgcode.Core.Tests.Storage;
+namespace Msgcode.Core.Tests.Platform;
 
 /// <summary>Who owns a path, as the check for a private socket folder reads it.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // each test skips there

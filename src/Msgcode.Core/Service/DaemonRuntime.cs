@@ -1,4 +1,4 @@
-namespace Msgcode.Core.Daemon;
+namespace Msgcode.Core.Service;
 
 /// <summary>
 /// Runtime settings the daemon process starts with, whoever starts it (Start-MsgcodeDaemon, launchd, systemd).

@@ -1,7 +1,7 @@
 using LibGit2Sharp;
 using Msgcode.Core.Errors;
 
-namespace Msgcode.Core.Git;
+namespace Msgcode.Core.Worktrees;
 
 /// <summary>What LibGit2Sharp (and its native libgit2) can tell about this machine and a folder.</summary>
 public static class GitInfo

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Msgcode.Core.Daemon;
+namespace Msgcode.Core.Platform;
 
 /// <summary>
 /// Process facts and signals .NET does not offer: sending SIGTERM/SIGKILL by PID, leaving the
@@ -122,7 +122,7 @@ public static class ProcessControl
     }
 
     /// <summary>Linux only: field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot); exact.</summary>
-    public static long? GetLinuxStartTicks(int pid) => Storage.NativeFs.ProcessStartTicks(pid);
+    public static long? GetLinuxStartTicks(int pid) => NativeFs.ProcessStartTicks(pid);
 
     /// <summary>
     /// True when <paramref name="pid"/> is alive and is the process that recorded this identity: same

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Msgcode.Core.Storage;
+namespace Msgcode.Core.Platform;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: fsync of a directory so a rename is durable, (Linux) the

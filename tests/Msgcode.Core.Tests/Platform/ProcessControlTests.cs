@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Msgcode.Core.Daemon;
+using Msgcode.Core.Platform;
 
-namespace Msgcode.Core.Tests.Daemon;
+namespace Msgcode.Core.Tests.Platform;
 
 public class ProcessControlTests
 {
