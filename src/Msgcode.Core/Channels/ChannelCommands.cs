@@ -231,22 +231,7 @@ public sealed partial class ChannelService
         var route = RequireRoute(chat);
         var store = new TaskStore(route.Workspace);
         var taskId = store.Resolve(id);
-        store.Update(taskId, d =>
-        {
-            if (d.Status == TaskStatuses.Running)
-            {
-                throw new MsgcodeException(ErrorIds.TaskTransitionInvalid, MsgcodeErrorCategory.InvalidOperation, taskId, $"Task {taskId} is running; /stop it first.");
-            }
-
-            if (d.Status == TaskStatuses.Done)
-            {
-                return false;
-            }
-
-            TaskStatuses.RequireTransition(taskId, d.Status, TaskStatuses.Done, force: false);
-            d.Status = TaskStatuses.Done;
-            return true;
-        });
+        TaskEdit.Close(TaskStatuses.Done, whenRunning: "/stop it first.").Apply(store, taskId);
         return $"Closed {taskId}.";
     }
 
@@ -262,7 +247,7 @@ public sealed partial class ChannelService
         }
 
         var document = new TaskStore(route.Workspace).ReadDocument(taskId);
-        var runId = (string?)document.CurrentRun?["runId"];
+        var runId = document.CurrentRun?.RunId;
         if (document.ChatGuid is not null && document.ChatGuid != route.ChatGuid && !_pending.ContainsKey(taskId))
         {
             return "The running task is not this chat's.";

@@ -121,10 +121,10 @@ public sealed class TaskDocument
 
     public string? WorkspacePath => Root["workspace"] is JsonObject ws ? (string?)ws["path"] : null;
 
-    /// <summary>The run in progress, while status is running: runId, pid, host start ticks.</summary>
-    public JsonObject? CurrentRun
+    /// <summary>The run in progress while status is running (<c>currentRun</c>): which run, and the process that owns it.</summary>
+    public TaskRunClaim? CurrentRun
     {
-        get => Root["currentRun"] as JsonObject;
+        get => Root["currentRun"] is JsonObject o ? TaskRunClaim.FromJson(o) : null;
         set
         {
             if (value is null)
@@ -133,9 +133,59 @@ public sealed class TaskDocument
             }
             else
             {
-                Root["currentRun"] = value;
+                Root["currentRun"] = value.ToJson();
             }
         }
+    }
+
+    /// <summary>A chat's task: the row id of the chat message it was made from (<c>route.rowid</c>).</summary>
+    public long? ChatRowid
+    {
+        get => Root["route"]?["rowid"] is JsonValue v && v.TryGetValue<long>(out var rowid) ? rowid : null;
+        set => RouteObject()["rowid"] = value;
+    }
+
+    /// <summary>A chat's task: the run whose outcome was last sent to the chat (<c>route.repliedRunId</c>), so it is sent once.</summary>
+    public string? RepliedRunId
+    {
+        get => Root["route"]?["repliedRunId"] is JsonValue v && v.TryGetValue<string>(out var runId) ? runId : null;
+        set
+        {
+            if (Root["route"] is not JsonObject route)
+            {
+                route = [];
+                Root["route"] = route;
+            }
+
+            route["repliedRunId"] = value;
+        }
+    }
+
+    /// <summary>
+    /// A run of this task that a crash interrupted is queued again (<c>retry.onInterrupted: "requeue"</c>): a chat's
+    /// task, so the chat gets its answer. Otherwise an interrupted run stays interrupted.
+    /// </summary>
+    public bool RequeueOnInterrupted
+    {
+        get => Root["retry"]?["onInterrupted"] is JsonValue v && v.TryGetValue<string>(out var policy) && policy == "requeue";
+        set
+        {
+            if (value)
+            {
+                Root["retry"] = new JsonObject { ["onInterrupted"] = "requeue" };
+            }
+            else
+            {
+                Root.Remove("retry");
+            }
+        }
+    }
+
+    /// <summary>Why the task was closed (<c>notes.closeReason</c>), when a reason was given.</summary>
+    public string? CloseReason
+    {
+        get => Object("notes")["closeReason"] is JsonValue v && v.TryGetValue<string>(out var reason) ? reason : null;
+        set => Object("notes")["closeReason"] = value;
     }
 
     public static TaskDocument Create(string id, string title, string prompt, string runnerKind, string? model, string[] files, string workspacePath, long nowMs, string? chatGuid = null)

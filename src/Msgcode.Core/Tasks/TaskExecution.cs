@@ -82,12 +82,12 @@ public static class TaskExecution
                     if (IsLive(d.CurrentRun))
                     {
                         throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, id,
-                            $"Task {id} is already running (run {(string?)d.CurrentRun?["runId"]}, PID {(int?)d.CurrentRun?["pid"]}). Wait for it, or stop that process.");
+                            $"Task {id} is already running (run {d.CurrentRun?.RunId}, PID {d.CurrentRun?.Pid}). Wait for it, or stop that process.");
                     }
 
                     // The process that ran it is gone: that run was interrupted (unless it is this very run, queued
                     // again after a crash that came before its started record: then it never ran).
-                    if ((string?)d.CurrentRun?["runId"] != runId)
+                    if (d.CurrentRun?.RunId != runId)
                     {
                         stale = InterruptedRecord(d, "the process that ran it is gone");
                     }
@@ -98,14 +98,7 @@ public static class TaskExecution
                 previousStatus = d.Status;
                 TaskStatuses.RequireTransition(id, d.Status, TaskStatuses.Running, options.Force);
                 d.Status = TaskStatuses.Running;
-                d.CurrentRun = new JsonObject
-                {
-                    ["runId"] = runId,
-                    ["pid"] = pid,
-                    ["startTicks"] = self.Ticks,
-                    ["startTimeUtc"] = self.StartUtc?.ToString("O"),
-                    ["startedAtMs"] = startedAt.ToUnixTimeMilliseconds(),
-                };
+                d.CurrentRun = TaskRunClaim.ForThisProcess(runId, startedAt);
                 document = d.Clone();
                 digest = TextDigest.Of(options.Prompt ?? d.Prompt);
 
@@ -298,7 +291,7 @@ public static class TaskExecution
             {
                 store.Update(id, d =>
                 {
-                    if ((string?)d.CurrentRun?["runId"] != runId)
+                    if (d.CurrentRun?.RunId != runId)
                     {
                         return false;
                     }
@@ -330,7 +323,7 @@ public static class TaskExecution
 
         void UpdateEnded() => store.Update(id, d =>
         {
-            if ((string?)d.CurrentRun?["runId"] != runId)
+            if (d.CurrentRun?.RunId != runId)
             {
                 return false; // someone took the task over meanwhile; leave it to them
             }
@@ -402,7 +395,7 @@ public static class TaskExecution
             }
 
             var current = task?.CurrentRun;
-            if (current is not null && (string?)current["runId"] == open.RunId && IsLive(current))
+            if (current is not null && current.RunId == open.RunId && IsLive(current))
             {
                 continue;
             }
@@ -439,11 +432,11 @@ public static class TaskExecution
             };
             ledger.Append(record);
             closed.Add(record);
-            if (task is not null && (string?)current?["runId"] == open.RunId)
+            if (task is not null && current?.RunId == open.RunId)
             {
                 store.Update(open.TaskId, d =>
                 {
-                    if ((string?)d.CurrentRun?["runId"] != open.RunId)
+                    if (d.CurrentRun?.RunId != open.RunId)
                     {
                         return false;
                     }
@@ -462,7 +455,7 @@ public static class TaskExecution
         foreach (var task in store.List(onProblem).Where(t => t.Status == TaskStatuses.Running))
         {
             var document = task.Document;
-            var runId = (string?)document?.CurrentRun?["runId"];
+            var runId = document?.CurrentRun?.RunId;
             if (document is null || IsLive(document.CurrentRun))
             {
                 continue;
@@ -482,7 +475,7 @@ public static class TaskExecution
 
             store.Update(task.Id, d =>
             {
-                if (d.Status != TaskStatuses.Running || (string?)d.CurrentRun?["runId"] != runId || IsLive(d.CurrentRun))
+                if (d.Status != TaskStatuses.Running || d.CurrentRun?.RunId != runId || IsLive(d.CurrentRun))
                 {
                     return false;
                 }
@@ -542,22 +535,12 @@ public static class TaskExecution
         }
     }
 
-    internal static bool IsLive(JsonObject? run)
-    {
-        if (run is null || run["pid"] is not JsonValue pidValue || !pidValue.TryGetValue<int>(out var pid))
-        {
-            return false;
-        }
-
-        long? ticks = run["startTicks"] is JsonValue t && t.TryGetValue<long>(out var tv) ? tv : null;
-        DateTime? start = run["startTimeUtc"] is JsonValue s && s.TryGetValue<string>(out var sv) && DateTime.TryParse(sv, null, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed) ? parsed.ToUniversalTime() : null;
-        return ProcessControl.IsSameProcess(pid, start, ticks);
-    }
+    internal static bool IsLive(TaskRunClaim? run) => run is not null && run.IsLive();
 
     private static RunRecord InterruptedRecord(TaskDocument task, string why) => new()
     {
         TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        RunId = (string?)task.CurrentRun?["runId"] ?? "run_unknown",
+        RunId = task.CurrentRun?.RunId ?? "run_unknown",
         TaskId = task.Id,
         Event = RunEvents.Interrupted,
         RunnerKind = task.RunnerKind,

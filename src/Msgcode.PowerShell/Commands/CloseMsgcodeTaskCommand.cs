@@ -40,29 +40,7 @@ public sealed class CloseMsgcodeTaskCommand : TaskCmdlet
                 return;
             }
 
-            var task = store.Update(id, d =>
-            {
-                if (d.Status == Status && Reason is null)
-                {
-                    return false;
-                }
-
-                if (d.Status == TaskStatuses.Running)
-                {
-                    throw new MsgcodeException(ErrorIds.TaskTransitionInvalid, MsgcodeErrorCategory.InvalidOperation, id,
-                        $"Task {id} is running; stop its run before closing it.");
-                }
-
-                TaskStatuses.RequireTransition(id, d.Status, Status, force: false);
-                d.Status = Status;
-                if (Reason is not null)
-                {
-                    d.LastSummary = Reason;
-                    d.Root["notes"]!["closeReason"] = Reason;
-                }
-
-                return true;
-            });
+            var task = TaskEdit.Close(Status, Reason).Apply(store, id);
             if (PassThru)
             {
                 WriteObject(task);

@@ -54,43 +54,14 @@ public sealed class SetMsgcodeTaskCommand : TaskCmdlet
         try
         {
             var id = store.Resolve(Id);
-            var title = Title is null ? null : TaskStore.ValidateTitle(Title);
-            var runner = Runner is null ? null : TaskStore.ValidateRunnerKind(Runner);
-            var changes = new List<string>();
-            if (title is not null) changes.Add("title");
-            if (Prompt is not null) changes.Add("prompt");
-            if (runner is not null) changes.Add("runner");
-            if (Model is not null) changes.Add("model");
-            if (Notes is not null) changes.Add("notes");
-            if (Status is not null) changes.Add($"status → {Status}");
-            if (!ShouldProcess(id, $"Set {(changes.Count == 0 ? "nothing" : string.Join(", ", changes))}"))
+            var edit = new TaskEdit { Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, Notes = Notes, Status = Status, Force = Force };
+            var parts = edit.Parts();
+            if (!ShouldProcess(id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
             {
                 return;
             }
 
-            var task = store.Update(id, d =>
-            {
-                var changed = false;
-                if (title is not null && d.Title != title) { d.Title = title; changed = true; }
-                if (Prompt is not null && d.Prompt != Prompt) { d.Prompt = Prompt; changed = true; }
-                if (runner is not null && d.RunnerKind != runner) { d.RunnerKind = runner; changed = true; }
-                if (Model is not null && d.Model != Model) { d.Model = Model; changed = true; }
-                if (Notes is not null && d.LastSummary != Notes) { d.LastSummary = Notes; changed = true; }
-                if (Status is not null && d.Status != Status)
-                {
-                    if (d.Status == TaskStatuses.Running)
-                    {
-                        throw new MsgcodeException(ErrorIds.TaskTransitionInvalid, MsgcodeErrorCategory.InvalidOperation, id,
-                            $"Task {id} is running; its status changes when the run ends. Stop the run first.");
-                    }
-
-                    TaskStatuses.RequireTransition(id, d.Status, Status, Force);
-                    d.Status = Status;
-                    changed = true;
-                }
-
-                return changed;
-            });
+            var task = edit.Apply(store, id);
             if (PassThru)
             {
                 WriteObject(task);

@@ -148,7 +148,7 @@ public class TaskStoreTests
         store.Update(task.Id, d =>
         {
             d.Status = TaskStatuses.Running;
-            d.CurrentRun = new System.Text.Json.Nodes.JsonObject { ["runId"] = "run_gone", ["pid"] = int.MaxValue - 7, ["startTicks"] = 1L };
+            d.CurrentRun = new TaskRunClaim { RunId = "run_gone", Pid = int.MaxValue - 7, StartTicks = 1L };
             return true;
         });
         var ledger = new RunLedger(store.LedgerPath);
