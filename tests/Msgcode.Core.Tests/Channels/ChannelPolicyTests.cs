@@ -17,11 +17,11 @@ public class ChannelPolicyTests
     public void Only_whitelisted_senders_are_served()
     {
         var config = Config(("MY_EMAIL", "Me@Example.com"), ("MY_PHONE", "+1 (555) 123-4567"));
-        Assert.True(ChannelService.IsAllowed(config, Message("me@example.com"), out _));
-        Assert.True(ChannelService.IsAllowed(config, Message("+15551234567"), out _));
-        Assert.False(ChannelService.IsAllowed(config, Message("other@example.com"), out var reason));
+        Assert.True(SenderPolicy.IsAllowed(config, Message("me@example.com"), out _));
+        Assert.True(SenderPolicy.IsAllowed(config, Message("+15551234567"), out _));
+        Assert.False(SenderPolicy.IsAllowed(config, Message("other@example.com"), out var reason));
         Assert.Equal("not whitelisted", reason);
-        Assert.False(ChannelService.IsAllowed(Config(), Message("me@example.com"), out var empty));
+        Assert.False(SenderPolicy.IsAllowed(Config(), Message("me@example.com"), out var empty));
         Assert.Equal("whitelist empty", empty);
     }
 
@@ -33,20 +33,20 @@ public class ChannelPolicyTests
     public void A_phone_number_matches_only_as_the_same_number(string sender, bool allowed)
     {
         var config = Config(("MY_PHONE", "+1 (555) 123-4567"));
-        Assert.Equal(allowed, ChannelService.IsAllowed(config, Message(sender), out _));
+        Assert.Equal(allowed, SenderPolicy.IsAllowed(config, Message(sender), out _));
         var national = Config(("MY_PHONE", "555 123 4567")); // a whitelist entry without a country code
-        Assert.True(ChannelService.IsAllowed(national, Message("+15551234567"), out _));
-        Assert.False(ChannelService.IsAllowed(national, Message("+4955512345671"), out _));
+        Assert.True(SenderPolicy.IsAllowed(national, Message("+15551234567"), out _));
+        Assert.False(SenderPolicy.IsAllowed(national, Message("+4955512345671"), out _));
     }
 
     [Fact]
     public void Owner_only_mode_limits_groups_to_the_owners()
     {
         var config = Config(("MY_EMAIL", "me@example.com,friend@example.com"), ("MSGCODE_OWNER", "me@example.com"), ("MSGCODE_OWNER_ONLY_IN_GROUP", "true"));
-        Assert.True(ChannelService.IsAllowed(config, Message("me@example.com", group: true), out _));
-        Assert.False(ChannelService.IsAllowed(config, Message("friend@example.com", group: true), out var reason));
+        Assert.True(SenderPolicy.IsAllowed(config, Message("me@example.com", group: true), out _));
+        Assert.False(SenderPolicy.IsAllowed(config, Message("friend@example.com", group: true), out var reason));
         Assert.Equal("owner only in groups", reason);
-        Assert.True(ChannelService.IsAllowed(config, Message("friend@example.com", group: false), out _));
+        Assert.True(SenderPolicy.IsAllowed(config, Message("friend@example.com", group: false), out _));
     }
 }
 
@@ -61,11 +61,11 @@ public class ChannelResultTests
         File.WriteAllText(dir.File("a/answer.txt"), " the answer \n");
         File.WriteAllText(dir.File("a/errors.txt"), "noise");
         File.WriteAllBytes(dir.File("a/speech.wav"), [1, 2, 3]);
-        var (text, file) = ChannelService.ComposeResult(dir.Path, ["a/output.txt", "a/errors.txt", "a/answer.txt", dir.File("a/speech.wav"), "a/gone.txt"], 4000);
+        var (text, file) = ChatReplies.ComposeResult(dir.Path, ["a/output.txt", "a/errors.txt", "a/answer.txt", dir.File("a/speech.wav"), "a/gone.txt"], 4000);
         Assert.Equal("the answer", text);
         Assert.Equal(dir.File("a/speech.wav"), file);
 
-        var (only, none) = ChannelService.ComposeResult(dir.Path, ["a/output.txt"], 5);
+        var (only, none) = ChatReplies.ComposeResult(dir.Path, ["a/output.txt"], 5);
         Assert.Equal("{\"ra…", only);
         Assert.Null(none);
     }
