@@ -243,7 +243,7 @@ internal sealed class ChatIntake
                 earlier = new Dictionary<long, TaskInfo>();
                 foreach (var t in store.List().Where(t => t.ChatGuid == message.ChatGuid))
                 {
-                    if (RowidOf(t.Document) is long rowid)
+                    if (t.Document?.ChatRowid is long rowid)
                     {
                         earlier[rowid] = t;
                     }
@@ -276,9 +276,9 @@ internal sealed class ChatIntake
 
             task = store.Create(Title(text), prompt, runner, chatGuid: message.ChatGuid, customize: d =>
             {
-                ((JsonObject)d.Root["route"]!)["rowid"] = message.Rowid;
+                d.ChatRowid = message.Rowid;
                 d.ContinuesChatSession = true; // the chat is one conversation with its agent, until a /new
-                d.Root["retry"] = new JsonObject { ["onInterrupted"] = "requeue" }; // a crash mid-run runs it again, so the chat gets its answer
+                d.RequeueOnInterrupted = true; // a crash mid-run runs it again, so the chat gets its answer
             });
         }
 
@@ -333,7 +333,6 @@ internal sealed class ChatIntake
     }
 
     /// <summary>The row id of the message a chat task was made from (route.rowid), or null.</summary>
-    internal static long? RowidOf(TaskDocument? document) => document?.Root["route"]?["rowid"] is JsonValue v && v.TryGetValue<long>(out var r) ? r : null;
 
     private static string Title(string text)
     {

@@ -84,7 +84,7 @@ internal sealed class ChatReplies
             }
 
             var chat = Pending.TryGetValue(taskId, out var c) ? c : document.ChatGuid;
-            if (chat is null || (string?)document.Root["route"]?["repliedRunId"] == runId)
+            if (chat is null || document.RepliedRunId == runId)
             {
                 return;
             }
@@ -119,13 +119,7 @@ internal sealed class ChatReplies
             Pending.TryRemove(taskId, out _);
             store.Update(taskId, d =>
             {
-                if (d.Root["route"] is not JsonObject route)
-                {
-                    route = [];
-                    d.Root["route"] = route;
-                }
-
-                route["repliedRunId"] = runId;
+                d.RepliedRunId = runId;
                 return true;
             }, durable: false);
             var digest = TextDigest.Of(text);
@@ -150,7 +144,7 @@ internal sealed class ChatReplies
             foreach (var workspace in _routes.List().Where(r => r.Status != RouteStatuses.Archived).Select(r => r.Workspace).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
             {
                 var store = new TaskStore(workspace);
-                var candidates = store.List().Where(t => t.ChatGuid is not null && t.UpdatedAtMs >= since && t.Status is TaskStatuses.Done or TaskStatuses.Blocked && ChatIntake.RowidOf(t.Document) is not null).ToList();
+                var candidates = store.List().Where(t => t.ChatGuid is not null && t.UpdatedAtMs >= since && t.Status is TaskStatuses.Done or TaskStatuses.Blocked && t.Document?.ChatRowid is not null).ToList();
                 if (candidates.Count == 0)
                 {
                     continue;
@@ -161,7 +155,7 @@ internal sealed class ChatReplies
                 {
                     stopping.ThrowIfCancellationRequested();
                     var last = ledger.NewestRuns(1, task.Id).FirstOrDefault();
-                    if (last is null || (string?)task.Document?.Root["route"]?["repliedRunId"] == last.RunId || last.Status is "running" or "queued")
+                    if (last is null || task.Document?.RepliedRunId == last.RunId || last.Status is "running" or "queued")
                     {
                         continue;
                     }

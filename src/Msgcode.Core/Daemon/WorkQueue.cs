@@ -614,7 +614,7 @@ public sealed class WorkQueue : IDaemonComponent
     {
         try
         {
-            return store.ReadDocument(taskId).Root["retry"]?["onInterrupted"]?.GetValue<string>() == "requeue";
+            return store.ReadDocument(taskId).RequeueOnInterrupted;
         }
         catch (Exception ex) when (ex is MsgcodeException or InvalidOperationException or FormatException)
         {
