@@ -7,9 +7,6 @@ using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Worktrees;
 
-/// <summary>What capturing a worktree produced.</summary>
-public sealed record CapturedPatch(string PatchPath, string SummaryPath, string Tree, string BaseCommit, IReadOnlyList<PatchFileChange> Files);
-
 public sealed partial class WorktreeManager
 {
     private const string HeaderMarker = "msgcode patch";
