@@ -1,28 +1,32 @@
-using System.Text.Json.Nodes;
 using Msgcode.Core.Errors;
 
 namespace Msgcode.Core.Worktrees;
 
-public sealed partial class WorktreeManager
+/// <summary>Clear-MsgcodeWorktree: what is left of worktrees that are gone, empty or orphaned, pruned where it holds no work.</summary>
+internal sealed class WorktreeCleanup
 {
+    private readonly WorktreeManager _manager;
+
+    public WorktreeCleanup(WorktreeManager manager) => _manager = manager;
+
     /// <summary>
     /// Prunes what is safe to prune and keeps what holds work: git's records of worktrees whose folder is gone,
     /// empty leftovers of a creation cut short, worktrees whose task is gone and that hold nothing uncaptured, and
     /// task records pointing at a worktree that no longer exists. <paramref name="shouldProcess"/> is asked before
     /// each removal (target, action); answering false reports it as wouldRemove.
     /// </summary>
-    public IReadOnlyList<WorktreeCleanupItem> Cleanup(Func<string, string, bool> shouldProcess, Action<MsgcodeProblem>? onProblem = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<WorktreeCleanupItem> Run(Func<string, string, bool> shouldProcess, Action<MsgcodeProblem>? onProblem = null, CancellationToken cancellationToken = default)
     {
-        var facts = Inspect();
+        var facts = _manager.Inspect();
         var items = new List<WorktreeCleanupItem>();
         WorktreeCleanupItem Item(string kind, string? id, string path, string action, string reason)
         {
-            var item = new WorktreeCleanupItem { Kind = kind, TaskId = id, Path = path, Action = action, Reason = reason, Workspace = Workspace };
+            var item = new WorktreeCleanupItem { Kind = kind, TaskId = id, Path = path, Action = action, Reason = reason, Workspace = _manager.Workspace };
             items.Add(item);
             return item;
         }
 
-        foreach (var info in List(onProblem: onProblem))
+        foreach (var info in _manager.List(onProblem: onProblem))
         {
             cancellationToken.ThrowIfCancellationRequested();
             switch (info.State)
@@ -32,7 +36,7 @@ public sealed partial class WorktreeManager
                     {
                         GitCli.Require(facts.Root, ["worktree", "prune"], cancellationToken: cancellationToken);
                         DropBareBranch(facts, info);
-                        ClearRecord(info.TaskId);
+                        _manager.ForgetRecord(info.TaskId);
                         Item("prunableRecord", info.TaskId, info.Path, "removed", "git listed this worktree, but its folder was gone.");
                     }
                     else
@@ -50,7 +54,7 @@ public sealed partial class WorktreeManager
                     }
                     else if (shouldProcess(info.Path, "Remove an empty folder left by a worktree creation cut short"))
                     {
-                        TryDeleteDirectory(info.Path);
+                        PathHelpers.TryDeleteDirectory(info.Path);
                         GitCli.Run(facts.Root, ["worktree", "prune"]);
                         Item("halfCreated", info.TaskId, info.Path, "removed", "An empty folder left by a worktree creation cut short.");
                     }
@@ -68,7 +72,7 @@ public sealed partial class WorktreeManager
                     }
                     else if (shouldProcess(info.Path, "Remove a worktree (and its branch) whose task is gone and that holds no work"))
                     {
-                        Remove(info.TaskId, force: true, cancellationToken);
+                        _manager.Remove(info.TaskId, force: true, cancellationToken);
                         Item("orphaned", info.TaskId, info.Path, "removed", "Its task was gone and it held no work.");
                     }
                     else
@@ -82,7 +86,7 @@ public sealed partial class WorktreeManager
                     if (shouldProcess(info.TaskId, "Forget a worktree whose folder is gone (the task's patches are kept)"))
                     {
                         DropBareBranch(facts, info);
-                        ClearRecord(info.TaskId);
+                        _manager.ForgetRecord(info.TaskId);
                         Item("missing", info.TaskId, info.Path, "removed", "The task pointed at a worktree whose folder was gone; the record was cleared (its patches are kept).");
                     }
                     else
@@ -97,26 +101,12 @@ public sealed partial class WorktreeManager
         return items;
     }
 
-    private void DropBareBranch(RepositoryFacts facts, WorktreeInfo info)
+    private static void DropBareBranch(RepositoryFacts facts, WorktreeInfo info)
     {
-        var branch = BranchFor(info.TaskId);
-        if (BranchExists(facts.Root, branch) && info.BaseCommit is not null && BranchIsBare(facts.Root, branch, info.BaseCommit))
+        var branch = WorktreeManager.BranchFor(info.TaskId);
+        if (GitQueries.BranchExists(facts.Root, branch) && info.BaseCommit is not null && GitQueries.BranchIsBare(facts.Root, branch, info.BaseCommit))
         {
             GitCli.Run(facts.Root, ["branch", "-D", "--", branch]);
         }
     }
-
-    private void ClearRecord(string taskId)
-    {
-        if (Tasks.TaskId.IsValid(taskId) && File.Exists(Store.JsonPath(taskId)))
-        {
-            Store.Update(taskId, d => d.Root.Remove("worktree"));
-        }
-    }
-
-    /// <summary>What the doctor reports of a workspace's worktrees (no content is hashed: it stays fast).</summary>
-    public IReadOnlyList<WorktreeInfo> Problems()
-        => List(inspectContent: false).Where(w => w.State != WorktreeStates.Active).ToList();
-
-    internal static JsonObject? Record(Tasks.TaskDocument task) => RecordOf(task);
 }

@@ -26,7 +26,7 @@ public class WorktreeManagerTests
     [InlineData("\"tab\\there\"", "tab\there")]
     [InlineData("\"quote\\\"d\"", "quote\"d")]
     public void Unquotes_paths_as_git_writes_them(string quoted, string expected)
-        => Assert.Equal(expected, WorktreeManager.Unquote(quoted));
+        => Assert.Equal(expected, PatchText.Unquote(quoted));
 
     [GitFact]
     public void A_folder_inside_another_repository_is_not_taken_for_the_workspace_repository()
@@ -81,7 +81,7 @@ public class WorktreeManagerTests
             {
                 File.CreateSymbolicLink(temp.File("data"), outside);
                 expected.Insert(1, "data");
-                Assert.Equal(expected, WorktreeManager.UntrackedInTheWay(root, head, paths));
+                Assert.Equal(expected, UntrackedFiles.InTheWay(root, head, paths));
             }
             finally
             {
@@ -90,14 +90,14 @@ public class WorktreeManagerTests
         }
         else
         {
-            Assert.Equal(expected, WorktreeManager.UntrackedInTheWay(root, head, paths));
+            Assert.Equal(expected, UntrackedFiles.InTheWay(root, head, paths));
         }
 
         // A tracked folder the patch replaces with a file: in the way only once it holds something git does not track.
-        Assert.DoesNotContain("src", WorktreeManager.UntrackedInTheWay(root, head, ["src"]));
+        Assert.DoesNotContain("src", UntrackedFiles.InTheWay(root, head, ["src"]));
         File.WriteAllText(Path.Combine(root, "src", "cache.tmp"), "ignored");
-        Assert.Equal(["src"], WorktreeManager.UntrackedInTheWay(root, head, ["src"]));
-        Assert.Empty(WorktreeManager.UntrackedInTheWay(root, head, ["src/b.txt", "a.txt", "gone.txt"]));
+        Assert.Equal(["src"], UntrackedFiles.InTheWay(root, head, ["src"]));
+        Assert.Empty(UntrackedFiles.InTheWay(root, head, ["src/b.txt", "a.txt", "gone.txt"]));
     }
 
     private static string GitOutput(string directory, params string[] arguments)
