@@ -8,7 +8,7 @@ using Msgcode.Core.Tasks;
 namespace Msgcode.Core.Worktrees;
 
 /// <summary>
-/// Task worktrees of one workspace (ARCHITECTURE §6): <c>&lt;ws&gt;/worktrees/&lt;taskId&gt;</c> on branch
+/// Task worktrees of one workspace: <c>&lt;ws&gt;/worktrees/&lt;taskId&gt;</c> on branch
 /// <c>msgcode/&lt;taskId&gt;</c>, started from the main tree's HEAD (the base), kept out of the main tree's
 /// status through the repository's own <c>info/exclude</c> (no tracked file is edited). The task file records
 /// the base, the branch and the last captured tree, so "does it hold work no patch has captured?" has an
