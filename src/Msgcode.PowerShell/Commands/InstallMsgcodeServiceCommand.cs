@@ -32,15 +32,12 @@ public sealed class InstallMsgcodeServiceCommand : MsgcodeCmdlet
         }
 
         // Hand over: a detached daemon would make the service's daemon fail with "already running".
-        var controller = new DaemonController(definition.Home);
-        var status = controller.GetStatus(queryEndpoint: false, CancellationToken);
-        if (status.Running && status.Mode == DaemonModes.Detached)
+        var (change, stoppedDetached) = new DaemonLauncher(definition.Home, manager, HostCommand.Daemon(this, DaemonModes.Detached)).Install(definition, CancellationToken);
+        if (stoppedDetached is int pid)
         {
-            WriteVerbose($"Stopping the detached daemon (PID {status.Pid}) so the service can run it.");
-            controller.Stop(TimeSpan.FromSeconds(definition.StopTimeoutSec + 5), CancellationToken);
+            WriteVerbose($"Stopped the detached daemon (PID {pid}) so the service can run it.");
         }
 
-        var change = manager.Install(definition);
         foreach (var warning in change.Warnings)
         {
             WriteWarning(warning);

@@ -27,18 +27,16 @@ public sealed class RestartMsgcodeDaemonCommand : MsgcodeCmdlet
             return;
         }
 
-        var controller = new DaemonController(sources.Home);
         var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
-        var stopped = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
+        var (stopped, started) = ServiceSupport.Launcher(this, sources.Home).Restart(TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(30), CancellationToken);
         if (stopped.Outcome == "killed")
         {
             WriteWarning($"The msgcode daemon (PID {stopped.Pid}) did not stop within {timeout} s and was killed.");
         }
 
-        var (info, _) = controller.StartDetached(HostCommand.Daemon(this, DaemonModes.Detached), TimeSpan.FromSeconds(30), CancellationToken);
         if (PassThru)
         {
-            WriteObject(info);
+            WriteObject(started.Info);
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
-using Msgcode.Core.Service;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -41,16 +40,7 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
                 return;
             }
 
-            var queue = new WorkQueue(HostCommand.RunnersSource(this)); // asked per run: an edited capabilities.json applies without a restart
-            var jobs = new JobsComponent(queue) { TestKillAt = Environment.GetEnvironmentVariable("MSGCODE_TEST_JOBS_KILL_AT") }; // after the queue: it recovers its runs first, and jobs are queued into it
-            var host = new DaemonHost(new DaemonOptions
-            {
-                Home = home,
-                Mode = Mode,
-                Queue = queue,
-                Components = [queue, jobs, new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = Environment.GetEnvironmentVariable("MSGCODE_TEST_CHANNEL_HOLD_CURSOR") == "1" })],
-                IgnoreSigterm = Environment.GetEnvironmentVariable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
-            });
+            var host = DaemonComposition.Compose(home, Mode, HostCommand.RunnersSource(this), DaemonTestHooks.FromEnvironment(Environment.GetEnvironmentVariable));
             WriteVerbose($"msgcode daemon for '{home.Path}' runs in the foreground (PID {Environment.ProcessId}); Ctrl+C or SIGTERM stops it.");
             var exitCode = host.RunAsync(CancellationToken).GetAwaiter().GetResult();
             if (Mode != DaemonModes.Foreground)
@@ -69,40 +59,19 @@ public sealed class StartMsgcodeDaemonCommand : MsgcodeCmdlet
             return;
         }
 
-        var controller = new DaemonController(home);
-        var service = ServiceSupport.Manager(null);
-        if (service.Manager != ServiceManagers.None && File.Exists(service.UnitPath))
+        var start = ServiceSupport.Launcher(this, home).Start(TimeSpan.FromSeconds(TimeoutSec), CancellationToken);
+        if (start.AlreadyRunning)
         {
-            // An installed service owns the daemon: start it there, so the supervisor knows and restarts it.
-            var current = controller.GetStatus(queryEndpoint: false, CancellationToken);
-            if (current.Running)
-            {
-                WriteWarning($"The msgcode daemon is already running (PID {current.Pid}).");
-            }
-            else
-            {
-                WriteVerbose($"Starting the daemon through {service.Manager} ({service.UnitPath}).");
-                service.Start(restart: false);
-                current = controller.WaitUntilRunning(TimeSpan.FromSeconds(TimeoutSec), CancellationToken);
-            }
-
-            if (PassThru)
-            {
-                WriteObject(controller.GetStatus(queryEndpoint: true, CancellationToken));
-            }
-
-            return;
+            WriteWarning($"The msgcode daemon is already running (PID {start.Info.Pid}).");
         }
-
-        var (info, alreadyRunning) = controller.StartDetached(HostCommand.Daemon(this, DaemonModes.Detached), TimeSpan.FromSeconds(TimeoutSec), CancellationToken);
-        if (alreadyRunning)
+        else if (start.Through is not null)
         {
-            WriteWarning($"The msgcode daemon is already running (PID {info.Pid}).");
+            WriteVerbose($"Started the daemon through {start.Through}.");
         }
 
         if (PassThru)
         {
-            WriteObject(info);
+            WriteObject(start.Info);
         }
     }
 }

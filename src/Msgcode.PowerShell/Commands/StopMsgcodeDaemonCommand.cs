@@ -23,7 +23,8 @@ public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
     protected override void ProcessRecordCore()
     {
         var sources = ConfigSources(null);
-        var controller = new DaemonController(sources.Home);
+        var launcher = ServiceSupport.Launcher(this, sources.Home);
+        var controller = launcher.Controller;
         var status = controller.GetStatus(queryEndpoint: false, CancellationToken);
         var target = status.Pid is int pid ? $"msgcode daemon (PID {pid})" : "msgcode daemon";
         if (!ShouldProcess(target, "Stop"))
@@ -32,7 +33,7 @@ public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
         }
 
         var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
-        var result = controller.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
+        var result = launcher.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
         switch (result.Outcome)
         {
             case "not running":

@@ -14,6 +14,9 @@ internal static class ServiceSupport
         return new ServiceManager(manager ?? ServiceManagers.ForThisPlatform(), MsgcodeHome.UserHome(), environment);
     }
 
+    /// <summary>The daemon's launcher for this user: through the installed service when there is one, detached otherwise.</summary>
+    public static DaemonLauncher Launcher(PSCmdlet cmdlet, MsgcodeHome home) => new(home, Manager(null), HostCommand.Daemon(cmdlet, DaemonModes.Detached));
+
     public static ServiceDefinition Definition(PSCmdlet cmdlet, string manager)
     {
         var environment = Core.Config.ConfigSources.SnapshotEnvironment();
