@@ -135,7 +135,7 @@ public sealed class DaemonHost
             StartTicks = ProcessControl.GetLinuxStartTicks(pid),
             InstanceId = _context.InstanceId,
             State = "starting",
-            Version = EnvironmentInfo.ProductVersion(),
+            Version = ProductInfo.ProductVersion(),
             Mode = _options.Mode,
             Home = home.Path,
             LogPath = home.LogFile,

@@ -1,6 +1,6 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using Msgcode.Core.Config;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Worktrees;
 
 namespace Msgcode.Core.Doctor;
@@ -30,23 +30,9 @@ public sealed class MsgcodeVersionInfo
 
 public static class EnvironmentInfo
 {
-    /// <summary>The product version, as stamped from Directory.Build.props.</summary>
-    public static string ProductVersion()
-    {
-        var assembly = typeof(EnvironmentInfo).Assembly;
-        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        if (!string.IsNullOrEmpty(informational))
-        {
-            var plus = informational.IndexOf('+');
-            return plus >= 0 ? informational[..plus] : informational;
-        }
-
-        return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-    }
-
     public static MsgcodeVersionInfo Collect(string powerShellVersion, string modulePath, MsgcodeHome? home = null) => new()
     {
-        Version = ProductVersion(),
+        Version = ProductInfo.ProductVersion(),
         PowerShellVersion = powerShellVersion,
         DotNetVersion = Environment.Version.ToString(),
         Platform = RuntimeInformation.RuntimeIdentifier,
