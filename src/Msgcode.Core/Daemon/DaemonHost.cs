@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Msgcode.Core.Config;
-using Msgcode.Core.Doctor;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
 using Msgcode.Core.Platform;
@@ -107,7 +106,7 @@ public sealed class DaemonHost
             ProcessControl.DetachFromTerminal();
         }
 
-        var preflight = Doctor.Doctor.Preflight(home).Where(c => c.Status == Doctor.CheckStatuses.Fail).ToList();
+        var preflight = HomeAccess.Check(home).Where(c => !c.Passed).ToList();
         if (preflight.Count > 0)
         {
             var why = string.Join(" ", preflight.Select(c => c.Message + (c.FixHint is null ? string.Empty : " Fix: " + c.FixHint)));

@@ -6,7 +6,6 @@ using Msgcode.Core.Platform;
 using Msgcode.Core.Worktrees;
 using Msgcode.Core.Runners;
 using Msgcode.Core.Runs;
-using Msgcode.Core.Storage;
 using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Doctor;
@@ -110,11 +109,6 @@ public static class Doctor
         return result;
     }
 
-    /// <summary>The checks the daemon needs to pass before it starts: its home is writable and its log can be written.</summary>
-    public static IReadOnlyList<DoctorCheck> Preflight(MsgcodeHome home)
-        => HomeChecks(new DoctorContext { Home = home, PowerShellVersion = string.Empty, Capabilities = new CapabilityRegistry { Entries = [], Problems = [] }, Implemented = _ => true }, null)
-            .Where(c => c.Name is "home-writable" or "log-writable").ToList();
-
     private static IEnumerable<DoctorCheck> Environment(DoctorContext context)
     {
         var ps = Version.TryParse(context.PowerShellVersion.Split('-')[0], out var psVersion) ? psVersion : null;
@@ -143,40 +137,22 @@ public static class Doctor
             : Check("environment", "git", CheckStatuses.Warn, "git is not on PATH; msgcode itself does not need it, but people applying patches by hand will.", "Install git.");
     }
 
-    private static IEnumerable<DoctorCheck> HomeChecks(DoctorContext context, ConfigReport? config)
+    /// <summary>The home and its log folder can be written (the daemon's preflight, <see cref="HomeAccess"/>), and so can the workspace root.</summary>
+    private static IEnumerable<DoctorCheck> HomeChecks(DoctorContext context, ConfigReport config)
     {
-        var home = context.Home;
-        var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["path"] = home.Path };
-        if (!Directory.Exists(home.Path))
+        foreach (var access in HomeAccess.Check(context.Home))
         {
-            yield return Check("home", "home-writable", WritableParent(home.Path) ? CheckStatuses.Pass : CheckStatuses.Fail,
-                WritableParent(home.Path) ? "The msgcode home does not exist yet; it is created on the first write." : $"The msgcode home '{home.Path}' cannot be created.",
-                WritableParent(home.Path) ? null : $"Create it (mkdir -p '{home.Path}'), or point MSGCODE_HOME at a writable folder.", details);
-        }
-        else
-        {
-            var writable = CanWrite(home.Path);
-            yield return Check("home", "home-writable", writable ? CheckStatuses.Pass : CheckStatuses.Fail,
-                writable ? "The msgcode home is writable." : $"The msgcode home '{home.Path}' is not writable.",
-                writable ? null : $"Give yourself write access (chmod u+rwx '{home.Path}'), or point MSGCODE_HOME elsewhere.", details);
+            yield return Check("home", access.Name, access.Passed ? CheckStatuses.Pass : CheckStatuses.Fail, access.Message, access.FixHint, new() { ["path"] = access.Path });
         }
 
-        var logDir = home.LogDirectory;
-        var logOk = Directory.Exists(logDir) ? CanWrite(logDir) : WritableParent(logDir) || !Directory.Exists(home.Path);
-        yield return Check("home", "log-writable", logOk ? CheckStatuses.Pass : CheckStatuses.Fail,
-            logOk ? "The daemon's log folder can be written." : $"The log folder '{logDir}' is not writable.",
-            logOk ? null : $"chmod u+rwx '{logDir}'", new() { ["path"] = logDir });
-
-        if (config is not null)
-        {
-            var root = MsgcodeHome.ExpandHome(config.GetString("workspace.root") ?? "~/msgcode-workspaces");
-            yield return Directory.Exists(root)
-                ? Check("home", "workspace-root", CanWrite(root) ? CheckStatuses.Pass : CheckStatuses.Fail,
-                    CanWrite(root) ? "The workspace root exists and is writable." : $"The workspace root '{root}' is not writable.",
-                    CanWrite(root) ? null : $"chmod u+rwx '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root })
-                : Check("home", "workspace-root", CheckStatuses.Warn, $"The workspace root '{root}' does not exist; chat workspaces are created under it.",
-                    $"mkdir -p '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root });
-        }
+        var root = MsgcodeHome.ExpandHome(config.GetString("workspace.root") ?? "~/msgcode-workspaces");
+        var writable = Directory.Exists(root) && HomeAccess.CanWrite(root);
+        yield return Directory.Exists(root)
+            ? Check("home", "workspace-root", writable ? CheckStatuses.Pass : CheckStatuses.Fail,
+                writable ? "The workspace root exists and is writable." : $"The workspace root '{root}' is not writable.",
+                writable ? null : $"chmod u+rwx '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root })
+            : Check("home", "workspace-root", CheckStatuses.Warn, $"The workspace root '{root}' does not exist; chat workspaces are created under it.",
+                $"mkdir -p '{root}', or: Set-MsgcodeConfig workspace.root <folder>", new() { ["path"] = root });
     }
 
     /// <summary>Workspaces whose config.json points an endpoint elsewhere without the user's trust: their runs get none of the user's secrets.</summary>
@@ -569,37 +545,6 @@ public static class Doctor
         {
             return false;
         }
-    }
-
-    private static bool CanWrite(string folder)
-    {
-        var probe = Path.Combine(folder, ".msgcode-doctor-" + System.Environment.ProcessId);
-        try
-        {
-            AtomicFile.WriteAllText(probe, string.Empty, new AtomicWriteOptions { CreateDirectory = false });
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception ex) when (ex is MsgcodeException or IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static bool WritableParent(string path)
-    {
-        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
-        while (parent is not null && !Directory.Exists(parent))
-        {
-            if (File.Exists(parent))
-            {
-                return false; // a file stands where a folder would have to be created
-            }
-
-            parent = Path.GetDirectoryName(parent);
-        }
-
-        return parent is not null && CanWrite(parent);
     }
 
     private static DoctorCheck Check(string category, string name, string status, string message, string? fix = null, SortedDictionary<string, string>? details = null)
