@@ -32,7 +32,7 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
         var home = MsgcodeHome.Resolve();
         var workspaces = Workspace is not null
             ? Workspace.Select(ResolvePath).ToList()
-            : Doctor.DefaultWorkspaces(home, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            : MsgcodeDoctor.DefaultWorkspaces(home, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         var builtins = HostCommand.BuiltinRunners(this);
         var psVersion = SessionState.PSVariable.GetValue("PSVersionTable") is System.Collections.IDictionary table && table["PSVersion"] is object v ? v.ToString()! : "0.0";
         var context = new DoctorContext
@@ -43,7 +43,7 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
             Implemented = e => !e.Builtin || builtins.ContainsKey(e.Kind),
             Workspaces = workspaces,
         };
-        var checks = Doctor.RunAsync(context, Category, CancellationToken).GetAwaiter().GetResult();
+        var checks = MsgcodeDoctor.RunAsync(context, Category, CancellationToken).GetAwaiter().GetResult();
         if (Detailed)
         {
             WriteObject(checks, enumerateCollection: true);
