@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Msgcode.Core.Errors;
-using Msgcode.Core.Git;
+using Msgcode.Core.Platform;
+using Msgcode.Core.Worktrees;
 using Msgcode.Core.Runners;
 using static Msgcode.Core.Doctor.DoctorCheck;
 

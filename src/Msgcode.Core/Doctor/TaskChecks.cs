@@ -1,5 +1,6 @@
 using Msgcode.Core.Daemon;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Tasks;
 using static Msgcode.Core.Doctor.DoctorCheck;
