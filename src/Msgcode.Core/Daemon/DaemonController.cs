@@ -8,64 +8,6 @@ using StreamJsonRpc;
 
 namespace Msgcode.Core.Daemon;
 
-/// <summary>What Get-MsgcodeDaemon shows.</summary>
-public sealed class DaemonInfo
-{
-    public required bool Running { get; init; }
-
-    /// <summary>running, starting, stopping, not running, or not running (stale pidfile).</summary>
-    public required string Status { get; init; }
-
-    public int? Pid { get; init; }
-
-    public DateTime? StartTime { get; init; }
-
-    public TimeSpan? Uptime { get; init; }
-
-    public string? Version { get; init; }
-
-    public string? Mode { get; init; }
-
-    public required string Home { get; init; }
-
-    public required string LogPath { get; init; }
-
-    public string? Endpoint { get; init; }
-
-    public int QueueDepth { get; init; }
-
-    public int RunningCount { get; init; }
-
-    public DaemonLaneInfo[] Lanes { get; init; } = [];
-
-    /// <summary>Scheduled jobs the daemon has loaded.</summary>
-    public int JobCount { get; init; }
-
-    /// <summary>When the next job runs.</summary>
-    public DateTimeOffset? NextJobRunAt { get; init; }
-
-    /// <summary>Set when jobs.json is broken (JobsFileInvalid): the daemon keeps the last good schedule.</summary>
-    public string? JobsProblem { get; init; }
-
-    public override string ToString() => Pid is int pid ? $"{Status} (PID {pid})" : Status;
-}
-
-/// <summary>A queued run, as the daemon reported it.</summary>
-public sealed record TaskRunInfoQueued(Runs.TaskRunInfo Run);
-
-/// <summary>The result of a stop request.</summary>
-public sealed class DaemonStopResult
-{
-    public required string Outcome { get; init; } // stopped, killed, not running
-
-    public int? Pid { get; init; }
-
-    public TimeSpan Elapsed { get; init; }
-}
-
-/// <summary>The command line that runs the daemon in the foreground (the host's pwsh + Start-MsgcodeDaemon -Foreground).</summary>
-public sealed record DaemonCommand(string FileName, IReadOnlyList<string> Arguments);
-
 /// <summary>
 /// What the cmdlets do to a daemon: read its status (the lock is the truth, the status file a hint,
 /// the start time guards against PID reuse), start it detached, and stop it by SIGTERM, escalating to

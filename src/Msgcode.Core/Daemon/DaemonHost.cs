@@ -8,64 +8,6 @@ using StreamJsonRpc;
 
 namespace Msgcode.Core.Daemon;
 
-/// <summary>Everything a daemon component may use.</summary>
-public sealed class DaemonContext
-{
-    public required MsgcodeHome Home { get; init; }
-
-    public required DaemonFiles Files { get; init; }
-
-    public required MsgcodeLog Log { get; init; }
-
-    public required string InstanceId { get; init; }
-
-    public required TimeProvider Clock { get; init; }
-
-    /// <summary>The configuration as resolved at start (and again on SIGHUP).</summary>
-    public ConfigReport Config { get; internal set; } = null!;
-
-    /// <summary>
-    /// Group commit for the daemon's records (queue entries, run records): appended by any lane or
-    /// connection, written and fsynced together, each caller released once its own record is on disk.
-    /// </summary>
-    public JsonlGroupWriter Journal { get; init; } = null!;
-}
-
-/// <summary>A part of the daemon (work lanes, scheduler, message channel, housekeeping).</summary>
-public interface IDaemonComponent
-{
-    string Name { get; }
-
-    Task StartAsync(DaemonContext context, CancellationToken stopping);
-
-    /// <summary>Finish or cancel in-flight work before <paramref name="deadline"/>; leave nothing half-recorded.</summary>
-    Task StopAsync(DateTimeOffset deadline);
-
-    void Describe(DaemonRuntimeInfo info);
-
-    /// <summary>Configuration was reloaded (SIGHUP).</summary>
-    void OnReload(DaemonContext context)
-    {
-    }
-}
-
-public sealed class DaemonOptions
-{
-    public required MsgcodeHome Home { get; init; }
-
-    public string Mode { get; init; } = DaemonModes.Foreground;
-
-    public IReadOnlyList<IDaemonComponent> Components { get; init; } = [];
-
-    public TimeProvider Clock { get; init; } = TimeProvider.System;
-
-    /// <summary>The queue of runs, when this daemon runs work (it is also one of <see cref="Components"/>).</summary>
-    public WorkQueue? Queue { get; init; }
-
-    /// <summary>Test hook (environment MSGCODE_TEST_IGNORE_SIGTERM=1): SIGTERM is logged and ignored, to test escalation.</summary>
-    public bool IgnoreSigterm { get; init; }
-}
-
 /// <summary>
 /// The daemon in the foreground: what <c>Start-MsgcodeDaemon -Foreground</c> runs, and what launchd and
 /// systemd supervise. Single instance per home (an flock on daemon.lock, released by the OS on any

@@ -4,54 +4,6 @@ using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Service;
 
-public static class ServiceManagers
-{
-    public const string Launchd = "launchd";
-    public const string Systemd = "systemd";
-    public const string None = "none";
-
-    /// <summary>launchd on macOS, systemd --user on Linux, none elsewhere.</summary>
-    public static string ForThisPlatform() => OperatingSystem.IsMacOS() ? Launchd : OperatingSystem.IsLinux() ? Systemd : None;
-}
-
-/// <summary>What Get-MsgcodeService shows.</summary>
-public sealed class ServiceInfo
-{
-    public required string Manager { get; init; }
-
-    public string? UnitPath { get; init; }
-
-    public bool Installed { get; init; }
-
-    /// <summary>The installed file is what Install-MsgcodeService would write now.</summary>
-    public bool? UpToDate { get; init; }
-
-    /// <summary>The manager's word: active/inactive/failed (systemd), running/not loaded (launchd).</summary>
-    public string? State { get; init; }
-
-    public bool? Enabled { get; init; }
-
-    /// <summary>systemd: whether the user's services outlive their sessions (loginctl enable-linger).</summary>
-    public bool? Linger { get; init; }
-
-    public string[] Warnings { get; init; } = [];
-}
-
-/// <summary>The outcome of an install or uninstall.</summary>
-public sealed class ServiceChange
-{
-    public required string Manager { get; init; }
-
-    public required string UnitPath { get; init; }
-
-    /// <summary>installed, updated, unchanged, removed or absent.</summary>
-    public required string Action { get; init; }
-
-    public string[] Warnings { get; init; } = [];
-
-    public string[] Commands { get; init; } = [];
-}
-
 /// <summary>
 /// Installs, removes and inspects the daemon's per-user service: a launchd agent on macOS, a systemd user
 /// unit on Linux. Idempotent both ways. Every command's exit code is checked; failures carry the

@@ -2,17 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Platform;
-using Msgcode.Core.Runners;
 
 namespace Msgcode.Core.Worktrees;
-
-/// <summary>The outcome of one git command: exit code, standard output as bytes (patches are binary-safe), standard error.</summary>
-public sealed record GitResult(int ExitCode, byte[] StdOut, string StdErr)
-{
-    public bool Succeeded => ExitCode == 0;
-
-    public string Text => Encoding.UTF8.GetString(StdOut);
-}
 
 /// <summary>
 /// Runs the git command line. LibGit2Sharp 0.32 reads repositories well but lacks three operations the

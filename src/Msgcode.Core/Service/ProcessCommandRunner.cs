@@ -2,21 +2,6 @@ using System.Diagnostics;
 
 namespace Msgcode.Core.Service;
 
-public sealed record CommandResult(int ExitCode, string StdOut, string StdErr)
-{
-    public const int NotFound = 127;
-
-    public bool Succeeded => ExitCode == 0;
-
-    public string Describe() => $"exit code {ExitCode}{(StdErr.Trim().Length > 0 ? ": " + StdErr.Trim() : string.Empty)}";
-}
-
-/// <summary>Runs the service managers' commands (systemctl, loginctl, launchctl): real processes, found on PATH.</summary>
-public interface ICommandRunner
-{
-    CommandResult Run(string program, params string[] arguments);
-}
-
 public sealed class ProcessCommandRunner : ICommandRunner
 {
     public static readonly ProcessCommandRunner Instance = new();

@@ -1,0 +1,29 @@
+using Msgcode.Core.Config;
+using Msgcode.Core.Logging;
+using Msgcode.Core.Storage;
+using StreamJsonRpc;
+
+namespace Msgcode.Core.Daemon;
+
+/// <summary>Everything a daemon component may use.</summary>
+public sealed class DaemonContext
+{
+    public required MsgcodeHome Home { get; init; }
+
+    public required DaemonFiles Files { get; init; }
+
+    public required MsgcodeLog Log { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    public required TimeProvider Clock { get; init; }
+
+    /// <summary>The configuration as resolved at start (and again on SIGHUP).</summary>
+    public ConfigReport Config { get; internal set; } = null!;
+
+    /// <summary>
+    /// Group commit for the daemon's records (queue entries, run records): appended by any lane or
+    /// connection, written and fsynced together, each caller released once its own record is on disk.
+    /// </summary>
+    public JsonlGroupWriter Journal { get; init; } = null!;
+}
