@@ -4,9 +4,6 @@ using Msgcode.Core.Errors;
 
 namespace Msgcode.Core.Jobs;
 
-/// <summary>The occurrences of a schedule in a window: how many, and the latest few.</summary>
-public sealed record OccurrenceWindow(long Count, long? FirstMs, IReadOnlyList<long> Latest);
-
 /// <summary>
 /// Occurrences of a schedule. Cron expressions are parsed and stepped by Cronos in the job's IANA time zone,
 /// so daylight-saving transitions are handled by a maintained library rather than by hand: a wall-clock

@@ -6,29 +6,6 @@ using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Jobs;
 
-/// <summary>What was read from jobs.json: the jobs, or the problem that kept them from being read.</summary>
-public sealed class JobsSnapshot
-{
-    public required List<JobDefinition> Jobs { get; init; }
-
-    /// <summary>Set when the file exists but is not a valid jobs file (<see cref="ErrorIds.JobsFileInvalid"/>).</summary>
-    public MsgcodeProblem? Problem { get; init; }
-
-    public required JobsFileStamp Stamp { get; init; }
-
-    /// <summary>Fields of the file this version does not know, kept on rewrite.</summary>
-    public Dictionary<string, JsonElement>? Extra { get; init; }
-}
-
-/// <summary>
-/// Identifies a version of jobs.json cheaply: length and modification time, plus a hash of the content so two
-/// writes within one timestamp tick are still told apart.
-/// </summary>
-public sealed record JobsFileStamp(bool Exists, long Length, long MtimeTicks, string Hash)
-{
-    public static readonly JobsFileStamp Missing = new(false, 0, 0, string.Empty);
-}
-
 /// <summary>
 /// <c>&lt;home&gt;/jobs.json</c> (the jobs, written through the atomic primitive under <c>jobs.json.lock</c>) and
 /// <c>&lt;home&gt;/jobs/runs.jsonl</c> (one line per firing event, through the JSONL primitive). A jobs.json that

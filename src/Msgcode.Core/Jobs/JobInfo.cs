@@ -1,0 +1,79 @@
+namespace Msgcode.Core.Jobs;
+
+/// <summary>A job as Get-MsgcodeJob shows it: its definition with its next and last run.</summary>
+public sealed class JobInfo
+{
+    public JobInfo(JobDefinition definition, string path)
+    {
+        Definition = definition;
+        Path = path;
+    }
+
+    /// <summary>The stored object (jobs.json), for scripts that want every field.</summary>
+    public JobDefinition Definition { get; }
+
+    /// <summary>The jobs file the job is stored in.</summary>
+    public string Path { get; }
+
+    public string Id => Definition.Id;
+
+    public string Name => Definition.Name;
+
+    public bool Enabled => Definition.Enabled;
+
+    /// <summary>cron, every or at.</summary>
+    public string ScheduleKind => Definition.Schedule.Kind;
+
+    public string Schedule => Definition.Schedule.ToString();
+
+    public string? Cron => Definition.Schedule.Expr;
+
+    public string? TimeZone => Definition.Schedule.Tz;
+
+    public TimeSpan? Every => Definition.Schedule.EveryMs is long e ? TimeSpan.FromMilliseconds(e) : null;
+
+    public DateTimeOffset? Anchor => Local(Definition.Schedule.AnchorMs);
+
+    public DateTimeOffset? At => Local(Definition.Schedule.AtMs);
+
+    /// <summary>newTask or runTask.</summary>
+    public string Action => Definition.Action.Kind;
+
+    public string Workspace => Definition.Action.Workspace;
+
+    public string? Title => Definition.Action.Title;
+
+    public string? Prompt => Definition.Action.Prompt;
+
+    public string? Runner => Definition.Action.Runner;
+
+    public string? Model => Definition.Action.Model;
+
+    public string? TaskId => Definition.Action.TaskId;
+
+    public string MissedRunPolicy => Definition.MissedRunPolicy.Kind;
+
+    public int MaxMissedRuns => Definition.MissedRunPolicy.Max;
+
+    public string Delivery => Definition.Delivery.Mode;
+
+    public DateTimeOffset? NextRunAt => Definition.Enabled ? Local(Definition.State.NextRunAtMs) : null;
+
+    public DateTimeOffset? LastRunAt => Local(Definition.State.LastRunAtMs);
+
+    public string LastStatus => Definition.State.LastStatus;
+
+    public string? LastErrorCode => Definition.State.LastErrorCode;
+
+    public DateTimeOffset? RunningSince => Local(Definition.State.RunningSince);
+
+    public string? LastTaskId => Definition.State.LastTaskId;
+
+    public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(Definition.CreatedAtMs).ToLocalTime();
+
+    public DateTimeOffset UpdatedAt => DateTimeOffset.FromUnixTimeMilliseconds(Definition.UpdatedAtMs).ToLocalTime();
+
+    public override string ToString() => $"{Id} {Name} ({Schedule})";
+
+    private static DateTimeOffset? Local(long? ms) => ms is long v ? DateTimeOffset.FromUnixTimeMilliseconds(v).ToLocalTime() : null;
+}
