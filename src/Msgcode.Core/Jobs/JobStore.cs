@@ -8,7 +8,7 @@ namespace Msgcode.Core.Jobs;
 
 /// <summary>
 /// <c>&lt;home&gt;/jobs.json</c> (the jobs, written through the atomic primitive under <c>jobs.json.lock</c>) and
-/// <c>&lt;home&gt;/jobs/runs.jsonl</c> (one line per firing event, through the JSONL primitive). A jobs.json that
+/// <c>&lt;home&gt;/jobs/runs.jsonl</c> (one line per firing event: <see cref="Runs"/>). A jobs.json that
 /// does not parse is never written over: every write refuses with <see cref="ErrorIds.JobsFileInvalid"/>
 /// until a person repairs it.
 /// </summary>
@@ -26,13 +26,17 @@ public sealed class JobStore
     {
         Home = home;
         _clock = clock ?? TimeProvider.System;
+        Runs = new JobRunLedger(System.IO.Path.Combine(home.Path, "jobs", "runs.jsonl"));
     }
 
     public MsgcodeHome Home { get; }
 
     public string Path => Home.JobsFile;
 
-    public string RunsPath => System.IO.Path.Combine(Home.Path, "jobs", "runs.jsonl");
+    /// <summary>The firing ledger, <c>jobs/runs.jsonl</c>.</summary>
+    public JobRunLedger Runs { get; }
+
+    public string RunsPath => Runs.Path;
 
     /// <summary>Whether <paramref name="text"/> has the shape of a whole job id (<c>job_</c> + 26 characters).</summary>
     public static bool IsFullId(string text) => text.Length == IdPrefix.Length + Platform.Ulid.Length && text.StartsWith(IdPrefix, StringComparison.Ordinal)
@@ -394,113 +398,17 @@ public sealed class JobStore
         }
     }
 
-    // ---- runs.jsonl ----
+    // ---- runs.jsonl: the same as through Runs ----
 
-    public void AppendRun(JobRunRecord record, bool fsync = true)
-        => JsonlFile.AppendMany(RunsPath, [JsonSerializer.Serialize(record, LineOptions)], fsync: fsync);
+    public void AppendRun(JobRunRecord record, bool fsync = true) => Runs.Append(record, fsync);
 
-    public IEnumerable<JobRunRecord> ReadRuns(Action<MsgcodeProblem>? onProblem = null)
-    {
-        foreach (var line in JsonlFile.Read(RunsPath, onProblem))
-        {
-            if (TryParseRun(line.Text) is { } record)
-            {
-                yield return record;
-            }
-        }
-    }
+    public IEnumerable<JobRunRecord> ReadRuns(Action<MsgcodeProblem>? onProblem = null) => Runs.ReadAll(onProblem);
 
-    /// <summary>The newest <paramref name="count"/> firings (optionally of one job), newest first, each joined with its outcome.</summary>
-    public IReadOnlyList<JobRunInfo> NewestRuns(int count, string? jobId = null, Action<MsgcodeProblem>? onProblem = null)
-    {
-        if (count <= 0 || !File.Exists(RunsPath))
-        {
-            return [];
-        }
+    /// <inheritdoc cref="JobRunLedger.NewestRuns"/>
+    public IReadOnlyList<JobRunInfo> NewestRuns(int count, string? jobId = null, Action<MsgcodeProblem>? onProblem = null) => Runs.NewestRuns(count, jobId, onProblem);
 
-        var window = Math.Max(count * 4, 64);
-        while (true)
-        {
-            var lines = JsonlFile.ReadTail(RunsPath, window, onProblem);
-            var records = lines.Select(l => TryParseRun(l.Text)).OfType<JobRunRecord>().Where(r => jobId is null || r.JobId == jobId).ToList();
-            var runs = JobRunInfo.Join(records);
-            if (runs.Count >= count + 1 || lines.Count < window)
-            {
-                return runs.Take(count).ToList();
-            }
-
-            window *= 4;
-        }
-    }
-
-    /// <summary>
-    /// Drops the records of ended firings (and skipped-occurrence notes) older than <paramref name="retentionDays"/>
-    /// days or beyond the newest <paramref name="retentionCount"/> (0 = no limit), under the file's lock. A firing
-    /// that has not ended is always kept, and so is every line trimming does not understand. Returns how many
-    /// firings were dropped. The scheduler's cursors are in jobs.json, so a dropped key is never fired again.
-    /// </summary>
-    public int TrimRuns(long retentionDays, long retentionCount, DateTimeOffset now)
-    {
-        if (!File.Exists(RunsPath))
-        {
-            return 0;
-        }
-
-        using (FileLock.For(RunsPath))
-        {
-            var text = File.ReadAllText(RunsPath);
-            var pieces = text.Split('\n');
-            var tornTail = pieces[^1];
-            var lines = pieces[..^1].Select((l, i) => (Text: l, Record: TryParseRun(l.TrimEnd('\r')), Index: i)).ToList();
-            // A group is a firing (its key) or a single keyless note; its age is its first record's.
-            string Group((string Text, JobRunRecord? Record, int Index) line) => line.Record?.Key ?? "#" + line.Index;
-            var first = new Dictionary<string, long>(StringComparer.Ordinal);
-            var ended = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var line in lines.Where(l => l.Record is not null))
-            {
-                var group = Group(line);
-                first.TryAdd(group, line.Record!.TsMs);
-                if (line.Record.Key is null || JobRunEvents.IsOutcome(line.Record.Event))
-                {
-                    ended.Add(group);
-                }
-            }
-
-            var cutoff = retentionDays > 0 ? now.AddDays(-retentionDays).ToUnixTimeMilliseconds() : long.MinValue;
-            var newestFirst = first.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
-            var drop = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < newestFirst.Count; i++)
-            {
-                var group = newestFirst[i];
-                if (ended.Contains(group) && ((retentionCount > 0 && i >= retentionCount) || first[group] < cutoff))
-                {
-                    drop.Add(group);
-                }
-            }
-
-            if (drop.Count == 0)
-            {
-                return 0;
-            }
-
-            var kept = lines.Where(l => l.Record is null || !drop.Contains(Group(l))).Select(l => l.Text + "\n");
-            AtomicFile.WriteAllText(RunsPath, string.Concat(kept) + tornTail);
-            return drop.Count;
-        }
-    }
-
-    private static JobRunRecord? TryParseRun(string line)
-    {
-        try
-        {
-            var record = JsonSerializer.Deserialize<JobRunRecord>(line, LineOptions);
-            return record is null || record.JobId.Length == 0 || record.Event.Length == 0 ? null : record;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <inheritdoc cref="JobRunLedger.Trim"/>
+    public int TrimRuns(long retentionDays, long retentionCount, DateTimeOffset now) => Runs.Trim(retentionDays, retentionCount, now);
 
     private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes))[..16];
 }

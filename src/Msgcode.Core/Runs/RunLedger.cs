@@ -91,28 +91,7 @@ public sealed class RunLedger
 
     /// <summary>The newest <paramref name="count"/> runs (optionally of one task), newest first, read from the end of the file.</summary>
     public IReadOnlyList<TaskRunInfo> NewestRuns(int count, string? taskId = null, Action<MsgcodeProblem>? onProblem = null)
-    {
-        if (count <= 0 || !File.Exists(Path))
-        {
-            return [];
-        }
-
-        var window = Math.Max(count * 4, 64);
-        while (true)
-        {
-            var lines = JsonlFile.ReadTail(Path, window, onProblem);
-            var records = lines.Select(l => TryParse(l.Text)).OfType<RunRecord>().ToList();
-            var runs = Join(records).Where(r => taskId is null || r.TaskId == taskId).ToList();
-            // The oldest run in the window may be missing its started record: only trust it when the whole file was read.
-            var wholeFile = lines.Count < window;
-            if (runs.Count >= count + 1 || wholeFile)
-            {
-                return runs.Take(count).ToList();
-            }
-
-            window *= 4;
-        }
-    }
+        => JsonlLedger.Newest(Path, count, TryParse, records => Join(records).Where(r => taskId is null || r.TaskId == taskId), onProblem);
 
     /// <summary>One run by its id, read from the end of the file (recent runs cost little); null when the ledger has no record of it.</summary>
     public TaskRunInfo? Find(string runId, Action<MsgcodeProblem>? onProblem = null)
@@ -163,63 +142,7 @@ public sealed class RunLedger
     /// Returns the number of runs dropped.
     /// </summary>
     public int Trim(long retentionDays, long retentionCount, DateTimeOffset now)
-    {
-        if (!File.Exists(Path))
-        {
-            return 0;
-        }
-
-        using (FileLock.For(Path))
-        {
-            // Raw lines, so that a malformed line, which trimming does not understand, is kept as it is.
-            var text = File.ReadAllText(Path);
-            var pieces = text.Split('\n');
-            var tornTail = pieces[^1];
-            var records = pieces[..^1].Select(l => (Text: l, Record: TryParse(l.TrimEnd('\r')))).ToList();
-            var firstSeen = new Dictionary<string, long>(StringComparer.Ordinal);
-            var finished = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (_, record) in records)
-            {
-                if (record is null)
-                {
-                    continue;
-                }
-
-                firstSeen.TryAdd(record.RunId, record.TsMs);
-                if (RunEvents.IsTerminal(record.Event))
-                {
-                    finished.Add(record.RunId);
-                }
-            }
-
-            var cutoff = retentionDays > 0 ? now.AddDays(-retentionDays).ToUnixTimeMilliseconds() : long.MinValue;
-            var byAge = firstSeen.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
-            var drop = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < byAge.Count; i++)
-            {
-                var runId = byAge[i];
-                if (!finished.Contains(runId))
-                {
-                    continue; // in progress: never dropped
-                }
-
-                if ((retentionCount > 0 && i >= retentionCount) || firstSeen[runId] < cutoff)
-                {
-                    drop.Add(runId);
-                }
-            }
-
-            if (drop.Count == 0)
-            {
-                return 0;
-            }
-
-            // Unparseable lines (and an unterminated tail) are kept as they are: trimming never destroys what it does not understand.
-            var kept = records.Where(r => r.Record is null || !drop.Contains(r.Record.RunId)).Select(r => r.Text);
-            AtomicFile.WriteAllText(Path, string.Concat(kept.Select(t => t + "\n")) + tornTail);
-            return drop.Count;
-        }
-    }
+        => JsonlLedger.Trim(Path, retentionDays, retentionCount, now, TryParse, (record, _) => record.RunId, record => record.TsMs, record => RunEvents.IsTerminal(record.Event));
 
     private IEnumerable<TaskRunInfo> Join(List<RunRecord> records)
     {
