@@ -265,13 +265,13 @@ public sealed class JobStore
     {
         var now = NowMs;
         job.Id = string.IsNullOrEmpty(job.Id) ? NewId(_clock) : job.Id;
-        Validate(job, now, newSchedule: true);
+        JobValidation.Validate(job, now, newSchedule: true);
         job.CreatedAtMs = now;
         job.UpdatedAtMs = now;
         job.State = new JobState { NextRunAtMs = job.Enabled ? JobScheduleMath.NextAfter(job.Schedule, now) : null };
         return Update(jobs =>
         {
-            RequireUniqueName(jobs, job.Name, job.Id);
+            JobValidation.RequireUniqueName(jobs, job.Name, job.Id);
             jobs.Add(job);
             return (true, job);
         });
@@ -298,11 +298,11 @@ public sealed class JobStore
             // The schedule is checked when it changed or the job is enabled (an `at` instant already past is refused
             // then, not fired as a catch-up), and the action only when it changed: a job broken by hand can still be
             // disabled, started or removed.
-            Validate(job, now, newSchedule: (scheduleChanged || enabling) && job.Schedule.Kind == JobScheduleKinds.At,
+            JobValidation.Validate(job, now, newSchedule: (scheduleChanged || enabling) && job.Schedule.Kind == JobScheduleKinds.At,
                 checkAction: action != JsonSerializer.Serialize(job.Action, LineOptions), checkSchedule: scheduleChanged || enabling);
             if (!string.Equals(name, job.Name, StringComparison.Ordinal))
             {
-                RequireUniqueName(jobs, job.Name, job.Id);
+                JobValidation.RequireUniqueName(jobs, job.Name, job.Id);
             }
 
             if (scheduleChanged || enabling)
@@ -328,75 +328,6 @@ public sealed class JobStore
         jobs.Remove(job);
         return (true, job);
     });
-
-    /// <summary>Checks everything a job needs before it is stored; throws the matching ErrorId.</summary>
-    public static void Validate(JobDefinition job, long nowMs, bool newSchedule, bool checkAction = true, bool checkSchedule = true)
-    {
-        job.Name = (job.Name ?? string.Empty).Trim();
-        if (job.Name.Length == 0 || job.Name.Length > MaxNameLength || job.Name.Contains('\n') || job.Name.Contains('\r'))
-        {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name,
-                $"A job needs a name of one line, 1 to {MaxNameLength} characters.");
-        }
-
-        if (checkSchedule)
-        {
-            JobScheduleMath.Validate(job.Schedule, newSchedule ? nowMs : null);
-        }
-
-        if (!checkAction)
-        {
-            return;
-        }
-
-        var action = job.Action;
-        if (string.IsNullOrWhiteSpace(action.Workspace))
-        {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name, "A job needs a workspace to run in.");
-        }
-
-        action.Workspace = System.IO.Path.GetFullPath(action.Workspace);
-        var store = new Tasks.TaskStore(action.Workspace);
-        store.RequireWorkspace();
-        switch (action.Kind)
-        {
-            case JobActionKinds.NewTask:
-                action.Title = Tasks.TaskStore.ValidateTitle(action.Title);
-                action.Runner = Tasks.TaskStore.ValidateRunnerKind(action.Runner);
-                action.Prompt ??= string.Empty;
-                action.TaskId = null;
-                break;
-            case JobActionKinds.RunTask:
-                action.TaskId = store.Resolve(action.TaskId ?? string.Empty);
-                action.Title = action.Prompt = action.Runner = action.Model = null;
-                break;
-            default:
-                throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, action.Kind,
-                    $"Unknown action '{action.Kind}': a job creates a task from a template (-Title, -Prompt, -Runner) or runs an existing task (-TaskId).");
-        }
-
-        if (!MissedRunPolicies.All.Contains(job.MissedRunPolicy.Kind) || job.MissedRunPolicy.Max is < 1 or > JobMissedRunPolicy.Limit)
-        {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.MissedRunPolicy.Kind,
-                $"The missed-run policy is one of {string.Join(", ", MissedRunPolicies.All)}, with a maximum of 1 to {JobMissedRunPolicy.Limit} runs.");
-        }
-
-        if (job.Delivery.Mode != "none")
-        {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Delivery.Mode,
-                "Delivery 'none' is the only mode until the message channel exists.");
-        }
-    }
-
-    private static void RequireUniqueName(List<JobDefinition> jobs, string name, string id)
-    {
-        var other = jobs.FirstOrDefault(j => j.Id != id && string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (other is not null)
-        {
-            throw new MsgcodeException(ErrorIds.JobNameExists, MsgcodeErrorCategory.ResourceExists, name,
-                $"A job named '{other.Name}' exists already ({other.Id}). Choose another name, or change that job with Set-MsgcodeJob.");
-        }
-    }
 
     // ---- runs.jsonl: the same as through Runs ----
 
