@@ -25,10 +25,7 @@ public sealed class JobScheduler
     private readonly MsgcodeLog? _log;
     private readonly HashSet<string> _fired = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string JobId, JobDispatch Dispatch)> _running = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private List<JobDefinition> _jobs = [];
-    private JobsFileStamp? _stamp;
-    private string? _reportedProblemHash;
+    private readonly LoadedJobs _loaded;
 
     public JobScheduler(JobStore store, IJobExecutor executor, TimeProvider clock, MsgcodeLog? log = null)
     {
@@ -36,20 +33,21 @@ public sealed class JobScheduler
         _executor = executor;
         _clock = clock;
         _log = log;
+        _loaded = new LoadedJobs(store, log);
     }
 
     /// <summary>The last good schedule (kept while jobs.json is broken).</summary>
-    public IReadOnlyList<JobDefinition> Jobs => _jobs;
+    public IReadOnlyList<JobDefinition> Jobs => _loaded.Jobs;
 
     /// <summary>Why jobs.json cannot be read now, or null.</summary>
-    public MsgcodeProblem? FileProblem { get; private set; }
+    public MsgcodeProblem? FileProblem => _loaded.FileProblem;
 
     public int RunningCount => _running.Count;
 
     /// <summary>Test hook: called with the stage (fired, prepared, enqueued, queued) and the key right after each step of a firing.</summary>
     public Action<string, string>? AfterStep { get; set; }
 
-    public JobsFileStamp? Stamp => _stamp;
+    public JobsFileStamp? Stamp => _loaded.Stamp;
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -84,7 +82,7 @@ public sealed class JobScheduler
             }
         }
 
-        ReloadIfChanged();
+        _loaded.ReloadIfChanged();
         var now = NowMs;
         foreach (var (key, (fired, queued)) in open)
         {
@@ -111,7 +109,7 @@ public sealed class JobScheduler
                 ErrorMessage = "The daemon stopped after the firing was recorded and before its work was queued; the occurrence is not fired again.",
             });
             _log?.Warn("jobs", "firing interrupted by a restart", new { jobId = fired.JobId, key });
-            SetState(fired.JobId, s =>
+            _loaded.SetState(fired.JobId, s =>
             {
                 s.LastStatus = JobStatuses.Interrupted;
                 s.LastErrorCode = ErrorIds.RunInterrupted;
@@ -119,62 +117,18 @@ public sealed class JobScheduler
             });
         }
 
-        Persist();
+        _loaded.Persist();
     }
 
     /// <summary>Reloads jobs.json when it changed. A broken file keeps the last good schedule and is reported once per version.</summary>
-    public bool ReloadIfChanged()
-    {
-        var current = _store.CurrentStamp(_stamp);
-        if (_stamp is not null && current == _stamp)
-        {
-            return false;
-        }
-
-        var snapshot = _store.Load();
-        _stamp = snapshot.Stamp;
-        if (snapshot.Problem is { } problem)
-        {
-            FileProblem = problem;
-            if (_reportedProblemHash != snapshot.Stamp.Hash)
-            {
-                _reportedProblemHash = snapshot.Stamp.Hash;
-                _log?.Error("jobs", "jobs file invalid; keeping the last good schedule", new { errorId = problem.ErrorId, path = problem.Target, line = problem.Line, reason = problem.Message, jobs = _jobs.Count });
-            }
-
-            return false;
-        }
-
-        if (FileProblem is not null)
-        {
-            _log?.Info("jobs", "jobs file readable again", new { path = _store.Path });
-        }
-
-        FileProblem = null;
-        _reportedProblemHash = null;
-        var previous = _jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
-        _jobs = snapshot.Jobs;
-        foreach (var job in _jobs)
-        {
-            // A pending state change of ours that the file does not have yet (written while it was broken) is kept.
-            if (_dirty.Contains(job.Id) && previous.TryGetValue(job.Id, out var mine))
-            {
-                MergeState(job, mine, job.UpdatedAtMs == mine.UpdatedAtMs);
-            }
-        }
-
-        // Our own state writes reload too: only a change of the job list is news.
-        var level = _jobs.Count != previous.Count || _jobs.Any(j => !previous.ContainsKey(j.Id)) ? LogLevel.Info : LogLevel.Debug;
-        _log?.Write(level, "jobs", "jobs loaded", new { count = _jobs.Count, enabled = _jobs.Count(j => j.Enabled) });
-        return true;
-    }
+    public bool ReloadIfChanged() => _loaded.ReloadIfChanged();
 
     /// <summary>Fires what is due, applies missed-run policies, follows runs; returns the next instant it needs to run (ms), or null.</summary>
     public long? Tick()
     {
         var now = NowMs;
         PollRunning(now);
-        foreach (var job in _jobs)
+        foreach (var job in _loaded.Jobs)
         {
             try
             {
@@ -187,7 +141,7 @@ public sealed class JobScheduler
                 if (job.State.LastErrorCode != ex.ErrorId || (invalidSchedule && job.State.NextRunAtMs is not null))
                 {
                     _log?.Warn("jobs", "job cannot be scheduled", new { jobId = job.Id, errorId = ex.ErrorId, reason = ex.Message });
-                    SetState(job.Id, s =>
+                    _loaded.SetState(job.Id, s =>
                     {
                         s.LastErrorCode = ex.ErrorId;
                         s.NextRunAtMs = invalidSchedule ? null : s.NextRunAtMs;
@@ -196,7 +150,7 @@ public sealed class JobScheduler
             }
         }
 
-        Persist();
+        _loaded.Persist();
         return NextWakeMs();
     }
 
@@ -204,7 +158,7 @@ public sealed class JobScheduler
     public long? NextWakeMs()
     {
         long? next = null;
-        foreach (var job in _jobs)
+        foreach (var job in _loaded.Jobs)
         {
             if (!job.Enabled && job.State.RunRequestedAtMs is null)
             {
@@ -270,7 +224,7 @@ public sealed class JobScheduler
             {
                 JobScheduleMath.Validate(schedule, null);
                 var first = JobScheduleMath.NextAfter(schedule, now);
-                SetState(job.Id, s => s.NextRunAtMs = first);
+                _loaded.SetState(job.Id, s => s.NextRunAtMs = first);
                 return;
             }
         }
@@ -286,58 +240,23 @@ public sealed class JobScheduler
         var next = JobScheduleMath.NextAfter(schedule, now);
         if (window.Count == 0)
         {
-            SetState(job.Id, s => s.NextRunAtMs = next); // the cursor was not an occurrence (schedule edited by hand)
+            _loaded.SetState(job.Id, s => s.NextRunAtMs = next); // the cursor was not an occurrence (schedule edited by hand)
             return;
         }
 
-        // Only the latest occurrence can be on time; every earlier one came due while nothing ran it.
-        var latest = window.Latest;
-        var onTime = now - latest[^1] <= Grace.TotalMilliseconds ? new List<long> { latest[^1] } : [];
-        var missedCount = window.Count - onTime.Count;
-        var missedLatest = onTime.Count == 0 ? [.. latest] : latest.Take(latest.Count - 1).ToList();
-        var toFire = new List<(long At, string Trigger)>();
-        if (missedCount > 0)
+        var plan = MissedRunPlan.For(window, job.MissedRunPolicy, now, t => _fired.Contains(Key(job.Id, t)));
+        if (plan.Skipped > 0)
         {
-            switch (job.MissedRunPolicy.Kind)
-            {
-                case MissedRunPolicies.Skip:
-                    break;
-                case MissedRunPolicies.RunAll:
-                    foreach (var t in missedLatest.TakeLast(job.MissedRunPolicy.Max))
-                    {
-                        toFire.Add((t, JobTriggers.CatchUp));
-                    }
-
-                    break;
-                default: // run-once (also for a policy edited by hand into something unknown)
-                    if (onTime.Count == 0)
-                    {
-                        toFire.Add((missedLatest[^1], JobTriggers.CatchUp));
-                    }
-
-                    break;
-            }
-        }
-
-        toFire.AddRange(onTime.Select(t => (t, JobTriggers.Schedule)));
-        // Occurrences fired before (a cursor that a concurrent change kept behind) are neither fired again nor skipped.
-        var firedBefore = latest.Count(t => _fired.Contains(Key(job.Id, t)));
-        toFire.RemoveAll(f => _fired.Contains(Key(job.Id, f.At)));
-        var skipped = window.Count - toFire.Count - firedBefore;
-        if (skipped > 0)
-        {
-            var fired = toFire.Select(f => f.At).ToHashSet();
-            var skippedLatest = missedLatest.Where(t => !fired.Contains(t) && !_fired.Contains(Key(job.Id, t))).ToList();
             _store.AppendRun(new JobRunRecord
             {
                 TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = job.MissedRunPolicy.Kind,
-                Count = skipped, FirstAtMs = window.FirstMs, LastAtMs = skippedLatest.Count > 0 ? skippedLatest[^1] : window.FirstMs,
-                ErrorMessage = $"{skipped} occurrence(s) missed while the daemon was not running; missed-run policy {job.MissedRunPolicy.Kind}.",
+                Count = plan.Skipped, FirstAtMs = window.FirstMs, LastAtMs = plan.LastSkippedMs,
+                ErrorMessage = $"{plan.Skipped} occurrence(s) missed while the daemon was not running; missed-run policy {job.MissedRunPolicy.Kind}.",
             });
-            _log?.Info("jobs", "missed occurrences skipped", new { jobId = job.Id, count = skipped, policy = job.MissedRunPolicy.Kind });
+            _log?.Info("jobs", "missed occurrences skipped", new { jobId = job.Id, count = plan.Skipped, policy = job.MissedRunPolicy.Kind });
         }
 
-        foreach (var (at, trigger) in toFire)
+        foreach (var (at, trigger) in plan.ToFire)
         {
             var key = Key(job.Id, at);
             if (!_fired.Contains(key))
@@ -346,12 +265,12 @@ public sealed class JobScheduler
             }
         }
 
-        if (skipped > 0 && toFire.Count == 0 && firedBefore == 0)
+        if (plan.Skipped > 0 && plan.ToFire.Count == 0 && plan.FiredBefore == 0)
         {
-            SetState(job.Id, s => s.LastStatus = JobStatuses.Skipped);
+            _loaded.SetState(job.Id, s => s.LastStatus = JobStatuses.Skipped);
         }
 
-        SetState(job.Id, s => s.NextRunAtMs = next);
+        _loaded.SetState(job.Id, s => s.NextRunAtMs = next);
     }
 
     private void Fire(JobDefinition job, string key, long scheduledAt, string trigger, long now)
@@ -362,7 +281,7 @@ public sealed class JobScheduler
         AfterStep?.Invoke(JobRunEvents.Fired, key);
         if (trigger == JobTriggers.Manual)
         {
-            SetState(job.Id, s => s.RunRequestedAtMs = s.RunRequestedAtMs == scheduledAt ? null : s.RunRequestedAtMs);
+            _loaded.SetState(job.Id, s => s.RunRequestedAtMs = s.RunRequestedAtMs == scheduledAt ? null : s.RunRequestedAtMs);
         }
 
         // 2. The task, recorded (fsynced) so a restart can tell whether its run got queued; then the run, into the daemon's lanes.
@@ -386,7 +305,7 @@ public sealed class JobScheduler
                 Workspace = job.Action.Workspace,
             });
             _log?.Warn("jobs", "job could not run", new { jobId = job.Id, key, errorId });
-            SetState(job.Id, s =>
+            _loaded.SetState(job.Id, s =>
             {
                 s.LastRunAtMs = now;
                 s.LastStatus = JobStatuses.Failed;
@@ -400,7 +319,7 @@ public sealed class JobScheduler
         AfterStep?.Invoke(JobRunEvents.Queued, key);
         _running[key] = (job.Id, dispatch);
         _log?.Info("jobs", "job fired", new { jobId = job.Id, key, trigger, taskId = dispatch.TaskId, runId = dispatch.RunId });
-        SetState(job.Id, s =>
+        _loaded.SetState(job.Id, s =>
         {
             s.LastRunAtMs = now;
             s.LastStatus = JobStatuses.Queued;
@@ -443,86 +362,12 @@ public sealed class JobScheduler
                 Workspace = dispatch.Workspace, TaskId = dispatch.TaskId, RunId = dispatch.RunId,
             });
             var stillRunning = _running.Values.Any(r => r.JobId == jobId);
-            SetState(jobId, s =>
+            _loaded.SetState(jobId, s =>
             {
                 s.LastStatus = outcome.Status;
                 s.LastErrorCode = outcome.ErrorCode;
                 s.RunningSince = stillRunning ? s.RunningSince : null;
             });
-        }
-    }
-
-    private void SetState(string jobId, Action<JobState> change)
-    {
-        var job = _jobs.FirstOrDefault(j => j.Id == jobId);
-        if (job is null)
-        {
-            return;
-        }
-
-        var before = System.Text.Json.JsonSerializer.Serialize(job.State);
-        change(job.State);
-        if (System.Text.Json.JsonSerializer.Serialize(job.State) != before)
-        {
-            _dirty.Add(jobId); // only a real change is written: an idle pass never rewrites jobs.json
-        }
-    }
-
-    /// <summary>Writes the state of changed jobs into jobs.json, under its lock, leaving what cmdlets changed meanwhile alone.</summary>
-    private void Persist()
-    {
-        if (_dirty.Count == 0 || FileProblem is not null)
-        {
-            return; // a broken file is never written over; the state stays in memory (and the ledger has every firing)
-        }
-
-        var mine = _jobs.Where(j => _dirty.Contains(j.Id)).ToDictionary(j => j.Id, StringComparer.Ordinal);
-        try
-        {
-            _store.Update(jobs =>
-            {
-                var changed = false;
-                foreach (var job in jobs)
-                {
-                    if (mine.TryGetValue(job.Id, out var ours))
-                    {
-                        MergeState(job, ours, job.UpdatedAtMs == ours.UpdatedAtMs);
-                        changed = true;
-                    }
-                }
-
-                return (changed, 0);
-            });
-            _dirty.Clear();
-            ReloadIfChanged(); // our own write: the file now holds what we hold
-        }
-        catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.JobsFileInvalid)
-        {
-            ReloadIfChanged(); // broken since the last look: reported there, kept in memory
-        }
-        catch (MsgcodeException ex)
-        {
-            _log?.Warn("jobs", "job state not saved", new { errorId = ex.ErrorId, reason = ex.Message });
-        }
-    }
-
-    /// <summary>
-    /// Copies the scheduler's state into <paramref name="target"/>. When a cmdlet changed the job since it was loaded
-    /// (<paramref name="sameVersion"/> false), its cursor and run request are the cmdlet's and stay.
-    /// </summary>
-    private static void MergeState(JobDefinition target, JobDefinition ours, bool sameVersion)
-    {
-        var s = target.State;
-        var o = ours.State;
-        s.LastRunAtMs = o.LastRunAtMs;
-        s.LastStatus = o.LastStatus;
-        s.LastErrorCode = o.LastErrorCode;
-        s.RunningSince = o.RunningSince;
-        s.LastTaskId = o.LastTaskId;
-        if (sameVersion)
-        {
-            s.NextRunAtMs = o.NextRunAtMs;
-            s.RunRequestedAtMs = o.RunRequestedAtMs;
         }
     }
 }
