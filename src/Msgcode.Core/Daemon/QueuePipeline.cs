@@ -2,9 +2,6 @@ using Msgcode.Core.Errors;
 
 namespace Msgcode.Core.Daemon;
 
-/// <summary>The daemon's answer to one queue request: the queued run, or why it was not queued.</summary>
-public sealed record QueueReply(string TaskId, Runs.TaskRunInfo? Run, MsgcodeException? Error);
-
 /// <summary>
 /// Queues a stream of runs over one connection without waiting for each answer before sending the next: the
 /// daemon fsyncs the queue entries that arrive together once (group commit), so a pipeline of tasks costs a

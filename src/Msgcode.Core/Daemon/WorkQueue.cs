@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
@@ -9,68 +8,6 @@ using Msgcode.Core.Storage;
 using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Daemon;
-
-/// <summary>One line of <c>&lt;home&gt;/queue.jsonl</c>.</summary>
-public sealed class QueueEntry
-{
-    [JsonPropertyName("op")]
-    public string Op { get; set; } = "queued"; // queued | done
-
-    [JsonPropertyName("runId")]
-    public string RunId { get; set; } = string.Empty;
-
-    [JsonPropertyName("workspace")]
-    public string Workspace { get; set; } = string.Empty;
-
-    [JsonPropertyName("taskId")]
-    public string TaskId { get; set; } = string.Empty;
-
-    [JsonPropertyName("tsMs")]
-    public long TsMs { get; set; }
-
-    /// <summary>Run in the task's git worktree (Invoke-MsgcodeTask -Queue -Worktree).</summary>
-    [JsonPropertyName("worktree")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool Worktree { get; set; }
-
-    /// <summary>With <see cref="Worktree"/>: start the worktree over from the current HEAD.</summary>
-    [JsonPropertyName("fresh")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool Fresh { get; set; }
-
-    /// <summary>Run a done or canceled task again (Invoke-MsgcodeTask -Queue -Force).</summary>
-    [JsonPropertyName("force")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool Force { get; set; }
-
-    /// <summary>Run sandboxed (Invoke-MsgcodeTask -Queue -Sandbox).</summary>
-    [JsonPropertyName("sandbox")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool Sandbox { get; set; }
-}
-
-/// <summary>How a queued run runs: in the workspace (the default) or in the task's git worktree; Force runs a done or canceled task again.</summary>
-public sealed record QueueRunOptions(bool Worktree = false, bool Fresh = false, bool Force = false, bool Sandbox = false);
-
-/// <summary>What became of a queued run (raised by <see cref="WorkQueue.RunEnded"/>).</summary>
-public sealed class RunEndedEventArgs : EventArgs
-{
-    public required string Workspace { get; init; }
-
-    public required string TaskId { get; init; }
-
-    public required string RunId { get; init; }
-
-    /// <summary>succeeded, failed, timedOut, canceled, interrupted.</summary>
-    public required string Status { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public string? ErrorMessage { get; init; }
-
-    /// <summary>Artifact paths, relative to the workspace.</summary>
-    public IReadOnlyList<string> Artifacts { get; init; } = [];
-}
 
 /// <summary>
 /// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (the daemon is its only writer),
