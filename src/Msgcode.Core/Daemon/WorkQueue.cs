@@ -1,37 +1,33 @@
-using System.Text.Json;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Logging;
 using Msgcode.Core.Runners;
 using Msgcode.Core.Runs;
-using Msgcode.Core.Storage;
 using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Daemon;
 
 /// <summary>
-/// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (the daemon is its only writer),
-/// run serially per workspace and in parallel across workspaces up to <c>daemon.maxConcurrentRuns</c>.
+/// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (<see cref="QueueJournal"/>; the daemon is its only writer),
+/// run serially per workspace and in parallel across workspaces up to <c>daemon.maxConcurrentRuns</c> (<see cref="QueueLanes"/>).
 /// A run's id is fixed when it is queued, and the workspace's ledger says what became of it, so after a
 /// crash every queued run runs exactly once, a run that was in progress is recorded as interrupted (and
-/// queued again only if its task asks for that), and completed work never runs again.
+/// queued again only if its task asks for that), and completed work never runs again (<see cref="QueueRecovery"/>).
+/// This class ties them together: it takes runs in, runs each one and records its end.
 /// </summary>
 public sealed class WorkQueue : IDaemonComponent
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
-
     private readonly Func<RunnerRegistry> _registry;
-    private readonly object _gate = new();
-    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly object _gate = new(); // guards _committing; an entry moves from it into its lane under it (lanes have their own lock, taken inside)
+    private readonly QueueLanes _lanes;
+    private readonly RunStops _stops = new();
     private readonly Queue<(QueueEntry Entry, Task Committed)> _committing = new(); // queued runs whose record is being fsynced, in arrival order
-    private readonly List<Task> _workers = [];
     private readonly CancellationTokenSource _abort = new();
-    private SemaphoreSlim _slots = new(2);
     private DaemonContext? _context;
+    private QueueJournal? _journal;
     private volatile bool _accepting;
-    private Timer? _housekeeping;
+    private QueueHousekeeping? _housekeeping;
     private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
-    private readonly Dictionary<string, CancellationTokenSource> _stops = new(StringComparer.Ordinal);
 
     public WorkQueue(RunnerRegistry registry)
         : this(() => registry)
@@ -43,6 +39,7 @@ public sealed class WorkQueue : IDaemonComponent
     public WorkQueue(Func<RunnerRegistry> registry)
     {
         _registry = registry;
+        _lanes = new QueueLanes(() => _accepting, RunOneAsync);
     }
 
     /// <summary>The runners the queue runs with now (the registry is asked again each time: an edited capabilities.json applies).</summary>
@@ -54,57 +51,23 @@ public sealed class WorkQueue : IDaemonComponent
     public event EventHandler<RunEndedEventArgs>? RunEnded;
 
     /// <summary>Stops a running run (a user's stop, recorded as canceled). False when it is not running here.</summary>
-    public bool Cancel(string runId)
-    {
-        CancellationTokenSource? stop;
-        lock (_gate)
-        {
-            _stops.TryGetValue(runId, out stop);
-        }
+    public bool Cancel(string runId) => _stops.Cancel(runId);
 
-        if (stop is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-
-        return true;
-    }
-
-    private string QueuePath => Path.Combine(_context!.Home.Path, "queue.jsonl");
-
-    /// <summary>The daemon's group-commit writer: queue entries and run records of all lanes share its fsyncs.</summary>
-    private JsonlGroupWriter Journal => _context!.Journal;
-
-    private sealed class Lane
-    {
-        public Queue<QueueEntry> Pending { get; } = new();
-
-        public string? Running { get; set; }
-
-        public Task? Worker { get; set; }
-    }
+    private QueueJournal Journal => _journal!;
 
     public Task StartAsync(DaemonContext context, CancellationToken stopping)
     {
         _context = context;
+        _journal = new QueueJournal(context.Home.Path, context.Journal);
         _environment = ConfigSources.SnapshotEnvironment(); // the daemon's own environment: read once, not per run
-        _slots = new SemaphoreSlim((int)context.Config.GetInt64("daemon.maxConcurrentRuns"));
-        foreach (var entry in Recover())
+        _lanes.Start((int)context.Config.GetInt64("daemon.maxConcurrentRuns"), context.Log);
+        foreach (var entry in QueueRecovery.Recover(Journal, context.Log))
         {
-            Dispatch(entry);
+            _lanes.Dispatch(entry);
         }
 
         _accepting = true;
-        _housekeeping = new Timer(_ => Housekeep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30));
+        _housekeeping = new QueueHousekeeping(_lanes.Workspaces, ConfigOf, context.Log);
         return Task.CompletedTask;
     }
 
@@ -143,9 +106,9 @@ public sealed class WorkQueue : IDaemonComponent
             {
                 TsMs = entry.TsMs, RunId = entry.RunId, TaskId = task.Id, Event = RunEvents.Queued, RunnerKind = task.Runner, Status = "queued",
                 PromptLength = digest.Length, PromptSha = digest.Sha,
-            }, Journal, writeHere: false), "queued hint");
+            }, Journal.Writer, writeHere: false), "queued hint");
             // Written by a pool thread, not here: this connection's next requests join the batch while it is fsynced.
-            committed = Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(entry, Options), writeHere: false);
+            committed = Journal.AppendQueuedAsync(entry);
             _committing.Enqueue((entry, committed));
         }
 
@@ -168,8 +131,7 @@ public sealed class WorkQueue : IDaemonComponent
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
         lock (_gate)
         {
-            return _committing.Any(c => c.Entry.TaskId == taskId)
-                || _lanes.Any(l => string.Equals(Path.TrimEndingDirectorySeparator(l.Key), full, StringComparison.Ordinal) && (l.Value.Running == taskId || l.Value.Pending.Any(e => e.TaskId == taskId)));
+            return _committing.Any(c => c.Entry.TaskId == taskId) || _lanes.HoldsRunOf(full, taskId);
         }
     }
 
@@ -183,7 +145,7 @@ public sealed class WorkQueue : IDaemonComponent
                 var (entry, committed) = _committing.Dequeue();
                 if (committed.IsCompletedSuccessfully)
                 {
-                    Dispatch(entry);
+                    _lanes.Dispatch(entry);
                 }
             }
         }
@@ -201,17 +163,7 @@ public sealed class WorkQueue : IDaemonComponent
     {
         _accepting = false;
         _housekeeping?.Dispose();
-        Task[] workers;
-        lock (_gate)
-        {
-            foreach (var lane in _lanes.Values)
-            {
-                lane.Pending.Clear(); // still in queue.jsonl: they run after the next start
-            }
-
-            workers = [.. _workers];
-        }
-
+        var workers = _lanes.Stop();
         var remaining = deadline - DateTimeOffset.UtcNow;
         var all = Task.WhenAll(workers);
         if (remaining > TimeSpan.Zero && await Task.WhenAny(all, Task.Delay(remaining)).ConfigureAwait(false) == all)
@@ -225,125 +177,14 @@ public sealed class WorkQueue : IDaemonComponent
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
     }
 
-    public void Describe(DaemonRuntimeInfo info)
-    {
-        lock (_gate)
-        {
-            foreach (var (workspace, lane) in _lanes)
-            {
-                if (lane.Pending.Count == 0 && lane.Running is null)
-                {
-                    continue;
-                }
+    public void Describe(DaemonRuntimeInfo info) => _lanes.Describe(info);
 
-                info.Lanes.Add(new DaemonLaneInfo { Workspace = workspace, Queued = lane.Pending.Count, RunningTaskId = lane.Running });
-                info.QueueDepth += lane.Pending.Count;
-                info.RunningCount += lane.Running is null ? 0 : 1;
-            }
-        }
-    }
-
-    private void Dispatch(QueueEntry entry)
-    {
-        lock (_gate)
-        {
-            if (!_lanes.TryGetValue(entry.Workspace, out var lane))
-            {
-                lane = new Lane();
-                _lanes[entry.Workspace] = lane;
-            }
-
-            lane.Pending.Enqueue(entry);
-            if (lane.Worker is null)
-            {
-                lane.Worker = Task.Run(() => DrainLaneAsync(entry.Workspace, lane));
-                _workers.RemoveAll(w => w.IsCompleted);
-                _workers.Add(lane.Worker);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs a lane's entries one after another. A run's end (its task's update, its outcome's fsync, its report)
-    /// completes while the next run starts, and before the run after that: at most one run's end is outstanding,
-    /// ends are reported in the order the runs ran, a task is never started again before its last run has
-    /// ended, and the lane is not done (for a stop's drain too) until its last run has ended.
-    /// </summary>
-    private async Task DrainLaneAsync(string workspace, Lane lane)
-    {
-        var end = Task.CompletedTask; // the end of the lane's latest run (it never faults)
-        string? endTaskId = null;
-        while (true)
-        {
-            QueueEntry? entry = null;
-            lock (_gate)
-            {
-                if (lane.Pending.Count == 0 || !_accepting && lane.Running is not null)
-                {
-                    if (end.IsCompleted)
-                    {
-                        lane.Running = null;
-                        lane.Worker = null; // under the lock: Dispatch starts a new worker for the next entry
-                        return;
-                    }
-                }
-                else
-                {
-                    entry = lane.Pending.Dequeue();
-                    lane.Running = entry.TaskId;
-                }
-            }
-
-            if (entry is null)
-            {
-                await end.ConfigureAwait(false); // nothing to start: let the last run end, then look again
-                continue;
-            }
-
-            if (entry.TaskId == endTaskId)
-            {
-                await end.ConfigureAwait(false); // the same task again: its last run must have ended first
-            }
-
-            await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            Task ended;
-            try
-            {
-                if (!_accepting)
-                {
-                    await end.ConfigureAwait(false);
-                    lock (_gate)
-                    {
-                        lane.Running = null;
-                        lane.Worker = null;
-                    }
-
-                    return; // stopping: the entry stays in queue.jsonl and runs after the next start
-                }
-
-                ended = await RunOneAsync(entry, end).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Never the end of the lane (a queue entry edited by hand into an unusable workspace path): the entry
-                // gets no "done", so the next start looks at it again, and the lane goes on with the next one.
-                _context?.Log.Error("queue", "run could not be started", new { runId = entry.RunId, taskId = entry.TaskId, error = ex.Message });
-                ended = end;
-            }
-            finally
-            {
-                _slots.Release();
-            }
-
-            await end.ConfigureAwait(false);
-            end = ended;
-            endTaskId = entry.TaskId;
-        }
-    }
+    /// <summary>A workspace's configuration: the daemon's home, the workspace's files and the daemon's own environment.</summary>
+    private ConfigReport ConfigOf(string workspace) => ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment));
 
     private IRunIsolation? Isolation(string workspace, bool worktree, bool fresh)
         => worktree
-            ? new Worktrees.WorktreeIsolation(Worktrees.WorktreeSettings.From(ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment))), fresh)
+            ? new Worktrees.WorktreeIsolation(Worktrees.WorktreeSettings.From(ConfigOf(workspace)), fresh)
             : null;
 
     /// <summary>
@@ -357,14 +198,11 @@ public sealed class WorkQueue : IDaemonComponent
         var ledger = new RunLedger(store.LedgerPath);
         using var stop = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, stop.Token);
-        lock (_gate)
-        {
-            _stops[entry.RunId] = stop;
-        }
+        _stops.Add(entry.RunId, stop);
 
         try
         {
-            var config = ConfigResolver.ResolveCached(new ConfigSources(_context.Home, entry.Workspace, _environment));
+            var config = ConfigOf(entry.Workspace);
             var options = TaskRunOptions.FromConfig(config) with
             {
                 RunId = entry.RunId,
@@ -387,7 +225,7 @@ public sealed class WorkQueue : IDaemonComponent
                 {
                     TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RunId = entry.RunId, TaskId = entry.TaskId, Event = RunEvents.Failed,
                     RunnerKind = string.Empty, Status = RunStatuses.Failed, ErrorCode = ex.ErrorId, ErrorMessage = ex.Message,
-                }, Journal).ConfigureAwait(false);
+                }, Journal.Writer).ConfigureAwait(false);
             }
             catch (MsgcodeException write)
             {
@@ -405,10 +243,7 @@ public sealed class WorkQueue : IDaemonComponent
         }
         finally
         {
-            lock (_gate)
-            {
-                _stops.Remove(entry.RunId);
-            }
+            _stops.Remove(entry.RunId);
         }
     }
 
@@ -434,154 +269,12 @@ public sealed class WorkQueue : IDaemonComponent
         {
             logEnd();
             // "done" only saves the next start a ledger lookup; the ledger's outcome record is the durable truth.
-            Observe(Journal.AppendAsync(QueuePath, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false), "done hint");
+            Observe(Journal.AppendDoneAsync(entry), "done hint");
             RunEnded?.Invoke(this, args);
         }
         catch (Exception ex)
         {
             log.Error("queue", "run-ended handler failed", new { runId = entry.RunId, error = ex.Message });
-        }
-    }
-
-    /// <summary>Reads the queue after a start: what still has to run, what was interrupted, what is done.</summary>
-    private List<QueueEntry> Recover()
-    {
-        var log = _context!.Log;
-        var queued = new Dictionary<string, QueueEntry>(StringComparer.Ordinal);
-        var order = new List<string>();
-        foreach (var line in JsonlFile.Read(QueuePath, p => log.Warn("queue", "malformed queue line skipped", new { path = p.Target, line = p.Line })))
-        {
-            QueueEntry? entry;
-            try
-            {
-                entry = JsonSerializer.Deserialize<QueueEntry>(line.Text, Options);
-            }
-            catch (JsonException)
-            {
-                continue;
-            }
-
-            if (entry is null || entry.RunId.Length == 0)
-            {
-                continue;
-            }
-
-            if (!Path.IsPathFullyQualified(entry.Workspace ?? string.Empty))
-            {
-                log.Warn("queue", "queue entry without a usable workspace skipped", new { runId = entry.RunId, line = line.LineNumber });
-                continue;
-            }
-
-            if (entry.Op == "done")
-            {
-                queued.Remove(entry.RunId);
-            }
-            else if (queued.TryAdd(entry.RunId, entry))
-            {
-                order.Add(entry.RunId);
-            }
-        }
-
-        var pending = new List<QueueEntry>();
-        foreach (var workspace in queued.Values.Select(e => e.Workspace).Distinct(StringComparer.Ordinal).ToList()) // the loop re-queues interrupted runs
-        {
-            var store = new TaskStore(workspace);
-            if (!Directory.Exists(store.Workspace))
-            {
-                log.Warn("queue", "workspace of queued runs is gone", new { workspace });
-                continue;
-            }
-
-            // Runs that were in progress when the previous daemon died: interrupted, never run again as they were.
-            foreach (var closed in TaskExecution.RecoverInterrupted(store, p => log.Warn("queue", "ledger problem", new { path = p.Target, line = p.Line })))
-            {
-                log.Warn("queue", "run interrupted by a crash", new { runId = closed.RunId, taskId = closed.TaskId });
-                if (queued.Remove(closed.RunId, out var entry) && RetryOnInterrupt(store, closed.TaskId))
-                {
-                    var retry = new QueueEntry { RunId = RunLedger.NewRunId(), Workspace = workspace, TaskId = closed.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-                    queued[retry.RunId] = retry;
-                    order.Add(retry.RunId);
-                    new RunLedger(store.LedgerPath).Append(new RunRecord { TsMs = retry.TsMs, RunId = retry.RunId, TaskId = retry.TaskId, Event = RunEvents.Queued, RunnerKind = string.Empty, Status = "queued" });
-                }
-            }
-
-            var started = StartedRunIds(store);
-            foreach (var entry in queued.Values.Where(e => e.Workspace == workspace).ToList())
-            {
-                if (started.Contains(entry.RunId))
-                {
-                    queued.Remove(entry.RunId); // it ran (or was interrupted above): never again
-                }
-            }
-        }
-
-        foreach (var runId in order)
-        {
-            if (queued.TryGetValue(runId, out var entry))
-            {
-                pending.Add(entry);
-            }
-        }
-
-        // Compact: the file keeps only what still has to run.
-        AtomicFile.WriteAllText(QueuePath, string.Concat(pending.Select(e => JsonSerializer.Serialize(e, Options) + "\n")));
-        if (pending.Count > 0)
-        {
-            log.Info("queue", "resuming queued runs", new { count = pending.Count });
-        }
-
-        return pending;
-    }
-
-    private static HashSet<string> StartedRunIds(TaskStore store)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var record in new RunLedger(store.LedgerPath).ReadAll())
-        {
-            if (record.Event != RunEvents.Queued)
-            {
-                ids.Add(record.RunId);
-            }
-        }
-
-        return ids;
-    }
-
-    private static bool RetryOnInterrupt(TaskStore store, string taskId)
-    {
-        try
-        {
-            return store.ReadDocument(taskId).RequeueOnInterrupted;
-        }
-        catch (Exception ex) when (ex is MsgcodeException or InvalidOperationException or FormatException)
-        {
-            return false;
-        }
-    }
-
-    private void Housekeep()
-    {
-        string[] workspaces;
-        lock (_gate)
-        {
-            workspaces = [.. _lanes.Keys];
-        }
-
-        foreach (var workspace in workspaces)
-        {
-            try
-            {
-                var config = ConfigResolver.ResolveCached(new ConfigSources(_context!.Home, workspace, _environment));
-                var dropped = new RunLedger(new TaskStore(workspace).LedgerPath).Trim(config.GetInt64("runs.retentionDays"), config.GetInt64("runs.retentionCount"), DateTimeOffset.UtcNow);
-                if (dropped > 0)
-                {
-                    _context.Log.Info("housekeeping", "ledger trimmed", new { workspace, runs = dropped });
-                }
-            }
-            catch (MsgcodeException ex)
-            {
-                _context?.Log.Warn("housekeeping", "ledger trim failed", new { workspace, errorId = ex.ErrorId });
-            }
         }
     }
 }
