@@ -36,7 +36,7 @@ public sealed partial class ChannelService : IDaemonComponent
     /// <summary>How long routes.json must be left alone after a change before kept messages are tried again.</summary>
     public static readonly TimeSpan RoutesSettle = TimeSpan.FromMilliseconds(300);
 
-    private readonly WorkQueue _queue;
+    private readonly IWorkQueue _queue;
     private readonly ChannelServiceOptions _options;
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal); // taskId -> chat, until replied
     private DaemonContext? _context;
@@ -46,7 +46,7 @@ public sealed partial class ChannelService : IDaemonComponent
     private ChatReplies? _replies;
     private ChatIntake? _intake;
 
-    public ChannelService(WorkQueue queue, ChannelServiceOptions? options = null)
+    public ChannelService(IWorkQueue queue, ChannelServiceOptions? options = null)
     {
         _queue = queue;
         _options = options ?? new ChannelServiceOptions();

@@ -19,7 +19,7 @@ namespace Msgcode.Core.Channels;
 internal sealed class ChatIntake
 {
     private readonly DaemonContext _context;
-    private readonly WorkQueue _queue;
+    private readonly IWorkQueue _queue;
     private readonly RouteStore _routes;
     private readonly ChatReplies _replies;
     private readonly Func<string, string, string?>? _promptContext;
@@ -36,7 +36,7 @@ internal sealed class ChatIntake
     private long _lastInboundAtMs;
 
     /// <param name="promptContext">See <see cref="ChannelServiceOptions.PromptContext"/>.</param>
-    public ChatIntake(DaemonContext context, WorkQueue queue, RouteStore routes, ChatCursors cursors, ChatReplies replies, Func<string, string, string?>? promptContext, Func<InboundMessage, string, Task> command, CancellationToken stopping)
+    public ChatIntake(DaemonContext context, IWorkQueue queue, RouteStore routes, ChatCursors cursors, ChatReplies replies, Func<string, string, string?>? promptContext, Func<InboundMessage, string, Task> command, CancellationToken stopping)
     {
         _context = context;
         _queue = queue;

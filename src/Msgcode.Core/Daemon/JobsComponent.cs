@@ -16,7 +16,7 @@ public sealed class JobsComponent : IDaemonComponent
     /// <summary>The longest the loop sleeps without looking at jobs.json (and at a wall clock that jumped after a sleep).</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
 
-    private readonly WorkQueue _queue;
+    private readonly IWorkQueue _queue;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly object _gate = new();
     private JobScheduler? _scheduler;
@@ -26,7 +26,7 @@ public sealed class JobsComponent : IDaemonComponent
     private long? _nextWakeMs;
     private Timer? _housekeeping;
 
-    public JobsComponent(WorkQueue queue)
+    public JobsComponent(IWorkQueue queue)
     {
         _queue = queue;
     }
@@ -182,7 +182,7 @@ public sealed class JobsComponent : IDaemonComponent
     }
 
     /// <summary>Carries out a firing through the daemon's work queue.</summary>
-    private sealed class QueueJobExecutor(WorkQueue queue, string homePath) : IJobExecutor
+    private sealed class QueueJobExecutor(IWorkQueue queue, string homePath) : IJobExecutor
     {
 
         public string Prepare(JobDefinition job, string key)

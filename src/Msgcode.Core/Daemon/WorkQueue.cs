@@ -15,7 +15,7 @@ namespace Msgcode.Core.Daemon;
 /// queued again only if its task asks for that), and completed work never runs again (<see cref="QueueRecovery"/>).
 /// This class ties them together: it takes runs in, runs each one and records its end.
 /// </summary>
-public sealed class WorkQueue : IDaemonComponent
+public sealed class WorkQueue : IDaemonComponent, IWorkQueue
 {
     private readonly Func<RunnerRegistry> _registry;
     private readonly object _gate = new(); // guards _committing; an entry moves from it into its lane under it (lanes have their own lock, taken inside)
@@ -42,15 +42,15 @@ public sealed class WorkQueue : IDaemonComponent
         _lanes = new QueueLanes(() => _accepting, RunOneAsync);
     }
 
-    /// <summary>The runners the queue runs with now (the registry is asked again each time: an edited capabilities.json applies).</summary>
+    /// <inheritdoc/>
     public RunnerRegistry Runners => _registry();
 
     public string Name => "queue";
 
-    /// <summary>Raised when a queued run has ended (on a worker thread; handlers must not block).</summary>
+    /// <inheritdoc/>
     public event EventHandler<RunEndedEventArgs>? RunEnded;
 
-    /// <summary>Stops a running run (a user's stop, recorded as canceled). False when it is not running here.</summary>
+    /// <inheritdoc/>
     public bool Cancel(string runId) => _stops.Cancel(runId);
 
     private QueueJournal Journal => _journal!;
@@ -71,11 +71,8 @@ public sealed class WorkQueue : IDaemonComponent
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Queues a run of a task (called over the control endpoint). The returned task completes once the queue entry is fsynced (it shares the fsync
-    /// with whatever else the daemon appended meanwhile), so a caller told "queued" holds a durable promise.
-    /// Runs are handed to their lanes in the order they were queued, whatever order the fsyncs complete in.
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>Called over the control endpoint, by the job scheduler and by the channel service.</remarks>
     public async Task<TaskRunInfo> EnqueueAsync(string workspace, string taskIdOrPrefix, QueueRunOptions? run = null)
     {
         if (!_accepting)
@@ -125,7 +122,7 @@ public sealed class WorkQueue : IDaemonComponent
         return new TaskRunInfo { RunId = entry.RunId, TaskId = task.Id, Runner = task.Runner, Status = "queued", Workspace = store.Workspace, PromptLength = digest.Length, PromptSha = digest.Sha };
     }
 
-    /// <summary>Whether a run of the task waits in a lane, runs, or is being committed (after a start: recovered from queue.jsonl).</summary>
+    /// <inheritdoc/>
     public bool HoldsRunOf(string workspace, string taskId)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspace));
@@ -177,6 +174,7 @@ public sealed class WorkQueue : IDaemonComponent
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public void Describe(DaemonRuntimeInfo info) => _lanes.Describe(info);
 
     /// <summary>A workspace's configuration: the daemon's home, the workspace's files and the daemon's own environment.</summary>
