@@ -61,12 +61,15 @@ public sealed class WorkQueue : IDaemonComponent, IWorkQueue
         _journal = new QueueJournal(context.Home.Path, context.Journal);
         _environment = ConfigSources.SnapshotEnvironment(); // the daemon's own environment: read once, not per run
         _lanes.Start((int)context.Config.GetInt64("daemon.maxConcurrentRuns"), context.Log);
-        foreach (var entry in QueueRecovery.Recover(Journal, context.Log))
+        var recovered = QueueRecovery.Recover(Journal, context.Log);
+        // Accepting before the recovered runs reach their lanes: a lane that checked first would take a recovered
+        // run for one left by a stop, and leave it (and its workspace's later runs) until the next start.
+        _accepting = true;
+        foreach (var entry in recovered)
         {
             _lanes.Dispatch(entry);
         }
 
-        _accepting = true;
         _housekeeping = new QueueHousekeeping(_lanes.Workspaces, ConfigOf, context.Log);
         return Task.CompletedTask;
     }
