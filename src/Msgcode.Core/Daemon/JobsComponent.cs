@@ -230,19 +230,8 @@ public sealed class JobsComponent : IDaemonComponent
             }
 
             // ... or the daemon's queue, read only: a run queued whose ledger hint was never written.
-            var queuePath = Path.Combine(homePath, "queue.jsonl");
-            foreach (var line in Storage.JsonlFile.Read(queuePath))
+            foreach (var (entry, _) in QueueJournal.ReadFile(QueueJournal.PathIn(homePath)))
             {
-                QueueEntry? entry;
-                try
-                {
-                    entry = System.Text.Json.JsonSerializer.Deserialize<QueueEntry>(line.Text);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    continue;
-                }
-
                 if (entry is { Op: "queued" } && entry.TaskId == taskId && entry.TsMs >= sinceMs)
                 {
                     return new JobDispatch(store.Workspace, taskId, entry.RunId);

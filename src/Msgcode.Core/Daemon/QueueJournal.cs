@@ -14,11 +14,14 @@ internal sealed class QueueJournal
 
     public QueueJournal(string homePath, JsonlGroupWriter writer)
     {
-        Path = System.IO.Path.Combine(homePath, "queue.jsonl");
+        Path = PathIn(homePath);
         Writer = writer;
     }
 
     public string Path { get; }
+
+    /// <summary>Where the queue file of the msgcode home at <paramref name="homePath"/> is.</summary>
+    public static string PathIn(string homePath) => System.IO.Path.Combine(homePath, "queue.jsonl");
 
     /// <summary>The daemon's group-commit writer: queue entries and run records of all lanes share its fsyncs.</summary>
     public JsonlGroupWriter Writer { get; }
@@ -37,9 +40,12 @@ internal sealed class QueueJournal
         => Writer.AppendAsync(Path, JsonSerializer.Serialize(new QueueEntry { Op = "done", RunId = entry.RunId, Workspace = entry.Workspace, TaskId = entry.TaskId, TsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Options), durable: false);
 
     /// <summary>The entries with a run id, in file order; a malformed line goes to <paramref name="onProblem"/>, a line that is no entry is skipped.</summary>
-    public IEnumerable<(QueueEntry Entry, long LineNumber)> Read(Action<MsgcodeProblem> onProblem)
+    public IEnumerable<(QueueEntry Entry, long LineNumber)> Read(Action<MsgcodeProblem> onProblem) => ReadFile(Path, onProblem);
+
+    /// <summary>The entries of the queue file at <paramref name="path"/>, read only (as <see cref="Read"/> does; a reader beside the daemon).</summary>
+    public static IEnumerable<(QueueEntry Entry, long LineNumber)> ReadFile(string path, Action<MsgcodeProblem>? onProblem = null)
     {
-        foreach (var line in JsonlFile.Read(Path, onProblem))
+        foreach (var line in JsonlFile.Read(path, onProblem))
         {
             QueueEntry? entry;
             try
