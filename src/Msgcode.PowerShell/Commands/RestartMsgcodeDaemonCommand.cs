@@ -6,7 +6,7 @@ using Msgcode.PowerShell.Infrastructure;
 namespace Msgcode.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops the msgcode daemon gracefully, then starts it detached.</para>
+/// <para type="synopsis">Stops the msgcode daemon gracefully, then starts it again: through the installed service, or detached.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Restart, "MsgcodeDaemon", SupportsShouldProcess = true)]
 [OutputType(typeof(DaemonInfo))]
