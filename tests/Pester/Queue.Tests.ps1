@@ -85,6 +85,31 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         (Get-MsgcodeTaskRun -Workspace $ws1).Status | Sort-Object -Unique | Should -Be 'succeeded'
     }
 
+    It 'runs isolated runs of one workspace side by side, while its runs in the workspace itself never overlap' {
+        $env:MSGCODE_DAEMON_MAX_CONCURRENT_RUNS = '8'
+        $env:MSGCODE_WORKTREE_MAX_PARALLEL_RUNS = '4'
+        try { $null = Start-MsgcodeDaemon }
+        finally { $env:MSGCODE_DAEMON_MAX_CONCURRENT_RUNS = $null; $env:MSGCODE_WORKTREE_MAX_PARALLEL_RUNS = $null }
+        $ws = New-TestWorkspace
+        $git = (Get-Command git -CommandType Application | Select-Object -First 1).Source
+        $env:GIT_CONFIG_NOSYSTEM = '1'
+        & $git -C $ws init -q; Set-Content (Join-Path $ws 'a.txt') 'a'
+        & $git -C $ws add -A; & $git -C $ws -c user.name=t -c user.email=t@example.com commit -q -m first
+        $trace = Join-Path $TestDrive "trace-$([guid]::NewGuid().ToString('N'))"
+        $isolated = 1..4 | ForEach-Object { New-MsgcodeTask -Title "iso$_" -Runner shell -Workspace $ws -Prompt "echo iso > iso.txt; sleep 2" }
+        $plain = 1..3 | ForEach-Object { New-MsgcodeTask -Title "plain$_" -Runner shell -Workspace $ws -Prompt "echo start >> '$trace'; sleep 0.5; echo end >> '$trace'" }
+        $queued = @($isolated | Invoke-MsgcodeTask -Queue -Worktree) + @($plain | Invoke-MsgcodeTask -Queue)
+        $queued.Count | Should -Be 7
+        Wait-Until { (Get-Outcomes $ws).Count -eq 7 } -TimeoutSec 90 | Should -BeTrue
+        $runs = Get-MsgcodeTaskRun -Workspace $ws
+        $runs.Status | Sort-Object -Unique | Should -Be 'succeeded'
+        $iso = $runs | Where-Object TaskId -In $isolated.Id
+        $latestStart = ($iso.StartedAt | Measure-Object -Maximum).Maximum
+        $earliestEnd = ($iso | ForEach-Object { $_.StartedAt + $_.Duration } | Measure-Object -Minimum).Minimum
+        $latestStart | Should -BeLessThan $earliestEnd -Because 'all four isolated runs were running at one moment'
+        Get-Content $trace | Should -Be @('start', 'end', 'start', 'end', 'start', 'end') -Because 'runs in the workspace itself are one lane'
+    }
+
     It 'runs a task queued again right behind itself: a run ends before its task starts again, while the lane moves on' {
         # A lane starts its next run while the last one's bookkeeping completes; the same task must wait for it.
         $null = Start-MsgcodeDaemon

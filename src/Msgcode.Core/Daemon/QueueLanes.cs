@@ -3,8 +3,10 @@ using Msgcode.Core.Logging;
 namespace Msgcode.Core.Daemon;
 
 /// <summary>
-/// The work queue's lanes, one per workspace: a lane runs its workspace's queued runs one after another, and
-/// lanes run in parallel up to <c>daemon.maxConcurrentRuns</c>.
+/// The work queue's lanes: one per workspace for the runs in the workspace itself, which run one after another, and
+/// one per task for runs isolated in a worktree (-Worktree), which run beside each other and beside the workspace's
+/// lane, at most <c>worktree.maxParallelRuns</c> per workspace. All lanes together run at most
+/// <c>daemon.maxConcurrentRuns</c> runs at once, and two runs of one task never overlap, whatever their lanes.
 /// </summary>
 internal sealed class QueueLanes
 {
@@ -13,7 +15,10 @@ internal sealed class QueueLanes
     private readonly List<Task> _workers = [];
     private readonly Func<bool> _accepting;
     private readonly Func<QueueEntry, Task, Task<Task>> _run;
+    private readonly Dictionary<string, SemaphoreSlim> _isolatedSlots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _taskEnds = new(StringComparer.Ordinal);
     private SemaphoreSlim _slots = new(2);
+    private int _maxIsolatedPerWorkspace = Environment.ProcessorCount;
     private MsgcodeLog? _log;
 
     /// <param name="accepting">Whether the queue still takes work; once it does not, a lane starts nothing more
@@ -26,8 +31,13 @@ internal sealed class QueueLanes
         _run = run;
     }
 
-    private sealed class Lane
+    private sealed class Lane(string workspace, bool isolated)
     {
+        public string Workspace { get; } = workspace;
+
+        /// <summary>A lane of one task's isolated runs (its key is the workspace and the task).</summary>
+        public bool Isolated { get; } = isolated;
+
         public Queue<QueueEntry> Pending { get; } = new();
 
         public string? Running { get; set; }
@@ -35,10 +45,14 @@ internal sealed class QueueLanes
         public Task? Worker { get; set; }
     }
 
-    /// <summary>Before the first <see cref="Dispatch"/>: how many runs may run at once, across lanes.</summary>
-    public void Start(int maxConcurrentRuns, MsgcodeLog log)
+    /// <summary>
+    /// Before the first <see cref="Dispatch"/>: how many runs may run at once across lanes, and how many isolated
+    /// runs per workspace (0: one per core).
+    /// </summary>
+    public void Start(int maxConcurrentRuns, int maxIsolatedPerWorkspace, MsgcodeLog log)
     {
         _slots = new SemaphoreSlim(maxConcurrentRuns);
+        _maxIsolatedPerWorkspace = maxIsolatedPerWorkspace > 0 ? maxIsolatedPerWorkspace : Environment.ProcessorCount;
         _log = log;
     }
 
@@ -61,7 +75,7 @@ internal sealed class QueueLanes
     {
         lock (_gate)
         {
-            return _lanes.Any(l => string.Equals(Path.TrimEndingDirectorySeparator(l.Key), fullWorkspace, StringComparison.Ordinal) && (l.Value.Running == taskId || l.Value.Pending.Any(e => e.TaskId == taskId)));
+            return _lanes.Values.Any(l => string.Equals(Path.TrimEndingDirectorySeparator(l.Workspace), fullWorkspace, StringComparison.Ordinal) && (l.Running == taskId || l.Pending.Any(e => e.TaskId == taskId)));
         }
     }
 
@@ -70,7 +84,7 @@ internal sealed class QueueLanes
     {
         lock (_gate)
         {
-            return [.. _lanes.Keys];
+            return [.. _lanes.Values.Where(l => !l.Isolated).Select(l => l.Workspace).Concat(_isolatedSlots.Keys).Distinct(StringComparer.Ordinal)];
         }
     }
 
@@ -78,35 +92,40 @@ internal sealed class QueueLanes
     {
         lock (_gate)
         {
-            foreach (var (workspace, lane) in _lanes)
+            foreach (var lane in _lanes.Values)
             {
                 if (lane.Pending.Count == 0 && lane.Running is null)
                 {
                     continue;
                 }
 
-                info.Lanes.Add(new DaemonLaneInfo { Workspace = workspace, Queued = lane.Pending.Count, RunningTaskId = lane.Running });
+                info.Lanes.Add(new DaemonLaneInfo { Workspace = lane.Workspace, Queued = lane.Pending.Count, RunningTaskId = lane.Running });
                 info.QueueDepth += lane.Pending.Count;
                 info.RunningCount += lane.Running is null ? 0 : 1;
             }
         }
     }
 
-    /// <summary>Puts an entry at the end of its workspace's lane (and starts the lane's worker if it has none).</summary>
+    /// <summary>Puts an entry at the end of its lane (and starts the lane's worker if it has none).</summary>
     public void Dispatch(QueueEntry entry)
     {
         lock (_gate)
         {
-            if (!_lanes.TryGetValue(entry.Workspace, out var lane))
+            var key = entry.Worktree ? entry.Workspace + "\0" + entry.TaskId : entry.Workspace;
+            if (!_lanes.TryGetValue(key, out var lane))
             {
-                lane = new Lane();
-                _lanes[entry.Workspace] = lane;
+                lane = new Lane(entry.Workspace, entry.Worktree);
+                _lanes[key] = lane;
+                if (entry.Worktree && !_isolatedSlots.ContainsKey(entry.Workspace))
+                {
+                    _isolatedSlots[entry.Workspace] = new SemaphoreSlim(_maxIsolatedPerWorkspace);
+                }
             }
 
             lane.Pending.Enqueue(entry);
             if (lane.Worker is null)
             {
-                lane.Worker = Task.Run(() => DrainLaneAsync(entry.Workspace, lane));
+                lane.Worker = Task.Run(() => DrainLaneAsync(key, lane));
                 _workers.RemoveAll(w => w.IsCompleted);
                 _workers.Add(lane.Worker);
             }
@@ -119,7 +138,7 @@ internal sealed class QueueLanes
     /// ends are reported in the order the runs ran, a task is never started again before its last run has
     /// ended, and the lane is not done (for a stop's drain too) until its last run has ended.
     /// </summary>
-    private async Task DrainLaneAsync(string workspace, Lane lane)
+    private async Task DrainLaneAsync(string key, Lane lane)
     {
         var end = Task.CompletedTask; // the end of the lane's latest run (it never faults)
         string? endTaskId = null;
@@ -134,6 +153,11 @@ internal sealed class QueueLanes
                     {
                         lane.Running = null;
                         lane.Worker = null; // under the lock: Dispatch starts a new worker for the next entry
+                        if (lane.Isolated && lane.Pending.Count == 0)
+                        {
+                            _lanes.Remove(key); // a task's lane lives while it has runs: tasks come and go
+                        }
+
                         return;
                     }
                 }
@@ -155,8 +179,32 @@ internal sealed class QueueLanes
                 await end.ConfigureAwait(false); // the same task again: its last run must have ended first
             }
 
+            // A run of the same task in another lane (in the workspace itself, or isolated) must have ended too.
+            var taskKey = lane.Workspace + "\0" + entry.TaskId;
+            var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+            while (true)
+            {
+                Task other;
+                lock (_gate)
+                {
+                    if (!_taskEnds.TryGetValue(taskKey, out other!) || other.IsCompleted)
+                    {
+                        _taskEnds[taskKey] = started.Task.Unwrap();
+                        break;
+                    }
+                }
+
+                await other.ConfigureAwait(false);
+            }
+
+            var isolatedSlot = lane.Isolated ? IsolatedSlot(lane.Workspace) : null;
+            if (isolatedSlot is not null)
+            {
+                await isolatedSlot.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            Task ended;
+            Task ended = end;
             try
             {
                 if (!_accepting())
@@ -168,6 +216,7 @@ internal sealed class QueueLanes
                         lane.Worker = null;
                     }
 
+                    started.SetResult(Task.CompletedTask);
                     return; // stopping: the entry stays in queue.jsonl and runs after the next start
                 }
 
@@ -183,11 +232,34 @@ internal sealed class QueueLanes
             finally
             {
                 _slots.Release();
+                isolatedSlot?.Release();
             }
 
+            started.TrySetResult(ended);
+            _ = ended.ContinueWith(_ => ForgetEnded(taskKey), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             await end.ConfigureAwait(false);
             end = ended;
             endTaskId = entry.TaskId;
+        }
+    }
+
+    /// <summary>Drops a task's ended run from the map of runs other lanes wait for (tasks come and go).</summary>
+    private void ForgetEnded(string taskKey)
+    {
+        lock (_gate)
+        {
+            if (_taskEnds.TryGetValue(taskKey, out var latest) && latest.IsCompleted)
+            {
+                _taskEnds.Remove(taskKey);
+            }
+        }
+    }
+
+    private SemaphoreSlim IsolatedSlot(string workspace)
+    {
+        lock (_gate)
+        {
+            return _isolatedSlots[workspace];
         }
     }
 }

@@ -9,7 +9,8 @@ namespace Msgcode.Core.Daemon;
 
 /// <summary>
 /// The daemon's queued runs: durable in <c>&lt;home&gt;/queue.jsonl</c> (<see cref="QueueJournal"/>; the daemon is its only writer),
-/// run serially per workspace and in parallel across workspaces up to <c>daemon.maxConcurrentRuns</c> (<see cref="QueueLanes"/>).
+/// run serially per workspace (runs isolated in worktrees beside each other) and in parallel across workspaces up to
+/// <c>daemon.maxConcurrentRuns</c> (<see cref="QueueLanes"/>).
 /// A run's id is fixed when it is queued, and the workspace's ledger says what became of it, so after a
 /// crash every queued run runs exactly once, a run that was in progress is recorded as interrupted (and
 /// queued again only if its task asks for that), and completed work never runs again (<see cref="QueueRecovery"/>).
@@ -60,7 +61,7 @@ public sealed class WorkQueue : IDaemonComponent, IWorkQueue
         _context = context;
         _journal = new QueueJournal(context.Home.Path, context.Journal);
         _environment = ConfigSources.SnapshotEnvironment(); // the daemon's own environment: read once, not per run
-        _lanes.Start((int)context.Config.GetInt64("daemon.maxConcurrentRuns"), context.Log);
+        _lanes.Start((int)context.Config.GetInt64("daemon.maxConcurrentRuns"), (int)context.Config.GetInt64("worktree.maxParallelRuns"), context.Log);
         var recovered = QueueRecovery.Recover(Journal, context.Log);
         // Accepting before the recovered runs reach their lanes: a lane that checked first would take a recovered
         // run for one left by a stop, and leave it (and its workspace's later runs) until the next start.
