@@ -273,6 +273,41 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         Get-Porcelain $ws | Should -Be $before
     }
 
+    It 'runs the verify command in each worktree after its runner and records Verified, VerifyFailed or a timeout on the patch' {
+        $ws = New-Repo
+        Set-MsgcodeConfig -Name worktree.verify -Value 'test -f ok.txt && echo verify-passed' -Workspace $ws
+        $good = New-MsgcodeTask -Title 'good' -Prompt 'echo ok > ok.txt' -Runner shell -Workspace $ws
+        $bad = New-MsgcodeTask -Title 'bad' -Prompt 'echo nope > nope.txt' -Runner shell -Workspace $ws
+        ($good, $bad | Invoke-MsgcodeTask -Worktree).Status | Should -Be @('succeeded', 'succeeded')
+        $passed = Get-MsgcodePatch $good.Id -Workspace $ws
+        $passed.VerifyStatus | Should -Be 'Verified'
+        $passed.Verification.ExitCode | Should -Be 0
+        Get-Content $passed.Verification.Log | Should -Be 'verify-passed'
+        $passed.Files.Path | Should -Be @('ok.txt') -Because 'the verify command runs after the patch is captured'
+        $failed = Get-MsgcodePatch $bad.Id -Workspace $ws
+        $failed.VerifyStatus | Should -Be 'VerifyFailed'
+        $failed.Verification.ExitCode | Should -Be 1
+
+        # A verify command that hangs is stopped at its timeout, with its children, and recorded.
+        Set-MsgcodeConfig -Name worktree.verify -Value "sleep 60 & echo `$! > '$TestDrive/verify-child.pid'; wait" -Workspace $ws
+        Set-MsgcodeConfig -Name worktree.verifyTimeoutSec -Value 1 -Workspace $ws
+        $hang = New-MsgcodeTask -Title 'hang' -Prompt 'echo ok > ok.txt' -Runner shell -Workspace $ws
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        ($hang | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $timedOut = Get-MsgcodePatch $hang.Id -Workspace $ws
+        $timedOut.VerifyStatus | Should -Be 'VerifyFailed'
+        $timedOut.Verification.TimedOut | Should -BeTrue
+        $child = [int](Get-Content "$TestDrive/verify-child.pid")
+        Wait-Until { -not (Test-Path "/proc/$child") } -TimeoutSec 10 | Should -BeTrue -Because 'the hung command is stopped with its children'
+
+        # Without a verify command a patch is NotVerified.
+        Reset-MsgcodeConfig -Name worktree.verify -Workspace $ws
+        $plain = New-MsgcodeTask -Title 'plain' -Prompt 'echo ok > ok.txt' -Runner shell -Workspace $ws
+        $null = $plain | Invoke-MsgcodeTask -Worktree
+        (Get-MsgcodePatch $plain.Id -Workspace $ws).VerifyStatus | Should -Be 'NotVerified'
+    }
+
     Context 'a patch that writes over files git does not track in the main tree' {
         BeforeAll {
             function script:Get-TreeState([string] $Path) {

@@ -29,5 +29,11 @@ public sealed class PatchInfo
 
     public required string Workspace { get; init; }
 
+    /// <summary>What the verify command said of this patch (<c>worktree.verify</c>), or null when none ran.</summary>
+    public PatchVerification? Verification { get; init; }
+
+    /// <summary><see cref="PatchVerification.Verified"/>, <see cref="PatchVerification.VerifyFailed"/> or <see cref="PatchVerification.NotVerified"/>.</summary>
+    public string VerifyStatus => Verification?.Status ?? PatchVerification.NotVerified;
+
     public override string ToString() => $"{TaskId} {FilesChanged} file(s) +{Insertions} -{Deletions}";
 }

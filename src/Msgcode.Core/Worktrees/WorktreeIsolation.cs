@@ -80,9 +80,21 @@ public sealed class WorktreeIsolation : IRunIsolation
 
             var patch = Relative(store.Workspace, captured.PatchPath);
             var tree = captured.Tree;
+            List<string> artifacts = [captured.PatchPath, captured.SummaryPath];
+            if (manager.Settings.VerifyCommand is { } verify && result.Status is RunStatuses.Succeeded or RunStatuses.Failed)
+            {
+                // After the capture: what the command builds in the worktree never enters the patch.
+                var verification = PatchVerifier.Run(verify, WorkingDirectory, manager.Settings.VerifyTimeout, Path.GetDirectoryName(captured.PatchPath)!);
+                artifacts.Add(Path.Combine(Path.GetDirectoryName(captured.PatchPath)!, PatchVerification.FileName));
+                if (verification.Log is { } log)
+                {
+                    artifacts.Add(log);
+                }
+            }
+
             return new IsolationOutcome
             {
-                Artifacts = [captured.PatchPath, captured.SummaryPath],
+                Artifacts = artifacts,
                 Patches = [captured.PatchPath, captured.SummaryPath],
                 PatchPath = captured.PatchPath,
                 BaseCommit = captured.BaseCommit,

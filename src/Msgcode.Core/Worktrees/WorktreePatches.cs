@@ -81,6 +81,7 @@ internal sealed class WorktreePatches
             Length = new FileInfo(path).Length,
             Content = includeContent ? File.ReadAllText(path) : null,
             Workspace = Workspace,
+            Verification = PatchVerifier.ReadBeside(path),
         };
     }
 
