@@ -50,6 +50,7 @@
         'Stop-MsgcodeDaemon'
         'Test-MsgcodeDoctor'
         'Test-MsgcodePatch'
+        'Undo-MsgcodePatch'
         'Uninstall-MsgcodeService'
         'Wait-MsgcodeTask'
     )

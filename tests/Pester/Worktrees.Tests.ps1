@@ -308,6 +308,45 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         (Get-MsgcodePatch $plain.Id -Workspace $ws).VerifyStatus | Should -Be 'NotVerified'
     }
 
+    It 'undoes a merged patch in one step: a revert commit restores the tree byte for byte, a working-tree merge is taken out again' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'Edit files' -Prompt $script:EditScript -Runner shell -Workspace $ws
+        ($task | Invoke-MsgcodeTask -Worktree).Status | Should -Be 'succeeded'
+        $tree = git -C $ws rev-parse 'HEAD^{tree}'
+        $before = Get-Porcelain $ws
+        Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchNotMerged,*'
+
+        $merged = Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false
+        (git -C $ws rev-parse 'HEAD^{tree}') | Should -Not -Be $tree
+        $undo = Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false
+        $undo.RevertedCommit | Should -Be $merged.Commit
+        (git -C $ws rev-parse HEAD) | Should -Be $undo.Commit
+        (git -C $ws rev-parse 'HEAD^{tree}') | Should -Be $tree -Because 'the branch has its tree from before the merge again'
+        Get-Porcelain $ws | Should -Be $before
+        Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchNotMerged,*' -Because 'that merge is undone already'
+
+        # Into the working tree, with an edit of the user's beside it: the patch comes out, the edit stays.
+        $null = Merge-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false
+        Add-Content -Path (Join-Path $ws 'other.txt') -Value 'my own edit'
+        $null = Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false
+        (git -C $ws rev-parse 'HEAD^{tree}') | Should -Be $tree
+        git -C $ws status --porcelain --untracked-files=no | Should -Be ' M other.txt'
+        git -C $ws checkout -q -- other.txt
+        Get-Porcelain $ws | Should -Be $before
+
+        # A later commit changed the same lines: refused, nothing changed.
+        $merged = Merge-MsgcodePatch $task.Id -Workspace $ws -Commit -Confirm:$false
+        Set-Content -Path (Join-Path $ws 'a.txt') -Value "alpha`nBETA, edited later`ngamma`ndelta`nepsilon" -NoNewline
+        git -C $ws commit -q -am 'later work on the same lines'
+        $head = git -C $ws rev-parse HEAD
+        Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchUndoConflict,*'
+        (git -C $ws rev-parse HEAD) | Should -Be $head
+        git -C $ws status --porcelain --untracked-files=no | Should -BeNullOrEmpty
+    }
+
     Context 'a patch that writes over files git does not track in the main tree' {
         BeforeAll {
             function script:Get-TreeState([string] $Path) {

@@ -270,6 +270,9 @@ public sealed class WorktreeManager
     public PatchApplyResult Apply(string taskIdOrPrefix, bool commit, string? message = null, string? patchPath = null, CancellationToken cancellationToken = default)
         => _patches.Apply(taskIdOrPrefix, commit, message, patchPath, cancellationToken);
 
+    /// <summary>Rolls back the newest merge of the task's patch: a revert commit, or the patch taken out of the working tree.</summary>
+    public PatchUndoResult Undo(string taskIdOrPrefix, CancellationToken cancellationToken = default) => _patches.Undo(taskIdOrPrefix, cancellationToken);
+
     /// <summary>Adds the worktrees folder to the repository's info/exclude (never to a tracked .gitignore), once.</summary>
     private void ExcludeWorktreesFolder(RepositoryFacts facts)
     {

@@ -196,7 +196,7 @@ internal sealed class WorktreePatches
         if (!commit)
         {
             GitCli.Require(facts.Root, ["apply", "--whitespace=nowarn", patch.Path], target: patch.Path, cancellationToken: cancellationToken);
-            return new PatchApplyResult { TaskId = patch.TaskId, PatchPath = patch.Path, Mode = "workingTree", Branch = facts.Branch, FilesChanged = patch.FilesChanged, Workspace = Workspace };
+            return Merged(new PatchApplyResult { TaskId = patch.TaskId, PatchPath = patch.Path, Mode = "workingTree", Branch = facts.Branch, FilesChanged = patch.FilesChanged, Workspace = Workspace });
         }
 
         var title = message;
@@ -239,8 +239,30 @@ internal sealed class WorktreePatches
         // ignored files in the patch's way, were refused above, so nothing of the user's is overwritten), then move the branch.
         GitCli.Require(facts.Root, ["read-tree", "-m", "-u", facts.Head, newCommit], target: facts.Root, cancellationToken: cancellationToken);
         GitCli.Require(facts.Root, ["update-ref", "-m", $"msgcode: apply the patch of {patch.TaskId}", "HEAD", newCommit, facts.Head], target: facts.Root, cancellationToken: cancellationToken);
-        return new PatchApplyResult { TaskId = patch.TaskId, PatchPath = patch.Path, Mode = "commit", Commit = newCommit, Branch = facts.Branch, FilesChanged = patch.FilesChanged, Workspace = Workspace };
+        return Merged(new PatchApplyResult { TaskId = patch.TaskId, PatchPath = patch.Path, Mode = "commit", Commit = newCommit, Branch = facts.Branch, FilesChanged = patch.FilesChanged, Workspace = Workspace });
     }
+
+    /// <summary>Records the merge in the task (what Undo-MsgcodePatch rolls back); a task that cannot be written keeps the merge unrecorded.</summary>
+    private PatchApplyResult Merged(PatchApplyResult result)
+    {
+        try
+        {
+            var merge = new PatchMerge { Patch = PathHelpers.Relative(Workspace, result.PatchPath), Mode = result.Mode, Commit = result.Commit, Branch = result.Branch, AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            Store.Update(result.TaskId, d =>
+            {
+                PatchMerge.Add(d, merge);
+                return true;
+            });
+        }
+        catch (MsgcodeException)
+        {
+        }
+
+        return result;
+    }
+
+    /// <summary>Rolls back the task's newest merge (<see cref="PatchUndo"/>).</summary>
+    public PatchUndoResult Undo(string taskIdOrPrefix, CancellationToken cancellationToken = default) => PatchUndo.Undo(this, taskIdOrPrefix, cancellationToken);
 
     private (string Id, string Path) FindPatch(string taskIdOrPrefix, string? patchPath)
     {
@@ -270,7 +292,7 @@ internal sealed class WorktreePatches
     }
 
     /// <summary>What is in the way of a merge, and what to do about it (the same words for Test-MsgcodePatch and Merge-MsgcodePatch).</summary>
-    private static string LocalChangesMessage(IReadOnlyCollection<string> local, IReadOnlyCollection<string> untracked)
+    internal static string LocalChangesMessage(IReadOnlyCollection<string> local, IReadOnlyCollection<string> untracked)
     {
         var changed = local.Except(untracked, StringComparer.Ordinal).ToArray();
         var text = new StringBuilder();
