@@ -1,27 +1,10 @@
 using System.Globalization;
 using System.Text;
-using Lucene.Net.Analysis.TokenAttributes;
-using Lucene.Net.Index;
-using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Memory;
-
-/// <summary>Where a workspace's memory lives.</summary>
-public static class MemoryPaths
-{
-    public const string FolderName = "memory";
-
-    public const string IndexFolderName = ".index";
-
-    /// <summary><c>&lt;workspace&gt;/memory</c>: the <c>YYYY-MM-DD.md</c> files, which are the truth.</summary>
-    public static string MemoryDirectory(string workspace) => Path.Combine(Path.GetFullPath(workspace), FolderName);
-
-    /// <summary><c>&lt;workspace&gt;/memory/.index</c>: the search index, a cache rebuilt from the files at any time.</summary>
-    public static string IndexDirectory(string workspace) => Path.Combine(MemoryDirectory(workspace), IndexFolderName);
-}
 
 /// <summary>
 /// A workspace's memory: notes appended to <c>memory/YYYY-MM-DD.md</c> (one <c>## HH:mm:ss</c> section per
@@ -29,12 +12,10 @@ public static class MemoryPaths
 /// through a Lucene index that is only a cache. Appends are serialised per file across threads and
 /// processes by the file's lock and written by atomic replace, so concurrent writers never lose or
 /// interleave notes.
+/// <see cref="MemoryQueries"/> turns a search into a Lucene query; <see cref="MemorySnippets"/> cuts a hit's snippet.
 /// </summary>
 public sealed class MemoryStore
 {
-    private const int MaxQueryTerms = 256;
-    private const int SnippetRadius = 80;
-
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly string _workspace;
@@ -148,8 +129,8 @@ public sealed class MemoryStore
             return [];
         }
 
-        var userQuery = ParseUserQuery(query);
-        return Run(userQuery, query, top, since, fallback: () => PlainQuery(query, Occur.MUST));
+        var userQuery = MemoryQueries.Parse(query);
+        return Run(userQuery, query, top, since, fallback: () => MemoryQueries.Plain(query, Occur.MUST));
     }
 
     /// <summary>Deletes the index and builds it again from the memory files.</summary>
@@ -184,7 +165,7 @@ public sealed class MemoryStore
                 return null;
             }
 
-            var query = store.PlainQuery(text, Occur.SHOULD);
+            var query = MemoryQueries.Plain(text, Occur.SHOULD);
             hits = query is null ? [] : store.Run(query, text, top, since: null, fallback: null);
         }
         catch (MsgcodeException)
@@ -202,7 +183,7 @@ public sealed class MemoryStore
         foreach (var hit in hits)
         {
             var when = hit.Time is TimeOnly t ? $"{hit.Date:yyyy-MM-dd} {t:HH:mm}" : $"{hit.Date:yyyy-MM-dd}";
-            var line = $"- [{when}] {OneLine(hit.Text)}";
+            var line = $"- [{when}] {MemorySnippets.OneLine(hit.Text)}";
             line = (line.Length + 1 > share ? line[..(share - 2)].TrimEnd() + "…" : line) + "\n";
             var room = maxChars - block.Length;
             if (line.Length <= room)
@@ -252,7 +233,7 @@ public sealed class MemoryStore
             found = searcher.Search(plain, filter, Math.Min(top, 10_000), sort, doDocScores: true, doMaxScore: false);
         }
 
-        var words = SnippetWords(queryText);
+        var words = MemorySnippets.Words(queryText);
         var hits = new List<MemoryHit>(found.ScoreDocs.Length);
         foreach (var scoreDoc in found.ScoreDocs)
         {
@@ -272,7 +253,7 @@ public sealed class MemoryStore
                 Line = doc.GetField(MemoryIndex.LineField)?.GetInt32Value() ?? 0,
                 Heading = string.IsNullOrEmpty(heading) ? null : heading,
                 Text = body,
-                Snippet = Snippet(body.Length > 0 ? body : heading ?? string.Empty, words),
+                Snippet = MemorySnippets.Of(body.Length > 0 ? body : heading ?? string.Empty, words),
                 Score = float.IsNaN(scoreDoc.Score) ? 0 : scoreDoc.Score,
                 Tags = string.IsNullOrEmpty(tags) ? [] : tags.Split(' ', StringSplitOptions.RemoveEmptyEntries),
                 Source = string.IsNullOrEmpty(source) ? null : source,
@@ -280,67 +261,6 @@ public sealed class MemoryStore
         }
 
         return hits;
-    }
-
-    /// <summary>The user's query in Lucene's classic syntax; when it does not parse (or parses to nothing), its plain words.</summary>
-    private Query? ParseUserQuery(string query)
-    {
-        try
-        {
-            using var analyzer = MemoryAnalyzer.ForQuery();
-            var parser = new QueryParser(MemoryAnalyzer.Version, MemoryIndex.ContentField, analyzer)
-            {
-                DefaultOperator = Operator.AND,
-                AllowLeadingWildcard = false,
-            };
-            var parsed = parser.Parse(query);
-            if (parsed is BooleanQuery { Clauses.Count: 0 })
-            {
-                return PlainQuery(query, Occur.MUST);
-            }
-
-            return parsed;
-        }
-        catch (Exception ex) when (MemoryIndex.IsRecoverable(ex))
-        {
-            return PlainQuery(query, Occur.MUST);
-        }
-    }
-
-    /// <summary>The analysed words of <paramref name="text"/> as term queries (syntax characters are just text here).</summary>
-    private Query? PlainQuery(string text, Occur occur)
-    {
-        var terms = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        using (var analyzer = MemoryAnalyzer.ForQuery())
-        using (var stream = analyzer.GetTokenStream(MemoryIndex.ContentField, text))
-        {
-            var term = stream.AddAttribute<ICharTermAttribute>();
-            stream.Reset();
-            while (stream.IncrementToken() && terms.Count < MaxQueryTerms)
-            {
-                var value = term.ToString();
-                if (seen.Add(value))
-                {
-                    terms.Add(value);
-                }
-            }
-
-            stream.End();
-        }
-
-        if (terms.Count == 0)
-        {
-            return null;
-        }
-
-        var query = new BooleanQuery();
-        foreach (var value in terms)
-        {
-            query.Add(new TermQuery(new Term(MemoryIndex.ContentField, value)), occur);
-        }
-
-        return query;
     }
 
     private void RequireWorkspace()
@@ -418,88 +338,5 @@ public sealed class MemoryStore
         }
 
         return count;
-    }
-
-    /// <summary>Words of a query worth locating in a hit's text for its snippet, longest first.</summary>
-    private static List<string> SnippetWords(string query)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        foreach (var c in query + " ")
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                current.Append(c);
-                continue;
-            }
-
-            if (current.Length > 0)
-            {
-                var word = current.ToString();
-                if (word is not ("AND" or "OR" or "NOT"))
-                {
-                    words.Add(word);
-                }
-
-                current.Clear();
-            }
-        }
-
-        return words.Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(w => w.Length).ToList();
-    }
-
-    private static string Snippet(string text, List<string> words)
-    {
-        var flat = OneLine(text);
-        if (flat.Length <= 2 * SnippetRadius)
-        {
-            return flat;
-        }
-
-        var at = -1;
-        foreach (var word in words)
-        {
-            at = flat.IndexOf(word, StringComparison.OrdinalIgnoreCase);
-            if (at < 0 && word.Length > 2 && word.Any(IsCjk))
-            {
-                at = flat.IndexOf(word[..2], StringComparison.Ordinal);
-            }
-
-            if (at >= 0)
-            {
-                break;
-            }
-        }
-
-        var start = Math.Max(0, (at < 0 ? 0 : at) - SnippetRadius / 2);
-        var length = Math.Min(flat.Length - start, 2 * SnippetRadius);
-        var snippet = flat.Substring(start, length).Trim();
-        return (start > 0 ? "…" : string.Empty) + snippet + (start + length < flat.Length ? "…" : string.Empty);
-    }
-
-    private static bool IsCjk(char c) => c is >= '\u3040' and <= '\u30ff' or >= '\u3400' and <= '\u9fff' or >= '\uac00' and <= '\ud7af' or >= '\uf900' and <= '\ufaff';
-
-    private static string OneLine(string text)
-    {
-        var flat = new StringBuilder(text.Length);
-        var space = false;
-        foreach (var c in text)
-        {
-            if (char.IsWhiteSpace(c))
-            {
-                space = flat.Length > 0;
-                continue;
-            }
-
-            if (space)
-            {
-                flat.Append(' ');
-                space = false;
-            }
-
-            flat.Append(c);
-        }
-
-        return flat.ToString();
     }
 }
