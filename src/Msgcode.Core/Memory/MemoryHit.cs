@@ -1,0 +1,31 @@
+namespace Msgcode.Core.Memory;
+
+/// <summary>One ranked match of <see cref="MemoryStore.Search"/>.</summary>
+public sealed class MemoryHit
+{
+    public required string Workspace { get; init; }
+
+    public required DateOnly Date { get; init; }
+
+    public TimeOnly? Time { get; init; }
+
+    public required string File { get; init; }
+
+    public required int Line { get; init; }
+
+    public string? Heading { get; init; }
+
+    public required string Text { get; init; }
+
+    /// <summary>A one-line excerpt of the text around the first match.</summary>
+    public required string Snippet { get; init; }
+
+    /// <summary>Relevance (BM25); higher is better. Only comparable within one search.</summary>
+    public required float Score { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public string? Source { get; init; }
+
+    public override string ToString() => $"{Date:yyyy-MM-dd} {Heading} ({Score:0.00}): {Snippet}";
+}
