@@ -8,25 +8,6 @@ using StreamJsonRpc;
 
 namespace Msgcode.Core.Channels;
 
-public sealed record ImsgChannelOptions
-{
-    /// <summary>The imsg executable (config key imsg.path).</summary>
-    public required string ImsgPath { get; init; }
-
-    /// <summary>How long one request (watch.subscribe, send) may take (the original's 30 s).</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>First wait before restarting a dead imsg; doubled on each failure up to <see cref="MaxBackoff"/>.</summary>
-    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromSeconds(1);
-
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Duplicate notifications of one message within this many recent messages are dropped.</summary>
-    public int DuplicateWindow { get; init; } = 4096;
-
-    public MsgcodeLog? Log { get; init; }
-}
-
 /// <summary>
 /// The iMessage channel: <c>&lt;imsg&gt; rpc</c> as a child process speaking JSON-RPC 2.0, one JSON message
 /// per line, over its stdin/stdout (imsg v0.4.0's protocol, as the original msgcode uses it). StreamJsonRpc
@@ -182,26 +163,7 @@ public sealed class ImsgChannel : IChatChannel
 
     private async Task RunOnceAsync(Func<SubscriptionStart> resumeFrom, CancellationToken stopping)
     {
-        var info = new ProcessStartInfo(_options.ImsgPath)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("rpc");
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new MsgcodeException(ErrorIds.ImsgUnavailable, MsgcodeErrorCategory.NotInstalled, _options.ImsgPath, $"imsg could not be started: {ex.Message}", ex);
-        }
-
-        process.ErrorDataReceived += (_, _) => { }; // stderr is drained and ignored, as in the original
-        process.BeginErrorReadLine();
+        var process = ImsgProcess.StartRpc(_options.ImsgPath);
         // A line past 16 MB (a message's text is far shorter; attachments are paths) ends the connection in linear time,
         // and imsg is restarted with back-off, rather than costing the daemon minutes of CPU.
         var handler = new NewLineDelimitedMessageHandler(process.StandardInput.BaseStream, new Storage.LineLimitStream(process.StandardOutput.BaseStream, 16 * 1024 * 1024), new SystemTextJsonFormatter());
@@ -258,48 +220,15 @@ public sealed class ImsgChannel : IChatChannel
                 _process = null;
             }
 
-            var code = await StopProcessAsync(process, rpc).ConfigureAwait(false);
+            var code = await ImsgProcess.StopAsync(process, rpc).ConfigureAwait(false);
             _options.Log?.Write(stopping.IsCancellationRequested ? LogLevel.Info : LogLevel.Warn, "imsg", "imsg exited", new { code });
         }
     }
 
-    /// <summary>Closes imsg's input, waits up to 5 s, then kills it; returns its exit code when it exited on its own.</summary>
-    private static async Task<int?> StopProcessAsync(Process process, JsonRpc rpc)
-    {
-        int? code = null;
-        try
-        {
-            process.StandardInput.Close(); // imsg ends on end of input
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-        }
-
-        rpc.Dispose();
-        try
-        {
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            code = process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-
-        process.Dispose();
-        return code;
-    }
 
     private void OnNotification(JsonElement parameters)
     {
-        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("message", out var m) || Parse(m) is not { } message)
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("message", out var m) || ImsgPayload.Parse(m) is not { } message)
         {
             _options.Log?.Warn("imsg", "malformed message notification ignored");
             return;
@@ -325,44 +254,6 @@ public sealed class ImsgChannel : IChatChannel
         _inbox.Writer.TryWrite(message);
     }
 
-    /// <summary>imsg's message payload → <see cref="InboundMessage"/>; null unless it has id, chat_id, sender, is_from_me and created_at.</summary>
-    public static InboundMessage? Parse(JsonElement m)
-    {
-        if (m.ValueKind != JsonValueKind.Object
-            || !m.TryGetProperty("id", out var id) || !id.TryGetInt64(out var rowid)
-            || !m.TryGetProperty("chat_id", out var chatId)
-            || !m.TryGetProperty("sender", out var sender) || sender.ValueKind != JsonValueKind.String
-            || !m.TryGetProperty("is_from_me", out var fromMe) || fromMe.ValueKind is not (JsonValueKind.True or JsonValueKind.False)
-            || !m.TryGetProperty("created_at", out var created) || created.ValueKind != JsonValueKind.String)
-        {
-            return null;
-        }
-
-        string? Str(string name) => m.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-        var attachments = new List<InboundAttachment>();
-        if (m.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var a in list.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.Object))
-            {
-                string? A(string name) => a.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-                attachments.Add(new InboundAttachment(A("filename"), A("mime_type"), A("original_path"), a.TryGetProperty("missing", out var miss) && miss.ValueKind == JsonValueKind.True));
-            }
-        }
-
-        var chatGuid = Str("chat_guid");
-        return new InboundMessage
-        {
-            Rowid = rowid,
-            ChatGuid = string.IsNullOrEmpty(chatGuid) ? chatId.ToString() : chatGuid,
-            Sender = sender.GetString()!,
-            IsFromMe = fromMe.GetBoolean(),
-            IsGroup = m.TryGetProperty("is_group", out var g) && g.ValueKind == JsonValueKind.True,
-            Text = Str("text"),
-            CreatedAt = DateTimeOffset.TryParse(created.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.UtcNow,
-            MessageGuid = Str("guid"),
-            Attachments = attachments,
-        };
-    }
 
     private async Task ConsumeAsync(Func<InboundMessage, Task> onMessage, CancellationToken stopping)
     {
@@ -412,32 +303,7 @@ public sealed class ImsgChannel : IChatChannel
     }
 
     /// <summary>Runs <c>imsg --version</c>; null when it cannot be run.</summary>
-    public static string? ProbeVersion(string path, TimeSpan timeout)
-    {
-        try
-        {
-            var info = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add("--version");
-            using var process = Process.Start(info);
-            if (process is null)
-            {
-                return null;
-            }
-
-            var output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return null;
-            }
-
-            return process.ExitCode == 0 ? output.Result.Trim().Split('\n')[0].Trim() : null;
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            return null;
-        }
-    }
+    public static string? ProbeVersion(string path, TimeSpan timeout) => ImsgProcess.ProbeVersion(path, timeout);
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200];
 
