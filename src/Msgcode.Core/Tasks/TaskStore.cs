@@ -190,7 +190,7 @@ public sealed partial class TaskStore
 
         var scan = TaskFolderScan.Of(TasksDirectory);
         var index = rebuild ? null : TaskIndexFile.TryRead(IndexPath);
-        var (fresh, changed) = Reconcile(index, scan);
+        var (fresh, changed) = TaskIndexReconcile.Reconcile(this, index, scan);
         if (changed)
         {
             // Another reader may have refreshed it meanwhile; either way the rows we computed are current. A workspace
@@ -278,64 +278,6 @@ public sealed partial class TaskStore
 
     /// <summary>The runner kind for a new task: the caller's, else runner.default of the workspace's configuration.</summary>
     public string DefaultRunnerKind(ConfigSources sources) => ConfigResolver.Resolve(sources).GetString("runner.default") ?? "pwsh";
-
-    private (TaskIndexFile Index, bool Changed) Reconcile(TaskIndexFile? index, TaskFolderScan scan)
-    {
-        var changed = index is null;
-        var rows = new Dictionary<string, TaskIndexEntry>(StringComparer.Ordinal);
-        if (index is not null)
-        {
-            foreach (var row in index.Tasks)
-            {
-                rows[row.Id] = row;
-            }
-        }
-
-        var result = new TaskIndexFile();
-        foreach (var (id, jsonStamp) in scan.JsonStamps)
-        {
-            var mdStamp = scan.MdStamps.GetValueOrDefault(id) ?? string.Empty;
-            if (rows.TryGetValue(id, out var row) && row.JsonStamp == jsonStamp && row.MdStamp == mdStamp)
-            {
-                result.Tasks.Add(row);
-                continue;
-            }
-
-            changed = true;
-            result.Tasks.Add(LoadRow(id, jsonStamp, mdStamp));
-        }
-
-        if (!changed && rows.Count != result.Tasks.Count)
-        {
-            changed = true; // some task files were deleted
-        }
-
-        result.Tasks.Sort((a, b) => a.CreatedAtMs != b.CreatedAtMs ? a.CreatedAtMs.CompareTo(b.CreatedAtMs) : string.CompareOrdinal(a.Id, b.Id));
-        return (result, changed);
-    }
-
-    private TaskIndexEntry LoadRow(string id, string jsonStamp, string mdStamp)
-    {
-        try
-        {
-            var document = ReadDocument(id);
-            return new TaskIndexEntry
-            {
-                Id = id,
-                Title = document.Title,
-                Status = document.Status,
-                RunnerKind = document.RunnerKind,
-                CreatedAtMs = document.CreatedAtMs,
-                UpdatedAtMs = document.UpdatedAtMs,
-                JsonStamp = jsonStamp,
-                MdStamp = mdStamp,
-            };
-        }
-        catch (MsgcodeException ex)
-        {
-            return new TaskIndexEntry { Id = id, JsonStamp = jsonStamp, MdStamp = mdStamp, Error = ex.Message, CreatedAtMs = TaskId.CreatedAt(id).ToUnixTimeMilliseconds() };
-        }
-    }
 
     private TaskDocument? TryRead(string id)
     {
