@@ -74,7 +74,7 @@ public class AtomicFileTests
             AtomicFile.WriteAllText(path, "round 1, write " + i, options);
         }
 
-        Assert.Equal(0, AtomicFile.FolderFsyncs(dir.Path));
+        Assert.Equal(0, SpareExchange.FolderFsyncs(dir.Path));
 
         // From then on each spare is written over: the first write of a round finds its spare's exchange not yet on
         // disk and fsyncs the folder, which makes the round's other exchanges durable too.
@@ -83,7 +83,7 @@ public class AtomicFileTests
             for (var i = 0; i < AtomicFile.SpareCount; i++)
             {
                 AtomicFile.WriteAllText(path, $"round {round}, write {i}", options);
-                Assert.Equal(round - 1, AtomicFile.FolderFsyncs(dir.Path));
+                Assert.Equal(round - 1, SpareExchange.FolderFsyncs(dir.Path));
             }
         }
 
@@ -92,13 +92,13 @@ public class AtomicFileTests
         var replaced = dir.File(".spare1");
         File.Delete(replaced);
         File.WriteAllText(replaced, "another process's old task");
-        var before = AtomicFile.FolderFsyncs(dir.Path);
+        var before = SpareExchange.FolderFsyncs(dir.Path);
         for (var i = 0; i < AtomicFile.SpareCount; i++)
         {
             AtomicFile.WriteAllText(path, "round 5, write " + i, options);
         }
 
-        Assert.Equal(before + 2, AtomicFile.FolderFsyncs(dir.Path)); // the round's own, and the replaced spare's
+        Assert.Equal(before + 2, SpareExchange.FolderFsyncs(dir.Path)); // the round's own, and the replaced spare's
         Assert.Equal("round 5, write 3", File.ReadAllText(path));
     }
 
