@@ -9,12 +9,6 @@ using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Runners;
 
-/// <summary>A runner whose need to send data off the machine depends on its settings.</summary>
-public interface IPolicyAware
-{
-    bool SendsDataOffMachine(string workspacePath);
-}
-
 /// <summary>
 /// LM Studio through its OpenAI-compatible server: <c>POST /v1/chat/completions</c> at <c>lmstudio.baseUrl</c>,
 /// model <c>auto</c> = the first model <c>GET /v1/models</c> lists, a bearer key from <c>lmstudio.apiKey</c>,
