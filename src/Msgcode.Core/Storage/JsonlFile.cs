@@ -4,15 +4,6 @@ using Msgcode.Core.Errors;
 
 namespace Msgcode.Core.Storage;
 
-/// <summary>One complete, well-formed line of a JSONL file.</summary>
-/// <param name="LineNumber">1-based line number, or 0 when the line was read from the tail without counting.</param>
-/// <param name="Offset">Byte offset of the line's first byte.</param>
-/// <param name="Text">The line without its terminator.</param>
-public readonly record struct JsonlLine(long LineNumber, long Offset, string Text)
-{
-    public JsonDocument Parse() => JsonDocument.Parse(Text);
-}
-
 /// <summary>
 /// The one append primitive for JSON-lines files, and its reader. Appends run under the file's lock,
 /// start on a fresh line when a crashed writer left a torn tail, and are fsynced. The reader skips an
