@@ -5,14 +5,6 @@ using Msgcode.Core.Storage;
 
 namespace Msgcode.Core.Logging;
 
-public enum LogLevel
-{
-    Debug = 0,
-    Info = 1,
-    Warn = 2,
-    Error = 3,
-}
-
 /// <summary>
 /// msgcode's log: one JSON object per line (<c>ts</c>, <c>level</c>, <c>module</c>, <c>msg</c>, then fields),
 /// appended through the JSONL primitive (or, with <see cref="KeepOpen"/>, to a file held open between lines) and
