@@ -9,15 +9,3 @@ public enum ConfigLayer
     EnvFile = 3,
     Environment = 4,
 }
-
-/// <summary>The type of a configuration key's value.</summary>
-public enum ConfigValueType
-{
-    String,
-    Integer,
-    Boolean,
-    Enum,
-    StringList,
-    Url,
-    Path,
-}

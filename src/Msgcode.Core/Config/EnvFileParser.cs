@@ -4,9 +4,6 @@ using Msgcode.Core.Errors;
 
 namespace Msgcode.Core.Config;
 
-/// <summary>One assignment of a .env file.</summary>
-public readonly record struct EnvFileEntry(string Name, string Value, int Line);
-
 /// <summary>
 /// Reads <c>KEY=VALUE</c> files the way dotenv users expect: comments, blank lines, an optional
 /// <c>export</c> prefix, single quotes (literal), double quotes (\n, \t, \", \\ escapes), inline

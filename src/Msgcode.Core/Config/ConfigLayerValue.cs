@@ -1,0 +1,41 @@
+namespace Msgcode.Core.Config;
+
+/// <summary>What one layer says about one key: its value and whether it won, lost or was invalid.</summary>
+public sealed class ConfigLayerValue
+{
+    public required string Name { get; init; }
+
+    public required string Layer { get; init; }
+
+    /// <summary>Effective (this layer's value is in force), Shadowed (a higher layer wins) or Invalid (skipped).</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The value (secrets redacted); null for an invalid value.</summary>
+    public object? Value { get; init; }
+
+    public string? Path { get; init; }
+
+    public int? Line { get; init; }
+
+    public string? ErrorId { get; init; }
+
+    public string? Message { get; init; }
+
+    /// <summary>The layer's value unredacted, for Core's own use (redaction of every known secret); never shown.</summary>
+    internal object? RawValue { get; init; }
+
+    internal string Describe()
+    {
+        var value = Value switch
+        {
+            null => "(unset)",
+            string[] list => "[" + string.Join(", ", list) + "]",
+            bool b => b ? "true" : "false",
+            var v => v.ToString(),
+        };
+        var where = Path is null ? string.Empty : Line is int l ? $" ({Path}:{l})" : $" ({Path})";
+        return $"{Layer}: {value}{where}";
+    }
+
+    public override string ToString() => Status == "Invalid" ? $"{Layer}: invalid ({Message})" : Describe();
+}
