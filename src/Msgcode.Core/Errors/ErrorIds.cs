@@ -46,6 +46,7 @@ public static class ErrorIds
     public const string PatchTouchesLocalChanges = "PatchTouchesLocalChanges";
     public const string PatchNotMerged = "PatchNotMerged";
     public const string PatchUndoConflict = "PatchUndoConflict";
+    public const string AttemptNotFound = "AttemptNotFound";
 
     // Tasks and runs
     public const string TaskIdInvalid = "TaskIdInvalid";

@@ -93,7 +93,8 @@ public sealed class WorktreeManager
 
         ExcludeWorktreesFolder(facts);
         Directory.CreateDirectory(WorktreesDirectory);
-        var add = GitCli.Run(facts.Root, ["worktree", "add", "--quiet", "--no-track", "-b", branch, path, facts.Head], cancellationToken: cancellationToken);
+        var start = StartOf(task, facts); // an attempt starts where its task's other attempts start
+        var add = GitCli.Run(facts.Root, ["worktree", "add", "--quiet", "--no-track", "-b", branch, path, start], cancellationToken: cancellationToken);
         if (!add.Succeeded)
         {
             // Leave nothing half-made behind: a failed add may have left a folder, a record or the branch.
@@ -113,13 +114,16 @@ public sealed class WorktreeManager
         {
             ["path"] = PathHelpers.Relative(Workspace, path),
             ["branch"] = branch,
-            ["baseCommit"] = facts.Head,
+            ["baseCommit"] = start,
             ["baseBranch"] = facts.Branch,
             ["repository"] = PathHelpers.Relative(Workspace, facts.Root),
             ["createdAtMs"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             ["copiedFiles"] = new JsonArray(copied.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
         };
     }
+
+    /// <summary>The commit a task's worktree starts from: its attempts' common base, else the main tree's HEAD.</summary>
+    private static string StartOf(TaskDocument task, RepositoryFacts facts) => TaskAttempts.BaseOf(task) ?? facts.Head;
 
     internal enum PreparePlan
     {
@@ -147,7 +151,7 @@ public sealed class WorktreeManager
             if (!fresh)
             {
                 var recordedBase = Str(record, "baseCommit");
-                if (recordedBase is not null && recordedBase != facts.Head)
+                if (recordedBase is not null && recordedBase != StartOf(task, facts))
                 {
                     throw new MsgcodeException(ErrorIds.WorktreeBaseStale, MsgcodeErrorCategory.InvalidOperation, id,
                         $"The worktree of task {id} starts from {GitQueries.Short(recordedBase)}, but the main tree is now at {GitQueries.Short(facts.Head)}. It is not reused on a stale base: " +
