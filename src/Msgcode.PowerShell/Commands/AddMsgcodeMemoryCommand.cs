@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Memory;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -10,7 +9,7 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "MsgcodeMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(MemoryEntry))]
-public sealed class AddMsgcodeMemoryCommand : TaskCmdlet
+public sealed class AddMsgcodeMemoryCommand : WorkspaceCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
@@ -25,25 +24,18 @@ public sealed class AddMsgcodeMemoryCommand : TaskCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var workspace = WorkspacePath;
+        var store = new MemoryStore(workspace);
+        var preview = Text.Length > 40 ? Text[..40] + "…" : Text;
+        if (!ShouldProcess(MemoryPaths.MemoryDirectory(workspace), $"Add memory note '{preview.ReplaceLineEndings(" ")}'"))
         {
-            var workspace = WorkspacePath;
-            var store = new MemoryStore(workspace);
-            var preview = Text.Length > 40 ? Text[..40] + "…" : Text;
-            if (!ShouldProcess(MemoryPaths.MemoryDirectory(workspace), $"Add memory note '{preview.ReplaceLineEndings(" ")}'"))
-            {
-                return;
-            }
-
-            var entry = store.Add(Text, Tag);
-            if (PassThru)
-            {
-                WriteObject(entry);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var entry = store.Add(Text, Tag);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex); // one bad note of a piped list does not stop the others
+            WriteObject(entry);
         }
     }
 }

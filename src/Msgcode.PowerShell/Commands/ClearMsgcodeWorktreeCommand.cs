@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -14,14 +13,7 @@ public sealed class ClearMsgcodeWorktreeCommand : TaskCmdlet
 {
     protected override void ProcessRecordCore()
     {
-        try
-        {
-            var items = Worktrees().Cleanup((target, action) => ShouldProcess(target, action), WriteProblem, CancellationToken);
-            WriteObject(items, enumerateCollection: true);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        var items = Worktrees().Cleanup((target, action) => ShouldProcess(target, action), WriteProblem, CancellationToken);
+        WriteObject(items, enumerateCollection: true);
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
@@ -32,23 +31,16 @@ public sealed class CloseMsgcodeTaskCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var store = Store();
-        try
+        var id = store.Resolve(Id);
+        if (!ShouldProcess(id, $"Close as {Status}"))
         {
-            var id = store.Resolve(Id);
-            if (!ShouldProcess(id, $"Close as {Status}"))
-            {
-                return;
-            }
-
-            var task = TaskEdit.Close(Status, Reason).Apply(store, id);
-            if (PassThru)
-            {
-                WriteObject(task);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var task = TaskEdit.Close(Status, Reason).Apply(store, id);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(task);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
-using JobDefinition = Msgcode.Core.Jobs.JobDefinition;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -27,18 +26,7 @@ public sealed class GetMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        List<JobDefinition> jobs;
-        try
-        {
-            jobs = Store().List();
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-            return;
-        }
-
-        var selected = jobs.Where(j => !Enabled || j.Enabled);
+        var selected = Store().List().Where(j => !Enabled || j.Enabled);
         if (Id is null)
         {
             WriteObject(selected.Select(Info), enumerateCollection: true);

@@ -25,28 +25,21 @@ public sealed class GetMsgcodeJobRunCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        string? jobId = null;
+        if (Id is not null)
         {
-            string? jobId = null;
-            if (Id is not null)
+            // A removed job's history stays readable by its full id.
+            var snapshot = Store().Load();
+            try
             {
-                // A removed job's history stays readable by its full id.
-                var snapshot = Store().Load();
-                try
-                {
-                    jobId = JobStore.Resolve(snapshot.Jobs, Id).Id;
-                }
-                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.JobNotFound && JobStore.IsFullId(Id))
-                {
-                    jobId = Id;
-                }
+                jobId = JobStore.Resolve(snapshot.Jobs, Id).Id;
             }
+            catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.JobNotFound && JobStore.IsFullId(Id))
+            {
+                jobId = Id;
+            }
+        }
 
-            WriteObject(Store().NewestRuns(Last, jobId, p => WriteMsgcodeError(p.ToException())), enumerateCollection: true);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        WriteObject(Store().NewestRuns(Last, jobId, p => WriteMsgcodeError(p.ToException())), enumerateCollection: true);
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -18,13 +17,6 @@ public sealed class GetMsgcodePatchCommand : PatchCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
-        {
-            WriteObject(Worktrees().GetPatch(Id, PatchPath, Content));
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        WriteObject(Worktrees().GetPatch(Id, PatchPath, Content));
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
-using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -24,23 +23,18 @@ public sealed class GetMsgcodeRouteCommand : MsgcodeCmdlet
     [ValidateSet(RouteStatuses.Active, RouteStatuses.Paused, RouteStatuses.Archived)]
     public string[]? Status { get; set; }
 
+    protected override bool RecordErrorsAreNonTerminating => true;
+
     protected override void ProcessRecordCore()
     {
-        try
+        var store = new RouteStore(MsgcodeHome.Resolve());
+        if (ChatGuid is not null)
         {
-            var store = new RouteStore(MsgcodeHome.Resolve());
-            if (ChatGuid is not null)
-            {
-                WriteObject(store.Get(ChatGuid));
-                return;
-            }
+            WriteObject(store.Get(ChatGuid));
+            return;
+        }
 
-            var wanted = Status ?? [RouteStatuses.Active, RouteStatuses.Paused];
-            WriteObject(store.List().Where(r => wanted.Contains(r.Status, StringComparer.OrdinalIgnoreCase)), enumerateCollection: true);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        var wanted = Status ?? [RouteStatuses.Active, RouteStatuses.Paused];
+        WriteObject(store.List().Where(r => wanted.Contains(r.Status, StringComparer.OrdinalIgnoreCase)), enumerateCollection: true);
     }
 }

@@ -55,18 +55,7 @@ public sealed class GetMsgcodeTaskCommand : TaskCmdlet
         }
 
         var title = Title is null ? null : WildcardPattern.Get(Title, WildcardOptions.IgnoreCase);
-        IReadOnlyList<TaskInfo> tasks;
-        try
-        {
-            tasks = store.List(WriteProblem);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-            return;
-        }
-
-        foreach (var task in tasks)
+        foreach (var task in store.List(WriteProblem))
         {
             if ((Status is null || Status.Contains(task.Status, StringComparer.OrdinalIgnoreCase))
                 && (title is null || title.IsMatch(task.Title))

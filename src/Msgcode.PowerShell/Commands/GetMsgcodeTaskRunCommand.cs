@@ -38,38 +38,31 @@ public sealed class GetMsgcodeTaskRunCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var store = Store();
-        try
+        store.RequireWorkspace();
+        var ledger = new RunLedger(store.LedgerPath);
+        if (ParameterSetName == ListSet)
         {
-            store.RequireWorkspace();
-            var ledger = new RunLedger(store.LedgerPath);
-            if (ParameterSetName == ListSet)
-            {
-                var taskId = TaskId is null ? null : store.Resolve(TaskId);
-                WriteObject(ledger.NewestRuns(Last, taskId, WriteProblem), enumerateCollection: true);
-                return;
-            }
-
-            var run = ledger.Find(RunId, WriteProblem) ?? throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, RunId,
-                $"The workspace '{store.Workspace}' has no run {RunId}. Get-MsgcodeTaskRun lists its runs.");
-            if (!Follow)
-            {
-                if (run.IsEnded)
-                {
-                    run.Output = run.ReadOutput();
-                }
-
-                WriteObject(run);
-                return;
-            }
-
-            foreach (var line in RunWatch.FollowEvents(ledger, Path.Combine(store.ArtifactsDirectory, RunId, "events.jsonl"), RunId, CancellationToken))
-            {
-                WriteObject(line);
-            }
+            var taskId = TaskId is null ? null : store.Resolve(TaskId);
+            WriteObject(ledger.NewestRuns(Last, taskId, WriteProblem), enumerateCollection: true);
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var run = ledger.Find(RunId, WriteProblem) ?? throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, RunId,
+            $"The workspace '{store.Workspace}' has no run {RunId}. Get-MsgcodeTaskRun lists its runs.");
+        if (!Follow)
         {
-            WriteMsgcodeError(ex);
+            if (run.IsEnded)
+            {
+                run.Output = run.ReadOutput();
+            }
+
+            WriteObject(run);
+            return;
+        }
+
+        foreach (var line in RunWatch.FollowEvents(ledger, Path.Combine(store.ArtifactsDirectory, RunId, "events.jsonl"), RunId, CancellationToken))
+        {
+            WriteObject(line);
         }
     }
 }

@@ -21,34 +21,27 @@ public sealed class GetMsgcodeWorktreeCommand : TaskCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var manager = Worktrees();
+        string? id = null;
+        if (Id is not null)
         {
-            var manager = Worktrees();
-            string? id = null;
-            if (Id is not null)
+            try
             {
-                try
-                {
-                    id = Store().Resolve(Id);
-                }
-                catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.TaskNotFound)
-                {
-                    id = Id; // a worktree can outlive its task
-                }
+                id = Store().Resolve(Id);
             }
-
-            var list = manager.List(id, onProblem: WriteProblem);
-            if (id is not null && list.Count == 0)
+            catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.TaskNotFound)
             {
-                WriteMsgcodeError(new MsgcodeException(ErrorIds.WorktreeNotFound, MsgcodeErrorCategory.ObjectNotFound, id, $"Task {id} has no worktree in '{manager.Workspace}'."));
-                return;
+                id = Id; // a worktree can outlive its task
             }
-
-            WriteObject(list, enumerateCollection: true);
         }
-        catch (MsgcodeException ex)
+
+        var list = manager.List(id, onProblem: WriteProblem);
+        if (id is not null && list.Count == 0)
         {
-            WriteMsgcodeError(ex);
+            WriteMsgcodeError(new MsgcodeException(ErrorIds.WorktreeNotFound, MsgcodeErrorCategory.ObjectNotFound, id, $"Task {id} has no worktree in '{manager.Workspace}'."));
+            return;
         }
+
+        WriteObject(list, enumerateCollection: true);
     }
 }

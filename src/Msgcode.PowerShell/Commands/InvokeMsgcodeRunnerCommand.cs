@@ -39,30 +39,23 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
             return;
         }
 
-        try
+        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false).ForRunnerCall();
+        var artifacts = Path.Combine(MsgcodeHome.Resolve().Path, "artifacts");
+        var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt, workspace, Model, artifacts, options, CancellationToken);
+        while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
-            var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false).ForRunnerCall();
-            var artifacts = Path.Combine(MsgcodeHome.Resolve().Path, "artifacts");
-            var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt, workspace, Model, artifacts, options, CancellationToken);
-            while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
-            {
-            }
-
-            var output = run.GetAwaiter().GetResult();
-            if (output.Status == RunStatuses.Canceled && CancellationToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-
-            WriteObject(output);
-            if (output.ErrorCode is not null)
-            {
-                WriteMsgcodeError(new MsgcodeException(output.ErrorCode, MsgcodeErrorCategory.InvalidOperation, Kind, $"The {Kind} runner {output.Status}: {output.ErrorMessage}"));
-            }
         }
-        catch (MsgcodeException ex)
+
+        var output = run.GetAwaiter().GetResult();
+        if (output.Status == RunStatuses.Canceled && CancellationToken.IsCancellationRequested)
         {
-            WriteMsgcodeError(ex);
+            throw new PipelineStoppedException();
+        }
+
+        WriteObject(output);
+        if (output.ErrorCode is not null)
+        {
+            WriteMsgcodeError(new MsgcodeException(output.ErrorCode, MsgcodeErrorCategory.InvalidOperation, Kind, $"The {Kind} runner {output.Status}: {output.ErrorMessage}"));
         }
     }
 }

@@ -57,6 +57,12 @@ public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
     [ValidateNotNullOrEmpty]
     public string? Prompt { get; set; }
 
+    /// <summary>
+    /// Not per input here: the steps below write the Core errors that concern one task and go on; any other Core
+    /// error (reading the configuration or the runners, ...) ends the pipeline.
+    /// </summary>
+    protected override bool RecordErrorsAreNonTerminating => false;
+
     protected override void EndProcessingCore()
     {
         if (_queue is null)

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -23,21 +22,14 @@ public sealed class MergeMsgcodePatchCommand : PatchCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var manager = Worktrees();
+        var patch = manager.GetPatch(Id, PatchPath);
+        var where = Commit ? "as a commit on the checked-out branch" : "to the main working tree";
+        if (!ShouldProcess($"{manager.RepositoryPath} ({patch.FilesChanged} file(s) from task {patch.TaskId})", $"Apply the patch {where}"))
         {
-            var manager = Worktrees();
-            var patch = manager.GetPatch(Id, PatchPath);
-            var where = Commit ? "as a commit on the checked-out branch" : "to the main working tree";
-            if (!ShouldProcess($"{manager.RepositoryPath} ({patch.FilesChanged} file(s) from task {patch.TaskId})", $"Apply the patch {where}"))
-            {
-                return;
-            }
+            return;
+        }
 
-            WriteObject(manager.Apply(patch.TaskId, Commit, Message, patch.Path, CancellationToken));
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        WriteObject(manager.Apply(patch.TaskId, Commit, Message, patch.Path, CancellationToken));
     }
 }

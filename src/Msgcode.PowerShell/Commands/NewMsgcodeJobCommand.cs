@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
 using JobDefinition = Msgcode.Core.Jobs.JobDefinition;
 using Msgcode.Core.Tasks;
@@ -76,32 +75,25 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var workspace = Workspace is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Workspace);
+        var job = new JobDefinition
         {
-            var workspace = Workspace is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Workspace);
-            var job = new JobDefinition
+            Name = Name,
+            Enabled = !Disabled,
+            Schedule = ParameterSetName switch
             {
-                Name = Name,
-                Enabled = !Disabled,
-                Schedule = ParameterSetName switch
-                {
-                    EverySet => JobSchedule.Every(Every, Anchor is DateTime anchor ? Instant(anchor) : DateTimeOffset.UtcNow),
-                    AtSet => JobSchedule.At(Instant(At)),
-                    _ => JobSchedule.Cron(Cron, TimeZone),
-                },
-                Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, Runner, Model, Name),
-                MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
-            };
-            if (!ShouldProcess(Store().Path, $"Create job '{Name}' ({job.Schedule})"))
-            {
-                return;
-            }
+                EverySet => JobSchedule.Every(Every, Anchor is DateTime anchor ? Instant(anchor) : DateTimeOffset.UtcNow),
+                AtSet => JobSchedule.At(Instant(At)),
+                _ => JobSchedule.Cron(Cron, TimeZone),
+            },
+            Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, Runner, Model, Name),
+            MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
+        };
+        if (!ShouldProcess(Store().Path, $"Create job '{Name}' ({job.Schedule})"))
+        {
+            return;
+        }
 
-            WriteObject(Info(Store().Create(job)));
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex); // one bad row of a piped list does not stop the others
-        }
+        WriteObject(Info(Store().Create(job)));
     }
 }

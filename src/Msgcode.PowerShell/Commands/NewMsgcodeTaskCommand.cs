@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Msgcode.Core.Config;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
@@ -39,21 +38,14 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var store = Store();
-        try
+        var title = TaskStore.ValidateTitle(Title);
+        var runner = Runner ?? DefaultRunner(store);
+        if (!ShouldProcess(store.TasksDirectory, $"Create task '{title}' ({runner})"))
         {
-            var title = TaskStore.ValidateTitle(Title);
-            var runner = Runner ?? DefaultRunner(store);
-            if (!ShouldProcess(store.TasksDirectory, $"Create task '{title}' ({runner})"))
-            {
-                return;
-            }
+            return;
+        }
 
-            WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, File));
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex); // one bad row of a piped list does not stop the others
-        }
+        WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, File));
     }
 
     private string DefaultRunner(TaskStore store)

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
@@ -24,23 +23,16 @@ public sealed class RemoveMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var job = Store().Get(Id);
+        if (!ShouldProcess($"{job.Id} ({job.Name})", "Remove job"))
         {
-            var job = Store().Get(Id);
-            if (!ShouldProcess($"{job.Id} ({job.Name})", "Remove job"))
-            {
-                return;
-            }
-
-            var removed = Store().Remove(job.Id);
-            if (PassThru)
-            {
-                WriteObject(Info(removed));
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var removed = Store().Remove(job.Id);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(Info(removed));
         }
     }
 }

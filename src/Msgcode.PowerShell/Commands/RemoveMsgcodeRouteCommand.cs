@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
-using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -22,26 +21,21 @@ public sealed class RemoveMsgcodeRouteCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override bool RecordErrorsAreNonTerminating => true;
+
     protected override void ProcessRecordCore()
     {
-        try
+        var store = new RouteStore(MsgcodeHome.Resolve());
+        var route = store.Get(ChatGuid);
+        if (!ShouldProcess(route.ChatGuid, $"Archive the route to '{route.Workspace}' (the workspace is kept)"))
         {
-            var store = new RouteStore(MsgcodeHome.Resolve());
-            var route = store.Get(ChatGuid);
-            if (!ShouldProcess(route.ChatGuid, $"Archive the route to '{route.Workspace}' (the workspace is kept)"))
-            {
-                return;
-            }
-
-            var archived = store.SetStatus(route.ChatGuid, RouteStatuses.Archived);
-            if (PassThru)
-            {
-                WriteObject(archived);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var archived = store.SetStatus(route.ChatGuid, RouteStatuses.Archived);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(archived);
         }
     }
 }

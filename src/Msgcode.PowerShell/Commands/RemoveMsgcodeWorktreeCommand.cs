@@ -28,33 +28,26 @@ public sealed class RemoveMsgcodeWorktreeCommand : TaskCmdlet
 
     protected override void ProcessRecordCore()
     {
+        string id;
         try
         {
-            string id;
-            try
-            {
-                id = Store().Resolve(Id);
-            }
-            catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.TaskNotFound)
-            {
-                id = Id; // a worktree can outlive its task
-            }
-
-            var manager = Worktrees();
-            if (!ShouldProcess(manager.PathFor(id), Force ? "Remove the worktree, its branch and git's record, even with uncaptured changes" : "Remove the worktree, its branch and git's record"))
-            {
-                return;
-            }
-
-            var removed = manager.Remove(id, Force, CancellationToken);
-            if (PassThru)
-            {
-                WriteObject(removed);
-            }
+            id = Store().Resolve(Id);
         }
-        catch (MsgcodeException ex)
+        catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.TaskNotFound)
         {
-            WriteMsgcodeError(ex);
+            id = Id; // a worktree can outlive its task
+        }
+
+        var manager = Worktrees();
+        if (!ShouldProcess(manager.PathFor(id), Force ? "Remove the worktree, its branch and git's record, even with uncaptured changes" : "Remove the worktree, its branch and git's record"))
+        {
+            return;
+        }
+
+        var removed = manager.Remove(id, Force, CancellationToken);
+        if (PassThru)
+        {
+            WriteObject(removed);
         }
     }
 }

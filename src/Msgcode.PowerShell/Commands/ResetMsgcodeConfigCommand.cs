@@ -26,26 +26,18 @@ public sealed class ResetMsgcodeConfigCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override bool RecordErrorsAreNonTerminating => true;
+
     protected override void ProcessRecordCore()
     {
         var sources = ConfigSources(Workspace);
         var workspace = Workspace is not null;
-        IReadOnlyList<string> present;
-        try
+        if (workspace)
         {
-            if (workspace)
-            {
-                ConfigStore.RequireWorkspace(sources.WorkspacePath!);
-            }
-
-            present = ConfigStore.NamesIn(sources, workspace);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-            return;
+            ConfigStore.RequireWorkspace(sources.WorkspacePath!);
         }
 
+        var present = ConfigStore.NamesIn(sources, workspace);
         var path = workspace ? sources.WorkspaceConfigFile! : sources.Home.StateFile;
         foreach (var name in Name)
         {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Memory;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -10,7 +9,7 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Search, "MsgcodeMemory")]
 [OutputType(typeof(MemoryHit))]
-public sealed class SearchMsgcodeMemoryCommand : TaskCmdlet
+public sealed class SearchMsgcodeMemoryCommand : WorkspaceCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -25,15 +24,8 @@ public sealed class SearchMsgcodeMemoryCommand : TaskCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
-        {
-            var store = new MemoryStore(WorkspacePath);
-            var since = Since is DateTime from ? DateOnly.FromDateTime(from) : (DateOnly?)null;
-            WriteObject(store.Search(Query, Top, since), enumerateCollection: true);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        var store = new MemoryStore(WorkspacePath);
+        var since = Since is DateTime from ? DateOnly.FromDateTime(from) : (DateOnly?)null;
+        WriteObject(store.Search(Query, Top, since), enumerateCollection: true);
     }
 }

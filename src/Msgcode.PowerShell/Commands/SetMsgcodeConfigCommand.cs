@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Msgcode.Core.Config;
-using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -30,39 +29,34 @@ public sealed class SetMsgcodeConfigCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override bool RecordErrorsAreNonTerminating => true;
+
     protected override void ProcessRecordCore()
     {
-        try
+        var sources = ConfigSources(Workspace);
+        var key = ConfigStore.RequireKey(Name);
+        var value = ConfigStore.Validate(key, Unwrap(Value));
+        var (_, path) = ConfigStore.Target(sources, key, Workspace is not null);
+        var shown = key.Secret ? ConfigKey.Redacted : Format(value);
+        if (!ShouldProcess(path, $"Set {key.Name} = {shown}"))
         {
-            var sources = ConfigSources(Workspace);
-            var key = ConfigStore.RequireKey(Name);
-            var value = ConfigStore.Validate(key, Unwrap(Value));
-            var (_, path) = ConfigStore.Target(sources, key, Workspace is not null);
-            var shown = key.Secret ? ConfigKey.Redacted : Format(value);
-            if (!ShouldProcess(path, $"Set {key.Name} = {shown}"))
-            {
-                return;
-            }
-
-            var change = ConfigStore.Set(sources, key, value, Workspace is not null);
-            if (change.ShadowedBy is not null)
-            {
-                WriteWarning($"{key.Name} was written to {change.Path}, but {change.ShadowedBy} overrides it; the effective value is still {Format(change.Effective.Value)}. Remove that setting for this one to take effect.");
-            }
-
-            if (!change.Changed)
-            {
-                WriteVerbose($"{key.Name} already had this value in {change.Path}; the file was not rewritten.");
-            }
-
-            if (PassThru)
-            {
-                WriteObject(change.Effective);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var change = ConfigStore.Set(sources, key, value, Workspace is not null);
+        if (change.ShadowedBy is not null)
         {
-            WriteMsgcodeError(ex);
+            WriteWarning($"{key.Name} was written to {change.Path}, but {change.ShadowedBy} overrides it; the effective value is still {Format(change.Effective.Value)}. Remove that setting for this one to take effect.");
+        }
+
+        if (!change.Changed)
+        {
+            WriteVerbose($"{key.Name} already had this value in {change.Path}; the file was not rewritten.");
+        }
+
+        if (PassThru)
+        {
+            WriteObject(change.Effective);
         }
     }
 

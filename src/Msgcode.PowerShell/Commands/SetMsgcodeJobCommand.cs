@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
@@ -76,29 +75,22 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var edit = new JobEdit
         {
-            var edit = new JobEdit
-            {
-                Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
-                Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolvePath(Workspace),
-                MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns,
-            };
-            var parts = edit.Parts(Id);
-            if (!ShouldProcess(Id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
-            {
-                return;
-            }
-
-            var job = Store().Change(Id, j => edit.ApplyTo(j, DateTimeOffset.UtcNow));
-            if (PassThru)
-            {
-                WriteObject(Info(job));
-            }
+            Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
+            Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolvePath(Workspace),
+            MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns,
+        };
+        var parts = edit.Parts(Id);
+        if (!ShouldProcess(Id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
+        {
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var job = Store().Change(Id, j => edit.ApplyTo(j, DateTimeOffset.UtcNow));
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(Info(job));
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
-using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -39,27 +38,22 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override bool RecordErrorsAreNonTerminating => true;
+
     protected override void ProcessRecordCore()
     {
-        try
+        var store = new RouteStore(MsgcodeHome.Resolve());
+        var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolvePath(Workspace), Status);
+        ConfigStore.RequireWorkspace(plan.Workspace);
+        if (!ShouldProcess(plan.ChatGuid, $"Bind the chat to '{plan.Workspace}'"))
         {
-            var store = new RouteStore(MsgcodeHome.Resolve());
-            var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolvePath(Workspace), Status);
-            ConfigStore.RequireWorkspace(plan.Workspace);
-            if (!ShouldProcess(plan.ChatGuid, $"Bind the chat to '{plan.Workspace}'"))
-            {
-                return;
-            }
-
-            var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status);
-            if (PassThru)
-            {
-                WriteObject(route);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(route);
         }
     }
 }

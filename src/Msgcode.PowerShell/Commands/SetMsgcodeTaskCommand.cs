@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
@@ -51,25 +50,18 @@ public sealed class SetMsgcodeTaskCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var store = Store();
-        try
+        var id = store.Resolve(Id);
+        var edit = new TaskEdit { Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, Notes = Notes, Status = Status, Force = Force };
+        var parts = edit.Parts();
+        if (!ShouldProcess(id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
         {
-            var id = store.Resolve(Id);
-            var edit = new TaskEdit { Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, Notes = Notes, Status = Status, Force = Force };
-            var parts = edit.Parts();
-            if (!ShouldProcess(id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
-            {
-                return;
-            }
-
-            var task = edit.Apply(store, id);
-            if (PassThru)
-            {
-                WriteObject(task);
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var task = edit.Apply(store, id);
+        if (PassThru)
         {
-            WriteMsgcodeError(ex);
+            WriteObject(task);
         }
     }
 }

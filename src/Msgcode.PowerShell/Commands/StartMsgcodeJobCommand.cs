@@ -26,31 +26,24 @@ public sealed class StartMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var job = Store().Get(Id);
+        if (!ShouldProcess($"{job.Id} ({job.Name})", "Run the job now in the daemon"))
         {
-            var job = Store().Get(Id);
-            if (!ShouldProcess($"{job.Id} ({job.Name})", "Run the job now in the daemon"))
-            {
-                return;
-            }
-
-            var daemon = new DaemonController(MsgcodeHome.Resolve()).GetStatus(queryEndpoint: false, CancellationToken);
-            if (!daemon.Running)
-            {
-                throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, job.Id,
-                    "The daemon runs jobs, and it is not running. Start it with Start-MsgcodeDaemon, then run the job again.");
-            }
-
-            // A durable request in jobs.json: the daemon picks it up at once (file watcher) and fires it exactly once.
-            var requested = Store().RequestRun(job.Id);
-            if (PassThru)
-            {
-                WriteObject(Info(requested));
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var daemon = new DaemonController(MsgcodeHome.Resolve()).GetStatus(queryEndpoint: false, CancellationToken);
+        if (!daemon.Running)
         {
-            WriteMsgcodeError(ex);
+            throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, job.Id,
+                "The daemon runs jobs, and it is not running. Start it with Start-MsgcodeDaemon, then run the job again.");
+        }
+
+        // A durable request in jobs.json: the daemon picks it up at once (file watcher) and fires it exactly once.
+        var requested = Store().RequestRun(job.Id);
+        if (PassThru)
+        {
+            WriteObject(Info(requested));
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -21,21 +20,14 @@ public sealed class TestMsgcodePatchCommand : PatchCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        var check = Worktrees().Check(Id, PatchPath, CancellationToken);
+        if (Detailed)
         {
-            var check = Worktrees().Check(Id, PatchPath, CancellationToken);
-            if (Detailed)
-            {
-                WriteObject(check);
-                return;
-            }
+            WriteObject(check);
+            return;
+        }
 
-            WriteVerbose(check.Message);
-            WriteObject(check.AppliesCleanly && check.LocalChangesTouched.Length == 0);
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        WriteVerbose(check.Message);
+        WriteObject(check.AppliesCleanly && check.LocalChangesTouched.Length == 0);
     }
 }

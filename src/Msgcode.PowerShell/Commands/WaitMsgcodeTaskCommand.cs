@@ -42,31 +42,24 @@ public sealed class WaitMsgcodeTaskCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var store = Store();
-        try
+        store.RequireWorkspace();
+        var ledger = new RunLedger(store.LedgerPath);
+        if (ParameterSetName == RunSet)
         {
-            store.RequireWorkspace();
-            var ledger = new RunLedger(store.LedgerPath);
-            if (ParameterSetName == RunSet)
+            if (ledger.Find(RunId) is null)
             {
-                if (ledger.Find(RunId) is null)
-                {
-                    throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, RunId,
-                        $"The workspace '{store.Workspace}' has no run {RunId}. Get-MsgcodeTaskRun lists its runs.");
-                }
-
-                _pending.Add((store.Workspace, RunId));
-                return;
+                throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, RunId,
+                    $"The workspace '{store.Workspace}' has no run {RunId}. Get-MsgcodeTaskRun lists its runs.");
             }
 
-            var taskId = store.Resolve(Id);
-            var newest = ledger.NewestRuns(1, taskId).FirstOrDefault() ?? throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, taskId,
-                $"Task {taskId} has no run to wait for. Run it with Invoke-MsgcodeTask (-Queue to hand it to the daemon).");
-            _pending.Add((store.Workspace, newest.RunId));
+            _pending.Add((store.Workspace, RunId));
+            return;
         }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+
+        var taskId = store.Resolve(Id);
+        var newest = ledger.NewestRuns(1, taskId).FirstOrDefault() ?? throw new MsgcodeException(ErrorIds.RunNotFound, MsgcodeErrorCategory.ObjectNotFound, taskId,
+            $"Task {taskId} has no run to wait for. Run it with Invoke-MsgcodeTask (-Queue to hand it to the daemon).");
+        _pending.Add((store.Workspace, newest.RunId));
     }
 
     protected override void EndProcessingCore()

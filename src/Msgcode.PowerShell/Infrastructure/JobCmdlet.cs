@@ -3,10 +3,15 @@ using Msgcode.Core.Jobs;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
-/// <summary>Shared by the job cmdlets: the store of the msgcode home (<c>&lt;home&gt;/jobs.json</c>).</summary>
+/// <summary>
+/// Shared by the job cmdlets: the store of the msgcode home (<c>&lt;home&gt;/jobs.json</c>). Each input is handled on
+/// its own: a Core error about one job is written and the next is processed.
+/// </summary>
 public abstract class JobCmdlet : MsgcodeCmdlet
 {
     private JobStore? _store;
+
+    protected override bool RecordErrorsAreNonTerminating => true;
 
     protected JobStore Store() => _store ??= new JobStore(MsgcodeHome.Resolve());
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
 
 namespace Msgcode.PowerShell.Infrastructure;
@@ -21,31 +20,24 @@ public abstract class JobSwitchCmdlet : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        try
+        if (!ShouldProcess(Id, Enabled ? "Enable job" : "Disable job"))
         {
-            if (!ShouldProcess(Id, Enabled ? "Enable job" : "Disable job"))
-            {
-                return;
-            }
-
-            var job = Store().Change(Id, j =>
-            {
-                if (j.Enabled == Enabled)
-                {
-                    return false;
-                }
-
-                j.Enabled = Enabled;
-                return true;
-            });
-            if (PassThru)
-            {
-                WriteObject(Info(job));
-            }
+            return;
         }
-        catch (MsgcodeException ex)
+
+        var job = Store().Change(Id, j =>
         {
-            WriteMsgcodeError(ex);
+            if (j.Enabled == Enabled)
+            {
+                return false;
+            }
+
+            j.Enabled = Enabled;
+            return true;
+        });
+        if (PassThru)
+        {
+            WriteObject(Info(job));
         }
     }
 }

@@ -6,7 +6,9 @@ namespace Msgcode.PowerShell.Infrastructure;
 
 /// <summary>
 /// Base of every msgcode cmdlet: path resolution the PowerShell way, Ctrl+C as a cancellation token,
-/// and the mapping of Core's errors (stable ErrorIds) to ErrorRecords. No raw exception escapes.
+/// and the mapping of Core's errors (stable ErrorIds) to ErrorRecords. No raw exception escapes: a Core error
+/// out of <see cref="ProcessRecordCore"/> is written as an error when <see cref="RecordErrorsAreNonTerminating"/>,
+/// and otherwise (and out of the other phases) ends the pipeline.
 /// </summary>
 public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
 {
@@ -18,9 +20,16 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
 
     protected sealed override void BeginProcessing() => Guard(BeginProcessingCore);
 
-    protected sealed override void ProcessRecord() => Guard(ProcessRecordCore);
+    protected sealed override void ProcessRecord() => Guard(ProcessRecordCore, RecordErrorsAreNonTerminating);
 
     protected sealed override void EndProcessing() => Guard(EndProcessingCore);
+
+    /// <summary>
+    /// True: a <see cref="MsgcodeException"/> out of <see cref="ProcessRecordCore"/> is written with
+    /// <see cref="WriteMsgcodeError"/> and the cmdlet goes on with the next input, so one bad item of a piped list
+    /// does not stop the others. False (the default): it terminates the pipeline.
+    /// </summary>
+    protected virtual bool RecordErrorsAreNonTerminating => false;
 
     protected virtual void BeginProcessingCore()
     {
@@ -62,11 +71,15 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
         return new ErrorRecord(exception, exception.ErrorId, category, exception.Target);
     }
 
-    private void Guard(Action action)
+    private void Guard(Action action, bool nonTerminating = false)
     {
         try
         {
             action();
+        }
+        catch (MsgcodeException ex) when (nonTerminating)
+        {
+            WriteMsgcodeError(ex);
         }
         catch (MsgcodeException ex)
         {

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Runners;
@@ -6,52 +5,12 @@ using Msgcode.Core.Tasks;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
-/// <summary>Shared by the task cmdlets: the workspace (default: the current location) and its store.</summary>
-public abstract class TaskCmdlet : MsgcodeCmdlet
+/// <summary>Shared by the task cmdlets: the workspace's task store, its worktrees and the options of a run.</summary>
+public abstract class TaskCmdlet : WorkspaceCmdlet
 {
     private readonly Dictionary<string, TaskStore> _stores = new(StringComparer.Ordinal);
 
-    /// <summary>The workspace folder; bound from piped tasks by property name.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? Workspace { get; set; }
-
-    private (string Input, string Resolved)? _resolvedWorkspace;
-
-    /// <summary>
-    /// The workspace as a file system path. Resolving through the provider costs ~0.1 ms and a task run asks
-    /// more than once, so a fully qualified -Workspace (which means itself from a file system location) skips
-    /// the provider and is resolved once per distinct value.
-    /// </summary>
-    protected string WorkspacePath
-    {
-        get
-        {
-            if (Workspace is null)
-            {
-                return SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            }
-
-            if (_resolvedWorkspace is { } cached && string.Equals(cached.Input, Workspace, StringComparison.Ordinal))
-            {
-                return cached.Resolved;
-            }
-
-            if (!Path.IsPathFullyQualified(Workspace))
-            {
-                return ResolvePath(Workspace); // relative, ~ or a PSDrive: the provider decides
-            }
-
-            // A fully qualified path means itself while the current location is in the file system (elsewhere, a
-            // leading / would be the root of that provider's drive).
-            var resolved = SessionState.Path.CurrentLocation.Provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider)
-                ? Path.GetFullPath(Workspace)
-                : ResolvePath(Workspace);
-            _resolvedWorkspace = (Workspace, resolved);
-            return resolved;
-        }
-    }
-
+    /// <summary>The task store of the workspace (one per workspace the cmdlet is given).</summary>
     protected TaskStore Store()
     {
         var path = WorkspacePath;
