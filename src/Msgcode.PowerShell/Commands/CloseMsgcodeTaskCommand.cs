@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Msgcode.Core.Tasks;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -10,14 +9,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Close, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(TaskInfo))]
-public sealed class CloseMsgcodeTaskCommand : TaskCmdlet
+public sealed class CloseMsgcodeTaskCommand : TaskIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     [Parameter]
     [ValidateSet(TaskStatuses.Done, TaskStatuses.Canceled)]
     public string Status { get; set; } = TaskStatuses.Done;

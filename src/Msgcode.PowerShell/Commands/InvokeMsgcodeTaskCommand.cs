@@ -2,7 +2,6 @@ using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Tasks;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -12,17 +11,11 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(TaskRunInfo))]
-public sealed class InvokeMsgcodeTaskCommand : TaskCmdlet
+public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
 {
     private const int ProgressActivityId = 0x6d73;
 
     private Core.Daemon.QueuePipeline? _queue;
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
 
     [Parameter]
     [ValidateRange(1, 7 * 24 * 3600)]

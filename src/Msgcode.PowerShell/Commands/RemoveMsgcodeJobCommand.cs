@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Msgcode.Core.Jobs;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -10,14 +9,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MsgcodeJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(JobInfo))]
-public sealed class RemoveMsgcodeJobCommand : JobCmdlet
+public sealed class RemoveMsgcodeJobCommand : JobIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("JobId")]
-    [ArgumentCompleter(typeof(JobCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

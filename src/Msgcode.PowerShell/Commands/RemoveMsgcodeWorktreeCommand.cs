@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -11,14 +10,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MsgcodeWorktree", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(WorktreeInfo))]
-public sealed class RemoveMsgcodeWorktreeCommand : TaskCmdlet
+public sealed class RemoveMsgcodeWorktreeCommand : TaskIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     /// <summary>Removes it even when it holds changes that no patch has captured.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }

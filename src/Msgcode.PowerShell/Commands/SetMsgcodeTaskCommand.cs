@@ -10,14 +10,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MsgcodeTask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(TaskInfo))]
-public sealed class SetMsgcodeTaskCommand : TaskCmdlet
+public sealed class SetMsgcodeTaskCommand : TaskIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     [Parameter]
     public string? Title { get; set; }
 

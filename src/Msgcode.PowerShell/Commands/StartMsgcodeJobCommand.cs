@@ -3,7 +3,6 @@ using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -13,14 +12,8 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "MsgcodeJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(JobInfo))]
-public sealed class StartMsgcodeJobCommand : JobCmdlet
+public sealed class StartMsgcodeJobCommand : JobIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("JobId")]
-    [ArgumentCompleter(typeof(JobCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

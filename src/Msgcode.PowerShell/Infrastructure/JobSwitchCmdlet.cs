@@ -1,17 +1,10 @@
 using System.Management.Automation;
-using Msgcode.PowerShell.Completers;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
 /// <summary>Enable-MsgcodeJob and Disable-MsgcodeJob: the same change of a job's enabled flag, one way or the other.</summary>
-public abstract class JobSwitchCmdlet : JobCmdlet
+public abstract class JobSwitchCmdlet : JobIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("JobId")]
-    [ArgumentCompleter(typeof(JobCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

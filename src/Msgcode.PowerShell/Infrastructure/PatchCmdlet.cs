@@ -1,17 +1,10 @@
 using System.Management.Automation;
-using Msgcode.PowerShell.Completers;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
 /// <summary>Shared by the patch cmdlets (Get-, Test-, Merge-MsgcodePatch): the task whose patch it is, and optionally which patch.</summary>
-public abstract class PatchCmdlet : TaskCmdlet
+public abstract class PatchCmdlet : TaskIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     /// <summary>A patch file of the task other than its newest (relative to the current location, or absolute).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
