@@ -2,7 +2,6 @@ using System.Management.Automation;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Runners;
-using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Jobs;
 using JobDefinition = Msgcode.Core.Jobs.JobDefinition;
-using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 

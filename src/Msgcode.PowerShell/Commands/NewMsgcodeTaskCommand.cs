@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Config;
 using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;

@@ -28,8 +28,6 @@ internal sealed class MsgcodeLoadContext : AssemblyLoadContext
 
     public static MsgcodeLoadContext Instance => Shared.Value;
 
-    public string DependencyPath => _dependencies;
-
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         var candidate = Path.Combine(_dependencies, assemblyName.Name + ".dll");
