@@ -36,7 +36,7 @@ public sealed class DaemonController
             return new DaemonInfo
             {
                 Running = false,
-                Status = locked ? "starting" : stale ? "not running (stale pidfile)" : "not running",
+                Status = locked ? DaemonStatuses.Starting : stale ? DaemonStatuses.NotRunningStalePidfile : DaemonStatuses.NotRunning,
                 Pid = locked ? record?.Pid : null,
                 Home = Home.Path,
                 LogPath = Home.LogFile,
@@ -44,7 +44,7 @@ public sealed class DaemonController
         }
 
         DaemonRuntimeInfo? runtime = null;
-        if (queryEndpoint && record.State == "running")
+        if (queryEndpoint && record.State == DaemonStatuses.Running)
         {
             try
             {
@@ -132,7 +132,7 @@ public sealed class DaemonController
             cancellationToken.ThrowIfCancellationRequested();
             var record = Files.ReadStatus();
             // The status must be the new daemon's (a crashed one's file may still say "running"); exec keeps the PID.
-            if (record is not null && record.Pid == process.Id && record.State == "running" && Files.IsLockHeld())
+            if (record is not null && record.Pid == process.Id && record.State == DaemonStatuses.Running && Files.IsLockHeld())
             {
                 return (GetStatus(queryEndpoint: true, cancellationToken), false);
             }
@@ -164,7 +164,7 @@ public sealed class DaemonController
     public QueueConnection OpenQueue(CancellationToken cancellationToken = default)
     {
         var record = Files.ReadStatus();
-        if (record is null || record.State != "running" || !Files.IsLockHeld())
+        if (record is null || record.State != DaemonStatuses.Running || !Files.IsLockHeld())
         {
             throw new MsgcodeException(ErrorIds.DaemonNotRunning, MsgcodeErrorCategory.ResourceUnavailable, Home.Path,
                 $"No msgcode daemon is running for '{Home.Path}', so nothing can be queued. Start it with Start-MsgcodeDaemon, or run the task here with Invoke-MsgcodeTask (without -Queue).");
@@ -238,7 +238,7 @@ public sealed class DaemonController
         {
             cancellationToken.ThrowIfCancellationRequested();
             var record = Files.ReadStatus();
-            if (record is not null && record.State == "running" && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
+            if (record is not null && record.State == DaemonStatuses.Running && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
             {
                 return GetStatus(queryEndpoint: true, cancellationToken);
             }
@@ -262,7 +262,7 @@ public sealed class DaemonController
                 Files.RemoveStatus(null); // a crashed daemon's leftovers; no daemon holds the lock
             }
 
-            return new DaemonStopResult { Outcome = "not running", Pid = null, Elapsed = clock.Elapsed };
+            return new DaemonStopResult { Outcome = DaemonStopOutcomes.NotRunning, Pid = null, Elapsed = clock.Elapsed };
         }
 
         var pid = record.Pid;
@@ -282,7 +282,7 @@ public sealed class DaemonController
             cancellationToken.ThrowIfCancellationRequested();
             if (!ProcessControl.IsAlive(pid) && !Files.IsLockHeld())
             {
-                return new DaemonStopResult { Outcome = "stopped", Pid = pid, Elapsed = clock.Elapsed };
+                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, Elapsed = clock.Elapsed };
             }
 
             Thread.Sleep(50);
@@ -290,7 +290,7 @@ public sealed class DaemonController
 
         if (!ProcessControl.IsSameProcess(pid, record.StartTimeUtc, record.StartTicks))
         {
-            return new DaemonStopResult { Outcome = "stopped", Pid = pid, Elapsed = clock.Elapsed };
+            return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, Elapsed = clock.Elapsed };
         }
 
         ProcessControl.Signal(pid, ProcessControl.SIGKILL);
@@ -300,7 +300,7 @@ public sealed class DaemonController
             if (!ProcessControl.IsAlive(pid))
             {
                 Files.RemoveStatus(record.InstanceId);
-                return new DaemonStopResult { Outcome = "killed", Pid = pid, Elapsed = clock.Elapsed };
+                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Killed, Pid = pid, Elapsed = clock.Elapsed };
             }
 
             Thread.Sleep(50);

@@ -75,7 +75,7 @@ public sealed class DaemonHost
             StartTimeUtc = ProcessControl.GetStartTimeUtc(pid),
             StartTicks = ProcessControl.GetLinuxStartTicks(pid),
             InstanceId = _context.InstanceId,
-            State = "starting",
+            State = DaemonStatuses.Starting,
             Version = ProductInfo.ProductVersion(),
             Mode = _options.Mode,
             Home = home.Path,
@@ -114,12 +114,12 @@ public sealed class DaemonHost
                 started.Add(component);
             }
 
-            _status.State = "running";
+            _status.State = DaemonStatuses.Running;
             files.WriteStatus(_status);
             log.Info("daemon", "ready", new { pid, endpoint = endpoint.Path });
 
             var reason = await _stop.Task.ConfigureAwait(false);
-            _status.State = "stopping";
+            _status.State = DaemonStatuses.Stopping;
             files.WriteStatus(_status);
             log.Info("daemon", "stopping", new { reason });
             var budget = TimeSpan.FromSeconds(config.GetInt64("daemon.stopTimeoutSec"));
@@ -171,7 +171,7 @@ public sealed class DaemonHost
         {
             Pid = Environment.ProcessId,
             InstanceId = _context?.InstanceId ?? string.Empty,
-            State = _status?.State ?? "starting",
+            State = _status?.State ?? DaemonStatuses.Starting,
             Version = _status?.Version ?? string.Empty,
             StartedAtMs = _startedAtMs,
         };

@@ -7,7 +7,7 @@ public sealed class DaemonInfo
 {
     public required bool Running { get; init; }
 
-    /// <summary>running, starting, stopping, not running, or not running (stale pidfile).</summary>
+    /// <summary>One of <see cref="DaemonStatuses"/>.</summary>
     public required string Status { get; init; }
 
     public int? Pid { get; init; }

@@ -19,7 +19,7 @@ public sealed class DaemonStatusRecord
     public string InstanceId { get; set; } = string.Empty;
 
     [JsonPropertyName("state")]
-    public string State { get; set; } = "starting";
+    public string State { get; set; } = DaemonStatuses.Starting;
 
     [JsonPropertyName("version")]
     public string Version { get; set; } = string.Empty;

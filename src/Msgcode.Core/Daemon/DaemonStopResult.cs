@@ -5,7 +5,8 @@ namespace Msgcode.Core.Daemon;
 /// <summary>The result of a stop request.</summary>
 public sealed class DaemonStopResult
 {
-    public required string Outcome { get; init; } // stopped, killed, not running
+    /// <summary>One of <see cref="DaemonStopOutcomes"/>.</summary>
+    public required string Outcome { get; init; }
 
     public int? Pid { get; init; }
 

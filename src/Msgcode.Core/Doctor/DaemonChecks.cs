@@ -11,8 +11,8 @@ internal static class DaemonChecks
         var info = new DaemonController(context.Home).GetStatus(queryEndpoint: false);
         yield return info.Status switch
         {
-            "not running (stale pidfile)" => Check("daemon", "status", CheckStatuses.Warn, "The daemon is not running, and a stale pidfile says it crashed.", "Start-MsgcodeDaemon (then Get-MsgcodeLog -Tail 50 to see why it stopped)"),
-            "not running" => Check("daemon", "status", CheckStatuses.Pass, "The daemon is not running.", details: new() { ["status"] = info.Status }),
+            DaemonStatuses.NotRunningStalePidfile => Check("daemon", "status", CheckStatuses.Warn, "The daemon is not running, and a stale pidfile says it crashed.", "Start-MsgcodeDaemon (then Get-MsgcodeLog -Tail 50 to see why it stopped)"),
+            DaemonStatuses.NotRunning => Check("daemon", "status", CheckStatuses.Pass, "The daemon is not running.", details: new() { ["status"] = info.Status }),
             _ => Check("daemon", "status", CheckStatuses.Pass, $"The daemon is {info.Status}.", details: new() { ["status"] = info.Status }),
         };
     }

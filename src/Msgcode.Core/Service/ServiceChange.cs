@@ -7,7 +7,7 @@ public sealed class ServiceChange
 
     public required string UnitPath { get; init; }
 
-    /// <summary>installed, updated, unchanged, removed or absent.</summary>
+    /// <summary>One of <see cref="ServiceChangeActions"/>.</summary>
     public required string Action { get; init; }
 
     public string[] Warnings { get; init; } = [];

@@ -52,8 +52,8 @@ public sealed class ServiceManager
         Directory.CreateDirectory(definition.Home.LogDirectory); // the unit's working directory and crash files live there
         var content = Render(definition);
         var existing = File.Exists(UnitPath) ? File.ReadAllText(UnitPath) : null;
-        var action = existing is null ? "installed" : existing == content ? "unchanged" : "updated";
-        if (action != "unchanged")
+        var action = existing is null ? ServiceChangeActions.Installed : existing == content ? ServiceChangeActions.Unchanged : ServiceChangeActions.Updated;
+        if (action != ServiceChangeActions.Unchanged)
         {
             AtomicFile.WriteAllText(UnitPath, content);
         }
@@ -62,7 +62,7 @@ public sealed class ServiceManager
         {
             Check(Run("systemctl", "--user", "daemon-reload"), "reload the user manager");
             Check(Run("systemctl", "--user", "enable", "--now", ServiceDefinition.SystemdUnitName), "enable and start msgcode.service");
-            if (action == "updated")
+            if (action == ServiceChangeActions.Updated)
             {
                 Check(Run("systemctl", "--user", "restart", ServiceDefinition.SystemdUnitName), "restart msgcode.service with the new unit");
             }
@@ -89,7 +89,7 @@ public sealed class ServiceManager
         RequireManager();
         if (!File.Exists(UnitPath))
         {
-            return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = "absent", Commands = [] };
+            return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = ServiceChangeActions.Absent, Commands = [] };
         }
 
         if (Manager == ServiceManagers.Systemd)
@@ -105,7 +105,7 @@ public sealed class ServiceManager
             File.Delete(UnitPath);
         }
 
-        return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = "removed", Commands = [.. _commands] };
+        return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = ServiceChangeActions.Removed, Commands = [.. _commands] };
     }
 
     /// <summary>Starts (or restarts) the daemon through the installed service.</summary>
