@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using Msgcode.Core.Errors;
 using Msgcode.Core.Worktrees;
-using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -11,29 +9,16 @@ namespace Msgcode.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Undo, "MsgcodePatch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(PatchUndoResult))]
-public sealed class UndoMsgcodePatchCommand : TaskCmdlet
+public sealed class UndoMsgcodePatchCommand : TaskIdCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("TaskId")]
-    [ArgumentCompleter(typeof(TaskIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Id { get; set; } = string.Empty;
-
     protected override void ProcessRecordCore()
     {
-        try
+        var manager = Worktrees();
+        if (!ShouldProcess($"{manager.RepositoryPath} (task {Id})", "Roll back the task's merged patch"))
         {
-            var manager = Worktrees();
-            if (!ShouldProcess($"{manager.RepositoryPath} (task {Id})", "Roll back the task's merged patch"))
-            {
-                return;
-            }
+            return;
+        }
 
-            WriteObject(manager.Undo(Id, CancellationToken));
-        }
-        catch (MsgcodeException ex)
-        {
-            WriteMsgcodeError(ex);
-        }
+        WriteObject(manager.Undo(Id, CancellationToken));
     }
 }
