@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.Core.Service;
 using Msgcode.PowerShell.Infrastructure;

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -29,7 +28,7 @@ public sealed class RestartMsgcodeDaemonCommand : MsgcodeCmdlet
 
         var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
         var (stopped, started) = ServiceSupport.Launcher(this, sources.Home).Restart(TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(30), CancellationToken);
-        if (stopped.Outcome == "killed")
+        if (stopped.Outcome == DaemonStopOutcomes.Killed)
         {
             WriteWarning($"The msgcode daemon (PID {stopped.Pid}) did not stop within {timeout} s and was killed.");
         }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -36,10 +35,10 @@ public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
         var result = launcher.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
         switch (result.Outcome)
         {
-            case "not running":
+            case DaemonStopOutcomes.NotRunning:
                 WriteVerbose("The msgcode daemon is not running.");
                 break;
-            case "killed":
+            case DaemonStopOutcomes.Killed:
                 WriteWarning($"The msgcode daemon (PID {result.Pid}) did not stop within {timeout} s and was killed.");
                 break;
             default:
