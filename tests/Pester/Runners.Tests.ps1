@@ -250,6 +250,11 @@ Describe 'Secrets and prompts stay private' -Skip:(-not $IsLinux) {
             command = @{ executable = '/bin/sh'; arguments = @('-c', 'printf "%s" "$LMSTUDIO_API_KEY" | wc -c'); prompt = 'stdin'; result = @{ from = 'stdout' } } }) } |
             ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
         (Invoke-MsgcodeRunner needskey 'x').Output.Trim() | Should -Be ([string]$env:LMSTUDIO_API_KEY.Length)
+
+        # A task's run (the path the daemon's queued runs take too) hides it as well: the runner gets nothing, not a redacted value.
+        $ws = New-TestWorkspace
+        $key = New-MsgcodeTask -Title 'env' -Prompt 'echo "key=[${LMSTUDIO_API_KEY:-unset}]"' -Runner shell -Workspace $ws
+        ($key | Invoke-MsgcodeTask).Preview | Should -Be 'key=[unset]'
     }
 
     It 'a shell prompt is never in a process''s arguments: it runs from a script only the user can read, byte for byte' {
