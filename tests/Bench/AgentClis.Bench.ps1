@@ -48,7 +48,7 @@ try {
         `$task = New-MsgcodeTask @arguments
         # The direct run: the entry's own arguments, filled in as msgcode fills them, the prompt on stdin.
         `$direct = foreach (`$a in `$entries[`$cli.Runner].command.arguments) {
-            `$a -replace '\{workspace\}', `$ws -replace '\{model\}', (`$cli.Model ?? 'auto') -replace '\{config:claude.permissionMode\}', 'acceptEdits'
+            `$a -replace '\{workspace\}', `$ws -replace '\{model\}', (`$cli.Model ?? 'auto') -replace '\{config:claude.permissionMode\}', 'acceptEdits' -replace '\{ifSandboxed:[^|}]*\|([^}]*)\}', '`$1'
         }
         if (-not `$cli.Model) { `$direct = @(`$direct | Where-Object { `$_ -notin '--model', '-m', 'auto' }) }
         `$exe = (Get-Command `$entries[`$cli.Runner].command.executable).Source
