@@ -14,6 +14,7 @@
         'Add-MsgcodeMemory'
         'Clear-MsgcodeWorktree'
         'Close-MsgcodeTask'
+        'Compare-MsgcodePatch'
         'Disable-MsgcodeJob'
         'Enable-MsgcodeJob'
         'Get-MsgcodeDaemon'

@@ -273,6 +273,24 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         Get-Porcelain $ws | Should -Be $before
     }
 
+    It 'runs attempts with several runners side by side in one pipeline (-ThrottleLimit), each in its own worktree and branch' {
+        $ws = New-Repo
+        $task = New-MsgcodeTask -Title 'both' -Runner shell -Workspace $ws -Prompt 'echo attempt > out.txt; sleep 2'
+        $runs = $task | Invoke-MsgcodeTask -Worktree -Runner shell, pwsh -ThrottleLimit 4
+        $runs.Count | Should -Be 2
+        $runs.Status | Sort-Object -Unique | Should -Be 'succeeded'
+        $latestStart = ($runs.StartedAt | Measure-Object -Maximum).Maximum
+        $earliestEnd = ($runs | ForEach-Object { $_.StartedAt + $_.Duration } | Measure-Object -Minimum).Minimum
+        $latestStart | Should -BeLessThan $earliestEnd -Because 'the two attempts ran at the same time'
+        $attempts = Get-MsgcodeTask -Workspace $ws | Where-Object Title -Like 'both (attempt *'
+        ($attempts.Runner | Sort-Object) | Should -Be @('pwsh', 'shell')
+        foreach ($a in $attempts) {
+            (git -C (Join-Path $ws 'worktrees' $a.Id) rev-parse --abbrev-ref HEAD) | Should -Be "msgcode/$($a.Id)"
+            (Get-MsgcodePatch $a.Id -Workspace $ws).Files.Path | Should -Be @('out.txt')
+        }
+        (Compare-MsgcodePatch $task.Id -Workspace $ws).Runner | Sort-Object | Should -Be @('pwsh', 'shell')
+    }
+
     It 'runs the verify command in each worktree after its runner and records Verified, VerifyFailed or a timeout on the patch' {
         $ws = New-Repo
         Set-MsgcodeConfig -Name worktree.verify -Value 'test -f ok.txt && echo verify-passed' -Workspace $ws
@@ -692,6 +710,68 @@ Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not
         Get-Porcelain $ws | Should -Be $before
         (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Contain 'renamed c.txt'
         (Get-MsgcodeWorktree $task.Id -Workspace $ws).State | Should -Be 'active'
+    }
+
+    It 'runs three attempts through the daemon, ranks a verified one first, merges it, and undo restores the tree byte for byte' {
+        $ws = New-Repo
+        $claims = Join-Path $TestDrive "claims-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory -Path $claims | Out-Null
+        # The first attempt to run writes the answer the verify command wants; the others a wrong one.
+        Set-MsgcodeConfig -Name worktree.verify -Value 'test "$(cat answer.txt)" = 42' -Workspace $ws
+        $task = New-MsgcodeTask -Title 'answer' -Runner shell -Workspace $ws -Prompt "if mkdir '$claims/first' 2>/dev/null; then echo 42 > answer.txt; else echo 41 > answer.txt; echo more >> a.txt; fi"
+        $tree = git -C $ws rev-parse 'HEAD^{tree}'
+        $before = Get-Porcelain $ws
+        $null = Start-MsgcodeDaemon
+        $queued = $task | Invoke-MsgcodeTask -Worktree -Attempts 3 -Queue
+        $queued.Count | Should -Be 3
+        $queued.Status | Sort-Object -Unique | Should -Be 'queued'
+        $ended = $queued | Wait-MsgcodeTask -Timeout 90
+        $ended.Status | Sort-Object -Unique | Should -Be 'succeeded'
+
+        $attempts = (Get-MsgcodeTask -Workspace $ws) | Where-Object Title -Like 'answer (attempt *'
+        $attempts.Count | Should -Be 3
+        foreach ($a in $attempts) { (Get-MsgcodePatch $a.Id -Workspace $ws).BaseCommit | Should -Be (git -C $ws rev-parse HEAD) }
+        $ranked = Compare-MsgcodePatch $task.Id -Workspace $ws
+        $ranked.Count | Should -Be 3
+        ($ranked | ForEach-Object Rank) | Should -Be @(1, 2, 3)   # not $ranked.Rank: an array has a Rank of its own
+        $ranked[0].VerifyStatus | Should -Be 'Verified'
+        $ranked[1..2].VerifyStatus | Sort-Object -Unique | Should -Be 'VerifyFailed'
+        $ranked[0].FilesChanged | Should -Be 1
+        $ranked[0].RunStatus | Should -Be 'succeeded'
+        $json = $ranked | ConvertTo-Json -Depth 4 | ConvertFrom-Json
+        $json[0].DurationSeconds | Should -BeGreaterThan 0
+        $detailed = Compare-MsgcodePatch $task.Id -Workspace $ws -Detailed
+        $detailed[0].SharedFiles | Should -Be @('answer.txt')
+        $detailed[1].DifferencesFromBest['answer.txt'] | Should -Match '-42'
+
+        Merge-MsgcodePatch $task.Id -Attempt 9 -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'AttemptNotFound,*'
+        $merged = Merge-MsgcodePatch $task.Id -Attempt $ranked[0].Attempt -Workspace $ws -Commit -Confirm:$false
+        Get-Content (Join-Path $ws 'answer.txt') | Should -Be '42'
+        # Another attempt over it: refused, nothing half-applied.
+        $head = git -C $ws rev-parse HEAD
+        Merge-MsgcodePatch $task.Id -Attempt $ranked[1].Attempt -Workspace $ws -Commit -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'PatchConflict,*'
+        (git -C $ws rev-parse HEAD) | Should -Be $head
+        git -C $ws status --porcelain --untracked-files=no | Should -BeNullOrEmpty
+
+        $undo = Undo-MsgcodePatch $task.Id -Workspace $ws -Confirm:$false
+        $undo.Attempt | Should -Be $ranked[0].Attempt
+        $undo.RevertedCommit | Should -Be $merged.Commit
+        (git -C $ws rev-parse 'HEAD^{tree}') | Should -Be $tree
+        Get-Porcelain $ws | Should -Be $before
+    }
+
+    It 'refuses attempts without -Worktree, and in a workspace that is no repository before any attempt is made' {
+        $ws = New-TestWorkspace
+        $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
+        $task | Invoke-MsgcodeTask -Attempts 2 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskFieldInvalid,*'
+        $task | Invoke-MsgcodeTask -Worktree -Attempts 2 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryNotFound,*'
+        @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 1
+        Compare-MsgcodePatch $task.Id -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'AttemptNotFound,*'
     }
 
     It 'refuses at once to queue a -Worktree run that cannot be isolated' {

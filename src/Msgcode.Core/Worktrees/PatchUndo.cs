@@ -15,6 +15,7 @@ internal static class PatchUndo
     {
         var store = patches.Store;
         var id = store.Resolve(taskIdOrPrefix);
+        id = TaskAttempts.ParentOf(store.ReadDocument(id))?.TaskId ?? id; // an attempt's merge is recorded in its task
         var merge = PatchMerge.Of(store.ReadDocument(id)).LastOrDefault();
         if (merge is null || merge.Undone)
         {

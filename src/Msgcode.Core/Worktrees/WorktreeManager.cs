@@ -274,6 +274,10 @@ public sealed class WorktreeManager
     public PatchApplyResult Apply(string taskIdOrPrefix, bool commit, string? message = null, string? patchPath = null, CancellationToken cancellationToken = default)
         => _patches.Apply(taskIdOrPrefix, commit, message, patchPath, cancellationToken);
 
+    /// <summary>The task's attempts, best first (<see cref="PatchComparison"/>); with <paramref name="detailed"/> also the files they share and how they differ.</summary>
+    public IReadOnlyList<AttemptComparison> Compare(string taskIdOrPrefix, bool detailed = false, CancellationToken cancellationToken = default)
+        => PatchComparison.Compare(this, taskIdOrPrefix, detailed, cancellationToken);
+
     /// <summary>Rolls back the newest merge of the task's patch: a revert commit, or the patch taken out of the working tree.</summary>
     public PatchUndoResult Undo(string taskIdOrPrefix, CancellationToken cancellationToken = default) => _patches.Undo(taskIdOrPrefix, cancellationToken);
 

@@ -247,8 +247,10 @@ internal sealed class WorktreePatches
     {
         try
         {
-            var merge = new PatchMerge { Patch = PathHelpers.Relative(Workspace, result.PatchPath), Mode = result.Mode, Commit = result.Commit, Branch = result.Branch, AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-            Store.Update(result.TaskId, d =>
+            // An attempt's merge is the merge of its task: recorded there, with the attempt's number.
+            var attempt = TaskAttempts.ParentOf(Store.ReadDocument(result.TaskId));
+            var merge = new PatchMerge { Patch = PathHelpers.Relative(Workspace, result.PatchPath), Mode = result.Mode, Commit = result.Commit, Branch = result.Branch, Attempt = attempt?.Number, AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            Store.Update(attempt?.TaskId ?? result.TaskId, d =>
             {
                 PatchMerge.Add(d, merge);
                 return true;

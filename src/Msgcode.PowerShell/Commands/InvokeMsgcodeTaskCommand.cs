@@ -50,6 +50,22 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
     [ValidateNotNullOrEmpty]
     public string? Prompt { get; set; }
 
+    /// <summary>With -Worktree: runs this many attempts of the task side by side, each in its own worktree, from one base commit.</summary>
+    [Parameter]
+    [ValidateRange(1, TaskAttempts.MaxAttempts)]
+    public int Attempts { get; set; }
+
+    /// <summary>With -Worktree: the runners of the attempts, taken in turn (one attempt each unless -Attempts says more).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RunnerKindCompleter))]
+    public string[]? Runner { get; set; }
+
+    /// <summary>How many -Worktree runs of this pipeline run at once (as ForEach-Object -Parallel has it).</summary>
+    [Parameter]
+    [ValidateRange(1, 63)]
+    public int ThrottleLimit { get; set; } = 5;
+
     /// <summary>
     /// Not per input here: the steps below write the Core errors that concern one task and go on; any other Core
     /// error (reading the configuration or the runners, ...) ends the pipeline.
@@ -58,6 +74,12 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
 
     protected override void EndProcessingCore()
     {
+        if (_deferred.Count > 0)
+        {
+            RunAll(_deferred);
+            _deferred.Clear();
+        }
+
         if (_queue is null)
         {
             return;
@@ -128,6 +150,29 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
             return;
         }
 
+        var ids = new List<(string Id, TaskInfo Task)> { (id, task) };
+        if (Attempts > 0 || Runner is not null)
+        {
+            if (!Worktree || Continue)
+            {
+                WriteMsgcodeError(new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, "Attempts",
+                    "-Attempts and -Runner make attempts that each run in a worktree of their own: add -Worktree (and leave out -Continue)."));
+                return;
+            }
+
+            try
+            {
+                // Every attempt starts from the commit the main tree is on now; a workspace that is no repository is refused here.
+                var head = Worktrees().Inspect().Head;
+                ids = [.. TaskAttempts.Create(store, id, Attempts > 0 ? Attempts : Runner!.Length, Runner, head).Select(a => (a.Id, a))];
+            }
+            catch (MsgcodeException ex)
+            {
+                WriteMsgcodeError(ex);
+                return;
+            }
+        }
+
         if (Queue)
         {
             try
@@ -135,7 +180,10 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
                 // One connection for the whole pipeline, with requests in flight: the daemon fsyncs the queue
                 // entries that arrive together once; answers are written in order as they come in.
                 _queue ??= new Core.Daemon.DaemonController(Core.Config.MsgcodeHome.Resolve()).OpenQueuePipeline(CancellationToken);
-                WriteReplies(_queue.Submit(store.Workspace, id, Worktree || Force || Sandbox ? new Core.Daemon.QueueRunOptions(Worktree, Fresh, Force, Sandbox) : null));
+                foreach (var (each, _) in ids)
+                {
+                    WriteReplies(_queue.Submit(store.Workspace, each, Worktree || Force || Sandbox ? new Core.Daemon.QueueRunOptions(Worktree, Fresh, Force, Sandbox) : null));
+                }
             }
             catch (MsgcodeException ex)
             {
@@ -145,102 +193,159 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
             return;
         }
 
-        var events = new System.Collections.Concurrent.ConcurrentQueue<Core.Runners.RunnerProgress>();
-        using var signal = new AutoResetEvent(false);
-        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force) with
-        {
-            Continue = Continue,
-            Prompt = Prompt,
-            Sandbox = Sandbox,
-            Progress = p =>
-            {
-                events.Enqueue(p);
-                signal.Set();
-            },
-        };
+        var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), Force) with { Continue = Continue, Prompt = Prompt, Sandbox = Sandbox };
         if (Worktree)
         {
+            // Runs in worktrees do not touch the main tree: they run side by side at the end of the pipeline (-ThrottleLimit).
             options = options with { Isolation = new Core.Worktrees.WorktreeIsolation(WorktreeSettings(), Fresh) };
+            _deferred.AddRange(ids.Select(i => new PendingRun(store, i.Id, i.Task, options)));
+            return;
         }
 
-        var run = TaskExecution.RunAsync(store, id, Runners(), options, CancellationToken);
-        var progress = new ProgressRecord(ProgressActivityId, $"Running {id}", $"{task.Title} ({task.Runner})");
-        var started = DateTime.UtcNow;
-        var shown = false;
-        var lastShown = DateTime.MinValue;
-        string? step = null;
-        Core.Runners.RunnerProgress? latest = null;
-        DateTime? stoppingSince = null;
-        var handles = new WaitHandle[] { ((IAsyncResult)run).AsyncWaitHandle, signal };
-        while (!run.IsCompleted)
-        {
-            WaitHandle.WaitAny(handles, 250);
-            var changed = false;
-            while (!Stopping && events.TryDequeue(out var item))
-            {
-                latest = item;
-                step = item.Step ?? step;
-                changed |= item.Step is not null;
-                if (item.Message is { } message)
-                {
-                    // The agent's messages as they come, on the information stream (6>&1, -InformationVariable).
-                    WriteInformation(new InformationRecord(message, $"msgcode:{id}"), ["msgcode", "agent", task.Runner]);
-                }
-            }
+        RunAll([new PendingRun(store, id, task, options)]);
+    }
 
-            if (run.IsCompleted)
+    private readonly List<PendingRun> _deferred = [];
+
+    /// <summary>One run of this pipeline: its task, its options, and what its progress bar shows.</summary>
+    private sealed class PendingRun(TaskStore store, string id, TaskInfo task, TaskRunOptions options)
+    {
+        public TaskStore Store { get; } = store;
+
+        public string Id { get; } = id;
+
+        public TaskInfo Task { get; } = task;
+
+        public TaskRunOptions Options { get; } = options;
+
+        public System.Collections.Concurrent.ConcurrentQueue<Core.Runners.RunnerProgress> Events { get; } = new();
+
+        public Task<TaskRunInfo>? Run { get; set; }
+
+        public ProgressRecord? Progress { get; set; }
+
+        public DateTime Started { get; set; }
+
+        public DateTime LastShown { get; set; } = DateTime.MinValue;
+
+        public bool Shown { get; set; }
+
+        public string? Step { get; set; }
+
+        public Core.Runners.RunnerProgress? Latest { get; set; }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="runs"/>, at most -ThrottleLimit at once, on pool threads, while this (the pipeline's) thread
+    /// shows each one's progress, passes on its agent's messages and writes each outcome as its run ends. Ctrl+C cancels
+    /// them all (their process trees killed, their outcomes recorded) and starts no more.
+    /// </summary>
+    private void RunAll(IReadOnlyList<PendingRun> runs)
+    {
+        using var signal = new AutoResetEvent(false);
+        var waiting = new Queue<PendingRun>(runs);
+        var active = new List<PendingRun>();
+        var registry = Runners();
+        var next = 0;
+        DateTime? stoppingSince = null;
+        while (waiting.Count > 0 || active.Count > 0)
+        {
+            while (!Stopping && active.Count < ThrottleLimit && waiting.TryDequeue(out var run))
             {
-                break;
+                run.Started = DateTime.UtcNow;
+                run.Progress = new ProgressRecord(ProgressActivityId + next++, $"Running {run.Id}", $"{run.Task.Title} ({run.Task.Runner})");
+                run.Run = TaskExecution.RunAsync(run.Store, run.Id, registry, run.Options with
+                {
+                    Progress = p =>
+                    {
+                        run.Events.Enqueue(p);
+                        signal.Set();
+                    },
+                }, CancellationToken);
+                active.Add(run);
             }
 
             if (Stopping)
             {
-                // Ctrl+C: the run is being canceled (its process tree killed, its outcome recorded). Wait for that
-                // rather than leave it half done behind a returned prompt; WriteProgress would throw now anyway.
+                // Ctrl+C: the runs are being canceled (process trees killed, outcomes recorded). Wait for that rather
+                // than leave them half done behind a returned prompt; WriteProgress would throw now anyway.
+                waiting.Clear();
                 stoppingSince ??= DateTime.UtcNow;
-                if (DateTime.UtcNow - stoppingSince > TimeSpan.FromSeconds(10))
+                if (active.Count == 0 || DateTime.UtcNow - stoppingSince > TimeSpan.FromSeconds(10))
                 {
                     throw new PipelineStoppedException();
                 }
-
-                continue;
             }
 
-            if (!changed && DateTime.UtcNow - lastShown < TimeSpan.FromMilliseconds(250))
+            WaitHandle.WaitAny([signal, .. active.Select(r => ((IAsyncResult)r.Run!).AsyncWaitHandle)], 250);
+            foreach (var run in active.ToList())
             {
-                continue;
+                ShowProgress(run);
+                if (run.Run!.IsCompleted)
+                {
+                    active.Remove(run);
+                    Finish(run);
+                }
             }
-
-            progress.StatusDescription = $"{task.Title} ({task.Runner}) — {(DateTime.UtcNow - started).TotalSeconds:0} s"
-                + (latest is null ? string.Empty : $" — turn {latest.Turns}, tokens {latest.InputTokens:N0} in / {latest.OutputTokens:N0} out");
-            progress.CurrentOperation = step is null ? null : $"step: {step}";
-            WriteProgress(progress);
-            lastShown = DateTime.UtcNow;
-            shown = true;
         }
 
-        if (Stopping)
+        if (Stopping || CancellationToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
+    }
 
-        while (events.TryDequeue(out var last))
+    /// <summary>Passes on the run's new agent messages (the information stream) and refreshes its progress bar.</summary>
+    private void ShowProgress(PendingRun run)
+    {
+        var changed = false;
+        while (!Stopping && run.Events.TryDequeue(out var item))
         {
-            if (last.Message is { } message)
+            run.Latest = item;
+            run.Step = item.Step ?? run.Step;
+            changed |= item.Step is not null;
+            if (item.Message is { } message)
             {
-                WriteInformation(new InformationRecord(message, $"msgcode:{id}"), ["msgcode", "agent", task.Runner]);
+                // The agent's messages as they come, on the information stream (6>&1, -InformationVariable).
+                WriteInformation(new InformationRecord(message, $"msgcode:{run.Id}"), ["msgcode", "agent", run.Task.Runner]);
             }
         }
 
-        if (shown)
+        if (Stopping || run.Run!.IsCompleted || (!changed && DateTime.UtcNow - run.LastShown < TimeSpan.FromMilliseconds(250)))
         {
-            progress.RecordType = ProgressRecordType.Completed; // a run that ended within the first 250 ms never showed a bar to close
-            WriteProgress(progress);
+            return;
         }
+
+        var latest = run.Latest;
+        run.Progress!.StatusDescription = $"{run.Task.Title} ({run.Task.Runner}) — {(DateTime.UtcNow - run.Started).TotalSeconds:0} s"
+            + (latest is null ? string.Empty : $" — turn {latest.Turns}, tokens {latest.InputTokens:N0} in / {latest.OutputTokens:N0} out");
+        run.Progress.CurrentOperation = run.Step is null ? null : $"step: {run.Step}";
+        WriteProgress(run.Progress);
+        run.LastShown = DateTime.UtcNow;
+        run.Shown = true;
+    }
+
+    /// <summary>Closes the run's progress bar and writes its outcome (and its error, when it failed).</summary>
+    private void Finish(PendingRun run)
+    {
+        while (run.Events.TryDequeue(out var last))
+        {
+            if (last.Message is { } message)
+            {
+                WriteInformation(new InformationRecord(message, $"msgcode:{run.Id}"), ["msgcode", "agent", run.Task.Runner]);
+            }
+        }
+
+        if (run.Shown && !Stopping)
+        {
+            run.Progress!.RecordType = ProgressRecordType.Completed; // a run that ended within the first 250 ms never showed a bar to close
+            WriteProgress(run.Progress);
+        }
+
         TaskRunInfo result;
         try
         {
-            result = run.GetAwaiter().GetResult();
+            result = run.Run!.GetAwaiter().GetResult();
         }
         catch (MsgcodeException ex)
         {
@@ -250,13 +355,13 @@ public sealed class InvokeMsgcodeTaskCommand : TaskIdCmdlet
 
         if (result.Status == Core.Runners.RunStatuses.Canceled && CancellationToken.IsCancellationRequested)
         {
-            throw new PipelineStoppedException();
+            return; // Ctrl+C: RunAll ends the pipeline once every run has ended
         }
 
         WriteObject(result);
         if (result.ErrorCode is not null)
         {
-            WriteMsgcodeError(new MsgcodeException(result.ErrorCode, MsgcodeErrorCategory.InvalidOperation, id, $"Run {result.RunId} of {id} {result.Status}: {result.ErrorMessage}"));
+            WriteMsgcodeError(new MsgcodeException(result.ErrorCode, MsgcodeErrorCategory.InvalidOperation, run.Id, $"Run {result.RunId} of {run.Id} {result.Status}: {result.ErrorMessage}"));
         }
     }
 }
