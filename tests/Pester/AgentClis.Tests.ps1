@@ -239,6 +239,24 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         $script:TestHome = New-TestHome
     }
 
+    It 'runs one task as attempts with two real CLIs side by side, each writing in its own worktree, and ranks them' {
+        if (Skip-Unless) { return }
+        $repo = New-TestRepository
+        Set-MsgcodeConfig -Name worktree.verify -Value 'test -f made.txt' -Workspace $repo
+        $task = New-AgentTask claude $null 'WRITE made.txt by-an-attempt' $repo
+        $runs = $task | Invoke-MsgcodeTask -Worktree -Runner claude, codex
+        $runs.Count | Should -Be 2
+        foreach ($run in $runs) { $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage }
+        Test-Path (Join-Path $repo 'made.txt') | Should -BeFalse -Because 'the main tree is not touched'
+        $ranked = Compare-MsgcodePatch $task.Id -Workspace $repo
+        ($ranked.Runner | Sort-Object) | Should -Be @('claude', 'codex')
+        $ranked.VerifyStatus | Sort-Object -Unique | Should -Be 'Verified'
+        foreach ($row in $ranked) {
+            Get-Content -Raw $row.PatchPath | Should -Match '\+by-an-attempt'
+            $row.InputTokens | Should -BeGreaterThan 0
+        }
+    }
+
     It 'shows progress and the agent''s messages before the run ends' {
         if (Skip-Unless) { return }
         $ws = New-TestWorkspace
