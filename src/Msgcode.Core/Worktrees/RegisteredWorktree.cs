@@ -6,7 +6,16 @@ internal sealed record RegisteredWorktree(string Path, string? Head, string? Bra
     /// <summary>git's own list of worktrees (<c>git worktree list --porcelain -z</c>).</summary>
     public static List<RegisteredWorktree> ListOf(string repository)
     {
-        var fields = System.Text.Encoding.UTF8.GetString(GitCli.Require(repository, ["worktree", "list", "--porcelain", "-z"]).StdOut).Split('\0');
+        // Another process's `git worktree add` makes .git/worktrees/<name> in several steps; a listing that meets one
+        // half made fails ("failed to read .../commondir"): it is asked again a few times before that counts.
+        var listed = GitCli.Run(repository, ["worktree", "list", "--porcelain", "-z"]);
+        for (var retry = 0; !listed.Succeeded && retry < 20 && listed.StdErr.Contains("failed to read", StringComparison.Ordinal); retry++)
+        {
+            Thread.Sleep(50);
+            listed = GitCli.Run(repository, ["worktree", "list", "--porcelain", "-z"]);
+        }
+
+        var fields = System.Text.Encoding.UTF8.GetString((listed.Succeeded ? listed : GitCli.Require(repository, ["worktree", "list", "--porcelain", "-z"])).StdOut).Split('\0');
         var list = new List<RegisteredWorktree>();
         string? path = null, head = null, branch = null;
         var prunable = false;

@@ -64,7 +64,12 @@ public sealed class WorktreeManager
     /// </summary>
     public JsonObject Prepare(TaskDocument task, bool fresh, out IReadOnlyList<string> copied, out RepositoryFacts facts, CancellationToken cancellationToken = default)
     {
+        // One preparation at a time per workspace (attempts start together): git's worktree list, prune and add
+        // read and write .git/worktrees, and a listing must not meet another add's half-made entry.
+        // The main tree's facts are read first: counting its local changes reads every file, and needs no lock.
         facts = Inspect(countLocalChanges: true);
+        Directory.CreateDirectory(Store.TasksDirectory);
+        using var creating = FileLock.Acquire(Path.Combine(Store.TasksDirectory, "worktrees-create.lock"), TimeSpan.FromMinutes(10), cancellationToken);
         var id = task.Id;
         var path = PathFor(id);
         var branch = BranchFor(id);
