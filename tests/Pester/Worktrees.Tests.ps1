@@ -289,6 +289,22 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
             (Get-MsgcodePatch $a.Id -Workspace $ws).Files.Path | Should -Be @('out.txt')
         }
         (Compare-MsgcodePatch $task.Id -Workspace $ws).Runner | Sort-Object | Should -Be @('pwsh', 'shell')
+        (Get-MsgcodePatch $task.Id -Attempt 2 -Workspace $ws).TaskId | Should -Be ($attempts | Where-Object Title -Like '*attempt 2*').Id
+        (Test-MsgcodePatch $task.Id -Attempt 1 -Workspace $ws) | Should -BeTrue
+        (Get-MsgcodeWorktree $task.Id -Workspace $ws).TaskId | Sort-Object | Should -Be ($attempts.Id | Sort-Object) -Because "a task's worktrees are its attempts'"
+
+        # Removing the task's worktrees while an attempt runs is refused, and removes none.
+        $runner = Start-ThreadJob -ArgumentList (Get-TestModulePath), $ws, $task.Id -ScriptBlock { param($m, $ws, $id) Import-Module $m; Invoke-MsgcodeTask $id -Workspace $ws -Worktree -Attempts 1 }
+        try {
+            Wait-Until { @(Get-MsgcodeTask -Workspace $ws -Status running).Count -gt 0 } -TimeoutSec 20 | Should -BeTrue
+            Remove-MsgcodeWorktree $task.Id -Workspace $ws -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskAlreadyRunning,*'
+            @(Get-MsgcodeWorktree $task.Id -Workspace $ws).Count | Should -BeGreaterOrEqual 2
+        }
+        finally { $null = $runner | Wait-Job -Timeout 60 | Receive-Job; $runner | Remove-Job -Force }
+        $removed = Remove-MsgcodeWorktree $task.Id -Workspace $ws -Confirm:$false -PassThru
+        $removed.Count | Should -Be 3
+        Get-MsgcodeWorktree -Workspace $ws | Should -BeNullOrEmpty
     }
 
     It 'runs the verify command in each worktree after its runner and records Verified, VerifyFailed or a timeout on the patch' {

@@ -279,6 +279,12 @@ public sealed class WorktreeManager
     public PatchApplyResult Apply(string taskIdOrPrefix, bool commit, string? message = null, string? patchPath = null, CancellationToken cancellationToken = default)
         => _patches.Apply(taskIdOrPrefix, commit, message, patchPath, cancellationToken);
 
+    /// <summary>The worktrees of the task and of its attempts.</summary>
+    public IReadOnlyList<WorktreeInfo> ListWithAttempts(string taskId, Action<MsgcodeProblem>? onProblem = null) => AttemptWorktrees.List(this, taskId, onProblem);
+
+    /// <summary>Removes the worktrees of the task and of its attempts (none while one of them runs).</summary>
+    public IReadOnlyList<WorktreeInfo> RemoveWithAttempts(string taskId, bool force, CancellationToken cancellationToken = default) => AttemptWorktrees.Remove(this, taskId, force, cancellationToken);
+
     /// <summary>The task's attempts, best first (<see cref="PatchComparison"/>); with <paramref name="detailed"/> also the files they share and how they differ.</summary>
     public IReadOnlyList<AttemptComparison> Compare(string taskIdOrPrefix, bool detailed = false, CancellationToken cancellationToken = default)
         => PatchComparison.Compare(this, taskIdOrPrefix, detailed, cancellationToken);

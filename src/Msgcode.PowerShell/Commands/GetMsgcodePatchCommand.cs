@@ -17,6 +17,7 @@ public sealed class GetMsgcodePatchCommand : PatchCmdlet
 
     protected override void ProcessRecordCore()
     {
-        WriteObject(Worktrees().GetPatch(Id, PatchPath, Content));
+        var manager = Worktrees();
+        WriteObject(manager.GetPatch(PatchTaskId(manager), PatchPath, Content));
     }
 }

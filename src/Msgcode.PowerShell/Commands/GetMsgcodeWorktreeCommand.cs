@@ -35,7 +35,7 @@ public sealed class GetMsgcodeWorktreeCommand : TaskCmdlet
             }
         }
 
-        var list = manager.List(id, onProblem: WriteProblem);
+        var list = id is null ? manager.List(id, onProblem: WriteProblem) : manager.ListWithAttempts(id, WriteProblem);
         if (id is not null && list.Count == 0)
         {
             WriteMsgcodeError(new MsgcodeException(ErrorIds.WorktreeNotFound, MsgcodeErrorCategory.ObjectNotFound, id, $"Task {id} has no worktree in '{manager.Workspace}'."));

@@ -20,16 +20,10 @@ public sealed class MergeMsgcodePatchCommand : PatchCmdlet
     [ValidateNotNullOrEmpty]
     public string? Message { get; set; }
 
-    /// <summary>Merges this attempt of the task (Compare-MsgcodePatch ranks them).</summary>
-    [Parameter]
-    [ValidateRange(1, Core.Tasks.TaskAttempts.MaxAttempts)]
-    public int Attempt { get; set; }
-
     protected override void ProcessRecordCore()
     {
         var manager = Worktrees();
-        var id = Attempt > 0 ? Core.Tasks.TaskAttempts.Resolve(manager.Store, manager.Store.Resolve(Id), Attempt) : Id;
-        var patch = manager.GetPatch(id, PatchPath);
+        var patch = manager.GetPatch(PatchTaskId(manager), PatchPath);
         var where = Commit ? "as a commit on the checked-out branch" : "to the main working tree";
         if (!ShouldProcess($"{manager.RepositoryPath} ({patch.FilesChanged} file(s) from task {patch.TaskId})", $"Apply the patch {where}"))
         {

@@ -37,10 +37,10 @@ public sealed class RemoveMsgcodeWorktreeCommand : TaskIdCmdlet
             return;
         }
 
-        var removed = manager.Remove(id, Force, CancellationToken);
+        var removed = manager.RemoveWithAttempts(id, Force, CancellationToken);
         if (PassThru)
         {
-            WriteObject(removed);
+            WriteObject(removed, enumerateCollection: true);
         }
     }
 }

@@ -20,7 +20,8 @@ public sealed class TestMsgcodePatchCommand : PatchCmdlet
 
     protected override void ProcessRecordCore()
     {
-        var check = Worktrees().Check(Id, PatchPath, CancellationToken);
+        var manager = Worktrees();
+        var check = manager.Check(PatchTaskId(manager), PatchPath, CancellationToken);
         if (Detailed)
         {
             WriteObject(check);
