@@ -778,6 +778,38 @@ Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not
         Get-Porcelain $ws | Should -Be $before
     }
 
+    It 'recovers parallel attempts after a SIGKILL of the daemon: each cut-short run is interrupted once, never started again, and a finished attempt is left alone' {
+        $ws = New-Repo
+        $claims = Join-Path $TestDrive "claims-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory -Path $claims | Out-Null
+        $stamps = Join-Path $claims 'stamps.txt'
+        # The first attempt to run finishes at once; the others work for a long time.
+        $task = New-MsgcodeTask -Title 'kill' -Runner shell -Workspace $ws -Prompt "echo start `$MSGCODE_RUNID >> '$stamps'; if mkdir '$claims/first' 2>/dev/null; then echo quick > out.txt; else sleep 30; fi; echo end `$MSGCODE_RUNID >> '$stamps'"
+        $env:MSGCODE_DAEMON_MAX_CONCURRENT_RUNS = '4'
+        try { $null = Start-MsgcodeDaemon }
+        finally { $env:MSGCODE_DAEMON_MAX_CONCURRENT_RUNS = $null }
+        $queued = $task | Invoke-MsgcodeTask -Worktree -Attempts 3 -Queue
+        Wait-Until { (Test-Path $stamps) -and @(Get-Content $stamps | Where-Object { $_ -like 'start *' }).Count -eq 3 -and @(Get-Content $stamps | Where-Object { $_ -like 'end *' }).Count -eq 1 } -TimeoutSec 60 | Should -BeTrue -Because 'all three attempts ran at once'
+        $daemon = Get-MsgcodeDaemon
+        & kill -9 $daemon.Pid
+        Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } | Should -BeTrue
+        $null = Start-MsgcodeDaemon
+        Wait-Until { @($queued | ForEach-Object { Get-MsgcodeTaskRun -RunId $_.RunId -Workspace $ws } | Where-Object Status -NE 'running').Count -eq 3 } -TimeoutSec 60 | Should -BeTrue
+        $runs = $queued | ForEach-Object { Get-MsgcodeTaskRun -RunId $_.RunId -Workspace $ws }
+        ($runs.Status | Sort-Object) | Should -Be @('interrupted', 'interrupted', 'succeeded')
+        $lines = @(Get-Content (Join-Path $ws 'tasks' 'runs.jsonl') | ConvertFrom-Json)
+        foreach ($run in $queued) {
+            @($lines | Where-Object { $_.runId -eq $run.RunId -and $_.event -eq 'started' }).Count | Should -Be 1 -Because "$($run.RunId) started once"
+            @($lines | Where-Object { $_.runId -eq $run.RunId -and $_.event -in 'finished', 'failed', 'interrupted', 'canceled' }).Count | Should -Be 1 -Because "$($run.RunId) has one outcome"
+        }
+        Start-Sleep -Seconds 1
+        $stamped = @(Get-Content $stamps)
+        @($stamped | Where-Object { $_ -like 'start *' }).Count | Should -Be 3 -Because 'no attempt ran again'
+        @($stamped | Where-Object { $_ -like 'end *' }).Count | Should -Be 1 -Because "the cut-short attempts' runners died with the daemon"
+        (Compare-MsgcodePatch $task.Id -Workspace $ws | Where-Object RunStatus -EQ 'succeeded').FilesChanged | Should -Be 1
+        (Get-MsgcodeTask -Workspace $ws).Status | Should -Not -Contain 'running'
+    }
+
     It 'refuses attempts without -Worktree, and in a workspace that is no repository before any attempt is made' {
         $ws = New-TestWorkspace
         $task = New-MsgcodeTask -Title 't' -Prompt 'echo x' -Runner shell -Workspace $ws
