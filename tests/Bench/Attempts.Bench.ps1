@@ -46,20 +46,26 @@ foreach (`$i in 1..3) {
 `$big = Join-Path '$scratch' 'big'
 New-Repo `$big 100
 `$refTimes = [Collections.Generic.List[double]]::new(); `$ourTimes = [Collections.Generic.List[double]]::new()
-foreach (`$i in 1..3) {
-    `$refTimes.Add((Measure-Command {
-        foreach (`$n in 1..4) { git -C `$big worktree add -q -b "ref/`$i/`$n" (Join-Path '$scratch' "ref`$i-`$n") HEAD }
-    }).TotalMilliseconds)
-    foreach (`$n in 1..4) { git -C `$big worktree remove --force (Join-Path '$scratch' "ref`$i-`$n"); git -C `$big branch -q -D "ref/`$i/`$n" }
-    `$ourTimes.Add((Invoke-Attempts `$big 'true' 4))
-    Get-MsgcodeWorktree -Workspace `$big | Remove-MsgcodeWorktree -Workspace `$big -Confirm:`$false
+# Which goes first alternates: creating 40,000 files right after 40,000 were deleted costs more on some file systems.
+foreach (`$i in 1..6) {
+    `$ref = {
+        `$refTimes.Add((Measure-Command {
+            foreach (`$n in 1..4) { git -C `$big worktree add -q -b "ref/`$i/`$n" (Join-Path '$scratch' "ref`$i-`$n") HEAD }
+        }).TotalMilliseconds)
+        foreach (`$n in 1..4) { git -C `$big worktree remove --force (Join-Path '$scratch' "ref`$i-`$n"); git -C `$big branch -q -D "ref/`$i/`$n" }
+    }
+    `$ours = {
+        `$ourTimes.Add((Invoke-Attempts `$big 'true' 4))
+        Get-MsgcodeWorktree -Workspace `$big | Remove-MsgcodeWorktree -Workspace `$big -Confirm:`$false
+    }
+    if (`$i % 2) { & `$ref; & `$ours } else { & `$ours; & `$ref }
 }
 "`$(Median `$four);`$(Median `$one);`$(Median `$ourTimes);`$(Median `$refTimes)"
 "@
     $parts = (@(Invoke-BenchPwsh -Pwsh $Pwsh -Command $measure)[-1]) -split ';' | ForEach-Object { [double]$_ }
     New-BenchResult -Scenario 'Invoke-MsgcodeTask -Worktree -Attempts 4' -Metric 'four attempts whose runner waits 2 s, side by side (median of 3)' -Value $parts[0] -Unit 'ms' -Reference $parts[1] `
         -ReferenceName 'one attempt of the same task' -Target '<= 1.5x' -Met ($parts[0] / $parts[1] -le 1.5)
-    New-BenchResult -Scenario 'Invoke-MsgcodeTask -Worktree -Attempts 4' -Metric '10,000-file repository: four attempts (worktree, run, patch) (median of 3)' -Value $parts[2] -Unit 'ms' -Reference $parts[3] `
+    New-BenchResult -Scenario 'Invoke-MsgcodeTask -Worktree -Attempts 4' -Metric '10,000-file repository: four attempts (worktree, run, patch) (median of 6, alternating)' -Value $parts[2] -Unit 'ms' -Reference $parts[3] `
         -ReferenceName 'git worktree add, four times' -Target '<= 1.5x' -Met ($parts[2] / $parts[3] -le 1.5)
 }
 finally {
