@@ -721,8 +721,7 @@ Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not
         $queued = $task | Invoke-MsgcodeTask -Queue -Worktree
         $queued.Status | Should -Be 'queued'
         Get-Content (Join-Path $env:MSGCODE_HOME 'queue.jsonl') | ConvertFrom-Json | Where-Object runId -EQ $queued.RunId | Select-Object -First 1 -ExpandProperty worktree | Should -BeTrue
-        Wait-Until { (Get-MsgcodeTaskRun -Workspace $ws -TaskId $task.Id -Last 1).Status -notin 'queued', 'running' } -TimeoutSec 60 | Should -BeTrue
-        (Get-MsgcodeTaskRun -Workspace $ws -TaskId $task.Id -Last 1).Status | Should -Be 'succeeded'
+        ($queued | Wait-MsgcodeTask -Timeout 60).Status | Should -Be 'succeeded' -Because 'Wait-MsgcodeTask returns once the task took in the end too (its patch)'
         Get-Porcelain $ws | Should -Be $before
         (Get-MsgcodePatch $task.Id -Workspace $ws).Files.Path | Should -Contain 'renamed c.txt'
         (Get-MsgcodeWorktree $task.Id -Workspace $ws).State | Should -Be 'active'
@@ -790,6 +789,8 @@ Describe 'Queued worktree runs through the daemon' -Skip:(-not $IsLinux -or -not
         finally { $env:MSGCODE_DAEMON_MAX_CONCURRENT_RUNS = $null }
         $queued = $task | Invoke-MsgcodeTask -Worktree -Attempts 3 -Queue
         Wait-Until { (Test-Path $stamps) -and @(Get-Content $stamps | Where-Object { $_ -like 'start *' }).Count -eq 3 -and @(Get-Content $stamps | Where-Object { $_ -like 'end *' }).Count -eq 1 } -TimeoutSec 60 | Should -BeTrue -Because 'all three attempts ran at once'
+        # The quick attempt has ended once its task took in its end (status and patch), not only its ledger outcome.
+        Wait-Until { @(Get-MsgcodeTask -Workspace $ws -Status done).Count -eq 1 } -TimeoutSec 30 | Should -BeTrue
         $daemon = Get-MsgcodeDaemon
         & kill -9 $daemon.Pid
         Wait-Until { -not (Test-Path "/proc/$($daemon.Pid)") } | Should -BeTrue

@@ -13,9 +13,12 @@ public static class RunWatch
     /// <summary>
     /// The runs as each one ends (with its answer read into Output), until all have ended, one has with
     /// <paramref name="any"/>, or <paramref name="timeout"/> passes (runs still going are then not returned).
-    /// <paramref name="waiting"/> hears how many are still going, once a second.
+    /// <paramref name="waiting"/> hears how many are still going, once a second. A run's outcome is in the ledger a
+    /// moment before its task is updated (its patch, its status): <paramref name="settled"/>, when given, says whether
+    /// that has happened too, and a run counts as ended only then.
     /// </summary>
-    public static IEnumerable<TaskRunInfo> WaitForEnd(IReadOnlyList<(string Workspace, string RunId)> runs, TimeSpan? timeout, bool any, Action<int, TimeSpan>? waiting, CancellationToken cancellationToken)
+    public static IEnumerable<TaskRunInfo> WaitForEnd(IReadOnlyList<(string Workspace, string RunId)> runs, TimeSpan? timeout, bool any, Action<int, TimeSpan>? waiting, CancellationToken cancellationToken,
+        Func<string, TaskRunInfo, bool>? settled = null)
     {
         var pending = runs.Distinct().ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -26,7 +29,7 @@ public static class RunWatch
             {
                 var (workspace, runId) = pending[i];
                 var run = new RunLedger(Path.Combine(workspace, "tasks", "runs.jsonl")).Find(runId);
-                if (run is null || !run.IsEnded)
+                if (run is null || !run.IsEnded || (settled is not null && !settled(workspace, run)))
                 {
                     continue;
                 }

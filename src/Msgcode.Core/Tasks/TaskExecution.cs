@@ -238,6 +238,23 @@ public static class TaskExecution
 
     internal static bool IsLive(TaskRunClaim? run) => run is not null && run.IsLive();
 
+    /// <summary>
+    /// Whether the run's task has taken in its end (its claim let go: status, artifacts, patch recorded), or no live
+    /// process holds the claim any more. A run's outcome reaches the ledger a moment before that.
+    /// </summary>
+    public static bool HasSettled(string workspace, string taskId, string runId)
+    {
+        try
+        {
+            var claim = new TaskStore(workspace).ReadDocument(taskId).CurrentRun;
+            return claim?.RunId != runId || !claim.IsLive();
+        }
+        catch (Errors.MsgcodeException)
+        {
+            return true; // the task is gone or unreadable: nothing more to wait for
+        }
+    }
+
     /// <summary>A short, single-line, redacted preview: never the whole output.</summary>
     public static string Preview(string output, IReadOnlyList<string> secrets)
     {

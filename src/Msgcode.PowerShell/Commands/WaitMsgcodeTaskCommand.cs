@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Runs;
+using Msgcode.Core.Tasks;
 using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
@@ -71,7 +72,7 @@ public sealed class WaitMsgcodeTaskCommand : TaskCmdlet
             progress.StatusDescription = $"{left} run(s) still queued or running — {elapsed.TotalSeconds:0} s";
             WriteProgress(progress); // the enumeration runs on the pipeline thread
             shown = true;
-        }, CancellationToken))
+        }, CancellationToken, (workspace, run) => TaskExecution.HasSettled(workspace, run.TaskId, run.RunId))) // its patch is there once it returns
         {
             WriteObject(run);
         }
