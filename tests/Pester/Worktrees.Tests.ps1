@@ -865,6 +865,19 @@ echo escaped > ../../a.txt
         Get-Content (Join-Path $ws 'a.txt') -Raw | Should -Be "escaped`n"
     }
 
+    It 'a sandboxed run''s verify command is sandboxed too: the workspace''s own command cannot write outside the worktree' {
+        $ws = New-Repo
+        Set-MsgcodeConfig -Name worktree.verify -Value 'echo verified > verify-made.txt && echo escaped > ../../a.txt' -Workspace $ws
+        $task = New-MsgcodeTask -Title 'verify escape' -Runner shell -Workspace $ws -Prompt 'echo inside > made.txt'
+        $before = Get-ContentMap $ws @('tasks', 'worktrees')
+        ($task | Invoke-MsgcodeTask -Worktree -Sandbox).Status | Should -Be 'succeeded'
+        $patch = Get-MsgcodePatch $task.Id -Workspace $ws
+        $patch.VerifyStatus | Should -Be 'VerifyFailed' -Because 'its write outside the worktree was refused'
+        Get-Content $patch.Verification.Log -Raw | Should -Match 'Read-only file system'
+        Get-ContentMap $ws @('tasks', 'worktrees') | Should -Be $before
+        Test-Path (Join-Path $ws 'worktrees' $task.Id 'verify-made.txt') | Should -BeTrue -Because 'inside the worktree it works as usual'
+    }
+
     It 'a sandboxed run in the workspace itself writes there and nowhere else; a missing tool is SandboxUnavailable' {
         $ws = New-TestWorkspace
         $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))

@@ -55,6 +55,7 @@ public static class TaskExecution
         var clock = Stopwatch.StartNew();
         RunnerResult result;
         IIsolatedRun? isolated = null;
+        IReadOnlyList<string>? sandboxWritable = null;
         try
         {
             isolated = options.Isolation?.Prepare(store, document, runId, cancellationToken);
@@ -69,7 +70,7 @@ public static class TaskExecution
                 {
                     Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = isolated?.WorkingDirectory ?? store.Workspace,
                     HiddenVariables = RunnerInvocation.HiddenVariables(registry.EntryOf(runner.Kind)),
-                    SandboxWritable = options.Sandbox || registry.EntryOf(runner.Kind) is { Sandbox: true }
+                    SandboxWritable = sandboxWritable = options.Sandbox || registry.EntryOf(runner.Kind) is { Sandbox: true }
                         ? [.. (registry.EntryOf(runner.Kind)?.SandboxWritable ?? []).Select(Runners.Sandbox.ExpandPath), .. isolated?.AlsoWritable ?? []]
                         : null,
                     SandboxReadOnly = isolated is null ? [] : [store.Workspace],
@@ -108,7 +109,7 @@ public static class TaskExecution
         }
 
         // An isolated run's changes are captured whatever its outcome (a failed run's partial work is still worth a look).
-        var isolation = isolated?.Capture(store, document, runId, runner.Kind, result, Preview(result.Output, options.Secrets), Path.Combine(store.ArtifactsDirectory, runId));
+        var isolation = isolated?.Capture(store, document, runId, runner.Kind, result, Preview(result.Output, options.Secrets), Path.Combine(store.ArtifactsDirectory, runId), sandboxWritable);
         if (isolation?.ErrorCode is not null && result.ErrorCode is null)
         {
             result = result with { Status = RunStatuses.Failed, ErrorCode = isolation.ErrorCode, ErrorMessage = isolation.ErrorMessage };

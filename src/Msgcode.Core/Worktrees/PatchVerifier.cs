@@ -12,8 +12,13 @@ namespace Msgcode.Core.Worktrees;
 /// </summary>
 internal static class PatchVerifier
 {
-    /// <summary>Runs <paramref name="command"/> in <paramref name="worktree"/>; writes verify.log and verify.json into <paramref name="directory"/>.</summary>
-    public static PatchVerification Run(string command, string worktree, TimeSpan timeout, string directory, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs <paramref name="command"/> in <paramref name="worktree"/>; writes verify.log and verify.json into <paramref name="directory"/>.
+    /// A sandboxed run's verify command is sandboxed as its runner was (<paramref name="sandboxWritable"/>, null: not
+    /// sandboxed): the command comes from the workspace's settings, and -Sandbox promises the workspace writes nothing else.
+    /// </summary>
+    public static PatchVerification Run(string command, string worktree, TimeSpan timeout, string directory,
+        IReadOnlyList<string>? sandboxWritable = null, IReadOnlyList<string>? sandboxReadOnly = null, CancellationToken cancellationToken = default)
     {
         var scratch = Path.Combine(directory, "verify");
         var clock = Stopwatch.StartNew();
@@ -26,7 +31,11 @@ internal static class PatchVerifier
                 WorkspacePath = worktree,
                 Payload = command,
                 ArtifactDirectory = scratch,
-                Constraints = new RunnerConstraints { Timeout = timeout, WorkingDirectory = worktree, HiddenVariables = RunnerInvocation.HiddenVariables(null) },
+                Constraints = new RunnerConstraints
+                {
+                    Timeout = timeout, WorkingDirectory = worktree, HiddenVariables = RunnerInvocation.HiddenVariables(null),
+                    SandboxWritable = sandboxWritable, SandboxReadOnly = sandboxReadOnly ?? [],
+                },
             }, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is MsgcodeException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)

@@ -66,7 +66,7 @@ public sealed class WorktreeIsolation : IRunIsolation
             }
         }
 
-        public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string runnerSummary, string artifactDirectory)
+        public IsolationOutcome Capture(TaskStore store, TaskDocument task, string runId, string runnerKind, RunnerResult result, string runnerSummary, string artifactDirectory, IReadOnlyList<string>? sandboxWritable = null)
         {
             CapturedPatch captured;
             try
@@ -84,7 +84,8 @@ public sealed class WorktreeIsolation : IRunIsolation
             if (manager.Settings.VerifyCommand is { } verify && result.Status is RunStatuses.Succeeded or RunStatuses.Failed)
             {
                 // After the capture: what the command builds in the worktree never enters the patch.
-                var verification = PatchVerifier.Run(verify, WorkingDirectory, manager.Settings.VerifyTimeout, Path.GetDirectoryName(captured.PatchPath)!);
+                var verification = PatchVerifier.Run(verify, WorkingDirectory, manager.Settings.VerifyTimeout, Path.GetDirectoryName(captured.PatchPath)!,
+                    sandboxWritable, sandboxWritable is null ? [] : [store.Workspace]);
                 artifacts.Add(Path.Combine(Path.GetDirectoryName(captured.PatchPath)!, PatchVerification.FileName));
                 if (verification.Log is { } log)
                 {
