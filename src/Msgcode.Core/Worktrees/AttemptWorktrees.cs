@@ -44,7 +44,7 @@ internal static class AttemptWorktrees
 
         foreach (var id in ids)
         {
-            if (manager.Store.ReadDocument(id) is { Status: TaskStatuses.Running } running && TaskExecution.IsLive(running.CurrentRun))
+            if (manager.RunsNow(id))
             {
                 throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, id,
                     $"{(id == taskId ? "Task" : "Attempt")} {id} of task {taskId} is running in its worktree now; no worktree of the task was removed. Wait for the run to end (or stop it), then remove them.");

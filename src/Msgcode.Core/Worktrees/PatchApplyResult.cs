@@ -19,5 +19,8 @@ public sealed class PatchApplyResult
 
     public required string Workspace { get; init; }
 
+    /// <summary>Set when the merge was made but could not be recorded in the task (Undo-MsgcodePatch will not find it).</summary>
+    public string? Warning { get; init; }
+
     public override string ToString() => Commit is null ? $"{TaskId}: {FilesChanged} file(s) applied to the working tree" : $"{TaskId}: {FilesChanged} file(s) committed as {Commit[..Math.Min(12, Commit.Length)]}";
 }

@@ -189,13 +189,17 @@ public sealed class WorktreeManager
         return PreparePlan.Create;
     }
 
+    /// <summary>Whether a live process runs the task now (its worktree must not be removed under it).</summary>
+    internal bool RunsNow(string taskId)
+        => TaskId.IsValid(taskId) && File.Exists(Store.JsonPath(taskId)) && Store.ReadDocument(taskId) is { Status: TaskStatuses.Running } running && TaskExecution.IsLive(running.CurrentRun);
+
     /// <summary>Removes a task's worktree folder, its branch and git's record of it. Refuses uncaptured work unless <paramref name="force"/>.</summary>
     public WorktreeInfo Remove(string taskId, bool force, CancellationToken cancellationToken = default) => Remove(taskId, force, forItsOwnRun: false, cancellationToken);
 
     private WorktreeInfo Remove(string taskId, bool force, bool forItsOwnRun, CancellationToken cancellationToken)
     {
         var facts = Inspect();
-        if (!forItsOwnRun && TaskId.IsValid(taskId) && File.Exists(Store.JsonPath(taskId)) && Store.ReadDocument(taskId) is { Status: TaskStatuses.Running } running && TaskExecution.IsLive(running.CurrentRun))
+        if (!forItsOwnRun && RunsNow(taskId))
         {
             throw new MsgcodeException(ErrorIds.TaskAlreadyRunning, MsgcodeErrorCategory.ResourceUnavailable, taskId,
                 $"Task {taskId} is running in its worktree now; it is not removed under the runner. Wait for the run to end (or stop it), then remove it.");

@@ -256,8 +256,13 @@ internal sealed class WorktreePatches
                 return true;
             });
         }
-        catch (MsgcodeException)
+        catch (MsgcodeException ex)
         {
+            return new PatchApplyResult
+            {
+                TaskId = result.TaskId, PatchPath = result.PatchPath, Mode = result.Mode, Commit = result.Commit, Branch = result.Branch, FilesChanged = result.FilesChanged, Workspace = result.Workspace,
+                Warning = $"The patch was merged, but the merge could not be recorded in the task ({ex.ErrorId}: {ex.Message}), so Undo-MsgcodePatch cannot roll it back; undo it by hand ({(result.Commit is null ? "git apply -R <patch>" : $"git revert {result.Commit}")}).",
+            };
         }
 
         return result;

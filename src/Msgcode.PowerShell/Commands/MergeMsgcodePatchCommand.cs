@@ -30,6 +30,12 @@ public sealed class MergeMsgcodePatchCommand : PatchCmdlet
             return;
         }
 
-        WriteObject(manager.Apply(patch.TaskId, Commit, Message, patch.Path, CancellationToken));
+        var result = manager.Apply(patch.TaskId, Commit, Message, patch.Path, CancellationToken);
+        if (result.Warning is { } warning)
+        {
+            WriteWarning(warning);
+        }
+
+        WriteObject(result);
     }
 }
