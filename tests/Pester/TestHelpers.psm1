@@ -98,12 +98,23 @@ function New-StandInImsg {
 
 function Add-ChatMessage {
     # Scripts one message into the stand-in (imsg's payload shape); it streams it to subscribers.
-    param([string] $Dir, [long] $Rowid, [string] $Text, [string] $Chat = 'iMessage;+;chat0e2e0001', [string] $Sender = 'owner@example.com', [switch] $FromMe)
+    param([string] $Dir, [long] $Rowid, [AllowNull()] [string] $Text, [string] $Chat = 'iMessage;+;chat0e2e0001', [string] $Sender = 'owner@example.com', [switch] $FromMe,
+        [object[]] $Attachments = @())
     $message = [ordered]@{
-        id = $Rowid; chat_id = 1; guid = "msg-$Rowid"; sender = $Sender; is_from_me = [bool]$FromMe; text = $Text
-        created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = $true; attachments = @()
+        id = $Rowid; chat_id = 1; guid = "msg-$Rowid"; sender = $Sender; is_from_me = [bool]$FromMe; text = $(if ($Text) { $Text } else { $null })
+        created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = $true; attachments = @($Attachments)
     }
     Add-Content -LiteralPath (Join-Path $Dir 'messages.jsonl') -Value ($message | ConvertTo-Json -Compress)
+}
+
+function New-ChatAttachment {
+    # An attachment as imsg describes one (watch.subscribe with attachments: true): the file's path is original_path.
+    param([Parameter(Mandatory)] [string] $Path, [string] $Mime, [string] $Uti, [switch] $Missing)
+    $size = if (Test-Path -LiteralPath $Path) { (Get-Item -LiteralPath $Path).Length } else { 0 }
+    [ordered]@{
+        filename = $Path; transfer_name = (Split-Path $Path -Leaf); uti = $Uti; mime_type = $Mime; total_bytes = $size
+        is_sticker = $false; original_path = $Path; missing = [bool]$Missing
+    }
 }
 
 function Get-Sends([string] $Dir) {
@@ -121,4 +132,4 @@ function Get-SentText([string] $Dir, [string] $Pattern) {
     @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern } | ForEach-Object text)
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, Get-Sends, Get-SentCount, Get-SentText
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, New-ChatAttachment, Get-Sends, Get-SentCount, Get-SentText

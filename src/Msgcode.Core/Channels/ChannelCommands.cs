@@ -2,6 +2,7 @@ using System.Text;
 using Msgcode.Core.Config;
 using Msgcode.Core.Daemon;
 using Msgcode.Core.Errors;
+using Msgcode.Core.Platform;
 using Msgcode.Core.Runs;
 using Msgcode.Core.Tasks;
 
@@ -134,11 +135,11 @@ public sealed partial class ChannelService
         }
 
         // A symlink on the way must not lead out of workspace.root: the chat could then write anywhere.
-        var realRoot = RealPath(Path.GetFullPath(MsgcodeHome.ExpandHome(root)));
-        if (!IsInside(RealPath(path), realRoot))
+        var realRoot = RealPaths.Resolve(Path.GetFullPath(MsgcodeHome.ExpandHome(root)));
+        if (!RealPaths.IsInside(RealPaths.Resolve(path), realRoot))
         {
             throw new MsgcodeException(ErrorIds.RoutePathInvalid, MsgcodeErrorCategory.SecurityError, parts[0],
-                $"'{parts[0]}' leads out of workspace.root through a symbolic link ({RealPath(path)}). Nothing was bound; pick another name.");
+                $"'{parts[0]}' leads out of workspace.root through a symbolic link ({RealPaths.Resolve(path)}). Nothing was bound; pick another name.");
         }
 
         try
@@ -153,35 +154,6 @@ public sealed partial class ChannelService
 
         var route = _routes!.Bind(chat, path, label: parts[0], runner: runner);
         return $"Bound to {route.Label} ({route.Workspace}){(route.Runner is null ? string.Empty : ", runner " + route.Runner)}.";
-    }
-
-    /// <summary>The path with every symbolic link on it resolved (the parts that do not exist yet kept as they are).</summary>
-    private static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var root = Path.GetPathRoot(full)!;
-        var current = root;
-        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = Path.Combine(current, part);
-            var info = new DirectoryInfo(next);
-            if (info.Exists && info.LinkTarget is not null)
-            {
-                next = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next;
-                next = RealPath(next); // the target may hold links of its own
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
-
-    private static bool IsInside(string path, string root)
-    {
-        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        var trimmedRoot = Path.TrimEndingDirectorySeparator(root);
-        return path.StartsWith(trimmedRoot + Path.DirectorySeparatorChar, comparison) || string.Equals(path, trimmedRoot, comparison);
     }
 
     private string Unbind(string chat)

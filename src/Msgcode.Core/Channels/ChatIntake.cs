@@ -26,6 +26,7 @@ internal sealed class ChatIntake
     /// <summary>Answers a chat command (the message and its trimmed text).</summary>
     private readonly Func<InboundMessage, string, Task> _command;
     private readonly CancellationToken _stopping;
+    private readonly ChatMedia _media;
     /// <summary>Per chat, after its first message since the start: the chat's tasks made before the start, by message row id.</summary>
     private readonly Dictionary<string, Dictionary<long, TaskInfo>> _earlierTasks = new(StringComparer.Ordinal);
     /// <summary>One message at a time: the channel's messages and the retries of kept ones.</summary>
@@ -46,6 +47,7 @@ internal sealed class ChatIntake
         _promptContext = promptContext;
         _command = command;
         _stopping = stopping;
+        _media = new ChatMedia(context, queue.Runners);
         Kept = new KeptMessages(context, cursors, replies, _intakeGate, HandleOneAsync);
     }
 
@@ -185,7 +187,7 @@ internal sealed class ChatIntake
         }
 
         var text = (message.Text ?? string.Empty).Trim();
-        if (text.Length == 0)
+        if (text.Length == 0 && message.Attachments.Count == 0)
         {
             return ("ignored", Task.CompletedTask);
         }
@@ -197,7 +199,7 @@ internal sealed class ChatIntake
             return ("rejected", Task.CompletedTask);
         }
 
-        if (text.StartsWith('/'))
+        if (text.StartsWith('/') && message.Attachments.Count == 0)
         {
             await _command(message, text).ConfigureAwait(false);
             return ("command", Task.CompletedTask);
@@ -222,7 +224,21 @@ internal sealed class ChatIntake
             return ("workspace missing", Task.CompletedTask);
         }
 
-        return QueueMessage(route, message, text);
+        if (message.Attachments.Count == 0)
+        {
+            return QueueMessage(route, message, new ChatMediaResult(text, [], null, null, null));
+        }
+
+        // A voice note becomes its words, a photo an attached file (read by OCR for a runner without eyes).
+        var runner = route.Runner ?? new TaskStore(route.Workspace).DefaultRunnerKind(new ConfigSources(_context.Home, route.Workspace));
+        var media = await _media.PrepareAsync(route, runner, message, text, _stopping).ConfigureAwait(false);
+        if (media.Refusal is not null)
+        {
+            await _replies.ReplyAsync(message.ChatGuid, media.Refusal).ConfigureAwait(false);
+            return ("refused", Task.CompletedTask);
+        }
+
+        return QueueMessage(route, message, media);
     }
 
     /// <summary>
@@ -230,8 +246,9 @@ internal sealed class ChatIntake
     /// queue entry is written, with the entry's commit (fsync) still under way. Idempotent across a crash: a
     /// message that comes again after a start (its cursor had not moved yet) finds the task made for it.
     /// </summary>
-    private (string Outcome, Task Queued) QueueMessage(ChatRoute route, InboundMessage message, string text)
+    private (string Outcome, Task Queued) QueueMessage(ChatRoute route, InboundMessage message, ChatMediaResult content)
     {
+        var text = content.Prompt;
         var store = new TaskStore(route.Workspace);
         TaskInfo? task = null;
         Dictionary<long, TaskInfo>? earlier;
@@ -274,9 +291,14 @@ internal sealed class ChatIntake
                 prompt = context.TrimEnd() + "\n\n" + text;
             }
 
-            task = store.Create(Title(text), prompt, runner, chatGuid: message.ChatGuid, customize: d =>
+            task = store.Create(Title(text), prompt, runner, files: [.. content.Files], chatGuid: message.ChatGuid, customize: d =>
             {
                 d.ChatRowid = message.Rowid;
+                if (content.Transcript is not null)
+                {
+                    d.Transcript = content.Transcript;
+                }
+
                 d.ContinuesChatSession = true; // the chat is one conversation with its agent, until a /new
                 d.RequeueOnInterrupted = true; // a crash mid-run runs it again, so the chat gets its answer
             });

@@ -30,11 +30,14 @@ internal sealed class ChatReplies
     private readonly int _maxReplyChars;
     private readonly CancellationToken _stopping;
     private readonly SemaphoreSlim _replyGate = new(1, 1);
+    private readonly ChatVoice? _voice;
 
     /// <param name="pending">See <see cref="Pending"/>.</param>
     /// <param name="maxReplyChars">See <see cref="ChannelServiceOptions.MaxReplyChars"/>.</param>
-    public ChatReplies(DaemonContext context, IChatChannel channel, RouteStore routes, ConcurrentDictionary<string, string> pending, int maxReplyChars, CancellationToken stopping)
+    /// <param name="voice">Shapes answers as their routes want them (transcript first, spoken); null sends them as they are.</param>
+    public ChatReplies(DaemonContext context, IChatChannel channel, RouteStore routes, ConcurrentDictionary<string, string> pending, int maxReplyChars, CancellationToken stopping, ChatVoice? voice = null)
     {
+        _voice = voice;
         _context = context;
         _channel = channel;
         _routes = routes;
@@ -98,6 +101,11 @@ internal sealed class ChatReplies
                     if (text.Length == 0 && file is null)
                     {
                         text = $"Done ({taskId}), no output.";
+                    }
+
+                    if (_voice is not null)
+                    {
+                        (text, file) = await _voice.ShapeAsync(_routes.Find(chat), document, workspace, runId, text, file, _stopping).ConfigureAwait(false);
                     }
 
                     break;

@@ -22,6 +22,16 @@ public sealed class ChatRoute
     [JsonPropertyName("runner")]
     public string? Runner { get; set; }
 
+    /// <summary>How answers are sent (<c>voiceReplyMode</c>, as the original named it): text, audio (spoken by the tts runner) or both; null is text.</summary>
+    [JsonPropertyName("voiceReplyMode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? VoiceReply { get; set; }
+
+    /// <summary>Whether the answer to a voice note starts with the words msgcode heard (its transcript).</summary>
+    [JsonPropertyName("showTranscript")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? ShowTranscript { get; set; }
+
     [JsonPropertyName("status")]
     public string Status { get; set; } = RouteStatuses.Active;
 

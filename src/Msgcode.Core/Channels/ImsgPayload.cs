@@ -26,7 +26,11 @@ internal static class ImsgPayload
             foreach (var a in list.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.Object))
             {
                 string? A(string name) => a.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-                attachments.Add(new InboundAttachment(A("filename"), A("mime_type"), A("original_path"), a.TryGetProperty("missing", out var miss) && miss.ValueKind == JsonValueKind.True));
+                attachments.Add(new InboundAttachment(A("filename"), A("mime_type"), A("original_path"), a.TryGetProperty("missing", out var miss) && miss.ValueKind == JsonValueKind.True)
+                {
+                    TransferName = A("transfer_name"),
+                    Uti = A("uti"),
+                });
             }
         }
 

@@ -79,8 +79,11 @@ public sealed class RouteStore
         return (existing?.ChatGuid ?? typed, target, status ?? (samePlace && existing!.Status == RouteStatuses.Paused ? RouteStatuses.Paused : null));
     }
 
-    /// <summary>Binds a chat to a workspace (creates or replaces its route; status becomes active unless given).</summary>
-    public ChatRoute Bind(string chatGuid, string workspace, string? label = null, string? runner = null, string? status = null)
+    /// <summary>
+    /// Binds a chat to a workspace (creates or replaces its route; status becomes active unless given). A null
+    /// <paramref name="voiceReply"/> or <paramref name="showTranscript"/> keeps the route's setting.
+    /// </summary>
+    public ChatRoute Bind(string chatGuid, string workspace, string? label = null, string? runner = null, string? status = null, string? voiceReply = null, bool? showTranscript = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(chatGuid);
         if (!System.IO.Path.IsPathFullyQualified(workspace))
@@ -99,6 +102,12 @@ public sealed class RouteStore
             RequireStatus(status);
         }
 
+        if (voiceReply is not null && !VoiceReplyModes.All.Contains(voiceReply))
+        {
+            throw new MsgcodeException(ErrorIds.RouteVoiceReplyInvalid, MsgcodeErrorCategory.InvalidArgument, voiceReply,
+                $"'{voiceReply}' is not a way to reply; a route replies as {string.Join(", ", VoiceReplyModes.All)}.");
+        }
+
         return Mutate(routes =>
         {
             var now = _clock.GetUtcNow();
@@ -109,6 +118,8 @@ public sealed class RouteStore
             route.Label = label ?? existing?.Label ?? System.IO.Path.GetFileName(route.Workspace);
             route.Runner = runner ?? existing?.Runner;
             route.Status = status ?? RouteStatuses.Active;
+            route.VoiceReply = voiceReply is null ? existing?.VoiceReply : voiceReply == VoiceReplyModes.Text ? null : voiceReply;
+            route.ShowTranscript = showTranscript is null ? existing?.ShowTranscript : showTranscript.Value ? true : null;
             route.UpdatedAt = now;
             routes[route.ChatGuid] = route;
             return route;

@@ -87,6 +87,12 @@ public static class ConfigSchema
             Description = "In group chats, serve only the owners (whitelist.owners), not every whitelisted sender." },
         new() { Name = "channel.ackDelayMs", EnvironmentVariable = "MSGCODE_ACK_DELAY_MS", Type = ConfigValueType.Integer, Default = 15000L, Minimum = -1, Maximum = 3_600_000,
             Description = "Milliseconds a chat task may run before one \"working on it\" message is sent (0 at once, -1 never)." },
+        new() { Name = "channel.attachmentsRoot", EnvironmentVariable = "MSGCODE_ATTACHMENTS_ROOT", Type = ConfigValueType.Path, Default = "~/Library/Messages/Attachments",
+            Description = "The folder where Messages keeps attachments: a message's attachment elsewhere (a link out of it included) is refused." },
+        new() { Name = "channel.maxAttachmentBytes", EnvironmentVariable = "MSGCODE_MAX_ATTACHMENT_BYTES", Type = ConfigValueType.Integer, Default = 100L * 1024 * 1024, Minimum = 1, Maximum = 1L << 40,
+            Description = "The largest attachment a chat message may bring (a larger one is refused with an answer)." },
+        new() { Name = "tts.maxChars", EnvironmentVariable = "MSGCODE_TTS_MAX_CHARS", Type = ConfigValueType.Integer, Default = 1000L, Minimum = 1, Maximum = 100_000, WorkspaceScoped = true,
+            Description = "Characters of an answer spoken at most when a chat's route replies with audio (the rest is cut with an ellipsis)." },
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByName = Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);

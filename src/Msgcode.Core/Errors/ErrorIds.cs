@@ -69,6 +69,7 @@ public static class ErrorIds
     public const string RunnerEditsRefused = "RunnerEditsRefused";
     public const string RunnerSessionNotFound = "RunnerSessionNotFound";
     public const string RunnerSessionUnsupported = "RunnerSessionUnsupported";
+    public const string AsrTranscriptEmpty = "AsrTranscriptEmpty";
     public const string RunnerModelInvalid = "RunnerModelInvalid";
     public const string TaskSessionNotFound = "TaskSessionNotFound";
     public const string RunNotFound = "RunNotFound";
@@ -103,9 +104,14 @@ public static class ErrorIds
     public const string RouteNotFound = "RouteNotFound";
     public const string RoutePathInvalid = "RoutePathInvalid";
     public const string RouteStatusInvalid = "RouteStatusInvalid";
+    public const string RouteVoiceReplyInvalid = "RouteVoiceReplyInvalid";
     public const string RoutesFileCorrupt = "RoutesFileCorrupt";
     public const string ImsgUnavailable = "ImsgUnavailable";
     public const string ImsgRequestFailed = "ImsgRequestFailed";
+    public const string AttachmentMissing = "AttachmentMissing";
+    public const string AttachmentOutsideFolder = "AttachmentOutsideFolder";
+    public const string AttachmentTooLarge = "AttachmentTooLarge";
+    public const string AttachmentUnsupported = "AttachmentUnsupported";
 
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";

@@ -12,6 +12,9 @@ public sealed record RunnerRequest
 
     public string? Model { get; init; }
 
+    /// <summary>The input files (absolute paths): a task's copies of its files, a voice note to transcribe, an image to read.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
     public RunnerConstraints Constraints { get; init; } = new();
 
     /// <summary>Where the runner writes artifacts (the run's own folder under tasks/artifacts).</summary>

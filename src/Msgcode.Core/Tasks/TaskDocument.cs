@@ -65,6 +65,16 @@ public sealed class TaskDocument
         set => Object("inputs")["files"] = new JsonArray(value.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
     }
 
+    /// <summary>
+    /// The transcript of the voice note a chat's task was made from (<c>inputs.transcript</c>), or null: its prompt
+    /// holds the same words, and the answer shows them first when the chat's route asks (showTranscript).
+    /// </summary>
+    public string? Transcript
+    {
+        get => Object("inputs")["transcript"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        set => Object("inputs")["transcript"] = value;
+    }
+
     public string[] Artifacts => StringArray(Object("outputs"), "artifacts");
 
     public string[] Patches => StringArray(Object("outputs"), "patches");

@@ -35,6 +35,15 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
     [ValidateSet(RouteStatuses.Active, RouteStatuses.Paused)]
     public string? Status { get; set; }
 
+    /// <summary>How answers are sent: text, audio (spoken by the tts runner) or both.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateSet(VoiceReplyModes.Text, VoiceReplyModes.Audio, VoiceReplyModes.Both)]
+    public string? VoiceReply { get; set; }
+
+    /// <summary>The answer to a voice note starts with the words heard; -ShowTranscript:$false turns it off.</summary>
+    [Parameter]
+    public SwitchParameter ShowTranscript { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -50,7 +59,8 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
             return;
         }
 
-        var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status);
+        var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status, VoiceReply,
+            MyInvocation.BoundParameters.ContainsKey(nameof(ShowTranscript)) ? ShowTranscript.IsPresent : null);
         if (PassThru)
         {
             WriteObject(route);

@@ -50,6 +50,24 @@ public class RouteStoreTests
     }
 
     [Fact]
+    public void Reply_settings_are_kept_across_a_rebind_and_an_unknown_way_to_reply_is_refused()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        var ex = Assert.Throws<MsgcodeException>(() => store.Bind("any;-;+15550001", dir.Path, voiceReply: "shout"));
+        Assert.Equal(ErrorIds.RouteVoiceReplyInvalid, ex.ErrorId);
+        Assert.False(File.Exists(dir.File("routes.json")));
+        store.Bind("any;-;+15550001", dir.Path, voiceReply: VoiceReplyModes.Both, showTranscript: true);
+        var rebound = store.Bind("any;-;+15550001", dir.Path, label: "renamed");
+        Assert.Equal(VoiceReplyModes.Both, rebound.VoiceReply);
+        Assert.True(rebound.ShowTranscript);
+        var plain = store.Bind("any;-;+15550001", dir.Path, voiceReply: VoiceReplyModes.Text, showTranscript: false);
+        Assert.Null(plain.VoiceReply); // text is the default, not stored
+        Assert.Null(plain.ShowTranscript);
+        Assert.DoesNotContain("voiceReplyMode", File.ReadAllText(dir.File("routes.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_relative_workspace_or_an_unknown_status_is_refused_with_its_id_and_changes_nothing()
     {
         using var dir = new TempDir();
