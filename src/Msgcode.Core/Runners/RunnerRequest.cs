@@ -12,7 +12,11 @@ public sealed record RunnerRequest
 
     public string? Model { get; init; }
 
-    /// <summary>The input files (absolute paths): a task's copies of its files, a voice note to transcribe, an image to read.</summary>
+    /// <summary>
+    /// The task's input files (absolute paths; a voice note, a photo, a document), which each runner hands on in its own
+    /// way: declarative entries through {files}/{file} or stdin-json, lmstudio as image parts, shell and pwsh in
+    /// MSGCODE_INPUT_FILES, asr/ocr/vision as the thing to read.
+    /// </summary>
     public IReadOnlyList<string> Files { get; init; } = [];
 
     public RunnerConstraints Constraints { get; init; } = new();
