@@ -73,9 +73,19 @@ public static class ErrorIds
     public const string RunnerModelInvalid = "RunnerModelInvalid";
     public const string TaskSessionNotFound = "TaskSessionNotFound";
     public const string RunNotFound = "RunNotFound";
+    public const string TaskInputFileNotFound = "TaskInputFileNotFound";
+    public const string TaskInputFileTooLarge = "TaskInputFileTooLarge";
     public const string SandboxUnavailable = "SandboxUnavailable";
     public const string CapabilityFileInvalid = "CapabilityFileInvalid";
     public const string CapabilityEntryInvalid = "CapabilityEntryInvalid";
+
+    // Media runners (asr, vision, ocr, images to lmstudio)
+    public const string RunnerInputMissing = "RunnerInputMissing";
+    public const string RunnerInputUnsupported = "RunnerInputUnsupported";
+    public const string RunnerInputTooLarge = "RunnerInputTooLarge";
+    public const string AudioConversionFailed = "AudioConversionFailed";
+    public const string AsrTranscriptEmpty = "AsrTranscriptEmpty";
+    public const string VisionModelNotLoaded = "VisionModelNotLoaded";
 
     // Memory
     public const string MemoryTextEmpty = "MemoryTextEmpty";

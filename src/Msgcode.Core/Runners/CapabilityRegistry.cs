@@ -134,9 +134,9 @@ public sealed class CapabilityRegistry
                 return "a runner that is not built in needs a 'command' with an 'executable'";
             }
 
-            if (entry.Command.Prompt is not ("argument" or "stdin" or "file"))
+            if (entry.Command.Prompt is not ("argument" or "stdin" or "file" or "stdin-json"))
             {
-                return "'command.prompt' must be argument, stdin or file";
+                return "'command.prompt' must be argument, stdin, file or stdin-json";
             }
 
             if (entry.Command.Result.From is not ("stdout" or "file" or "json" or "jsonl" or "events"))

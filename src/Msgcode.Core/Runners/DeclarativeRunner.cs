@@ -45,6 +45,11 @@ public sealed partial class DeclarativeRunner : IRunner
             return Failed(ErrorIds.RunnerModelInvalid, $"The {Kind} runner cannot use the model '{model}'.{(command.ModelHint is null ? string.Empty : " " + command.ModelHint)}");
         }
 
+        if (command.RequiresFile && request.Files.Count == 0)
+        {
+            return Failed(ErrorIds.RunnerInputMissing, $"The {Kind} runner reads a file ({string.Join(", ", _entry.Inputs)}), and none was given. Pass one: Invoke-MsgcodeRunner {Kind} -File <path>, or New-MsgcodeTask -File.");
+        }
+
         var template = command.Arguments;
         if (request.ResumeSession is not null)
         {
@@ -59,15 +64,17 @@ public sealed partial class DeclarativeRunner : IRunner
         Directory.CreateDirectory(request.ArtifactDirectory);
         var outputFile = Path.Combine(request.ArtifactDirectory, "answer.txt");
         var promptFile = Path.Combine(request.ArtifactDirectory, "prompt.txt");
+        var prompt = command.FilesInPrompt ? RunnerFiles.AppendToPrompt(request.Payload, request.Files) : request.Payload;
         if (command.Prompt == "file")
         {
-            AtomicFile.WriteAllText(promptFile, request.Payload);
+            AtomicFile.WriteAllText(promptFile, prompt);
         }
 
         var config = RunnerProbe.ConfigExpander(ConfigResolver.ResolveCached(ConfigSources.ForCurrentProcess(Directory.Exists(request.WorkspacePath) ? request.WorkspacePath : null)));
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["{prompt}"] = request.Payload,
+            ["{prompt}"] = prompt,
+            ["{file}"] = request.Files.Count > 0 ? request.Files[0] : string.Empty,
             ["{promptFile}"] = promptFile,
             ["{workspace}"] = request.Constraints.WorkingDirectory ?? request.WorkspacePath,
             ["{model}"] = model,
@@ -79,7 +86,18 @@ public sealed partial class DeclarativeRunner : IRunner
         var info = new ProcessStartInfo(executable);
         foreach (var argument in Arguments(template, command.OmitIfAuto, model == "auto"))
         {
-            info.ArgumentList.Add(Expand(argument, values, config));
+            foreach (var expanded in argument == "{files}" ? request.Files : [Expand(argument, values, config)])
+            {
+                info.ArgumentList.Add(expanded);
+            }
+        }
+
+        foreach (var folder in command.FileFolderArguments is { Count: > 0 } ? RunnerFiles.Folders(request.Files) : [])
+        {
+            foreach (var argument in command.FileFolderArguments!)
+            {
+                info.ArgumentList.Add(argument.Replace("{fileFolder}", folder, StringComparison.Ordinal));
+            }
         }
 
         foreach (var (name, value) in command.Environment ?? [])
@@ -92,7 +110,12 @@ public sealed partial class DeclarativeRunner : IRunner
             info.Environment["PATH"] = string.Join(Path.PathSeparator, [.. folders, info.Environment.TryGetValue("PATH", out var path) ? path ?? string.Empty : string.Empty]);
         }
 
-        var stdin = command.Prompt == "stdin" ? request.Payload : command.Stdin == "empty" ? string.Empty : null;
+        var stdin = command.Prompt switch
+        {
+            "stdin" => prompt,
+            "stdin-json" => JsonSerializer.Serialize(new Dictionary<string, object> { ["prompt"] = prompt, ["files"] = request.Files }),
+            _ => command.Stdin == "empty" ? string.Empty : null,
+        };
         AgentEventReader? events = command.Events is null ? null : new AgentEventReader(command.Events, request.Progress);
         if (events is null)
         {

@@ -43,6 +43,8 @@ public sealed class PwshRunner : IRunner
             info.Environment["MSGCODE_" + key.ToUpperInvariant()] = value; // MSGCODE_TASKID, MSGCODE_RUNID
         }
 
+        info.Environment[RunnerFiles.Variable] = RunnerFiles.AsLines(request.Files);
+
         return ProcessExecution.RunAsync(info, request, standardInput: null, cancellationToken);
     }
 }

@@ -8,7 +8,10 @@ public sealed class RunnerCommand
     [JsonPropertyName("executable")]
     public string Executable { get; set; } = string.Empty;
 
-    /// <summary>Arguments with placeholders {prompt}, {promptFile}, {workspace}, {model}, {outputFile}.</summary>
+    /// <summary>
+    /// Arguments with placeholders {prompt}, {promptFile}, {workspace}, {model}, {outputFile}, {file} (the first input
+    /// file); an argument that is exactly {files} becomes one argument per input file (none when there are none).
+    /// </summary>
     [JsonPropertyName("arguments")]
     public List<string> Arguments { get; set; } = [];
 
@@ -16,9 +19,24 @@ public sealed class RunnerCommand
     [JsonPropertyName("omitIfAuto")]
     public List<string>? OmitIfAuto { get; set; }
 
-    /// <summary>argument (in {prompt}), stdin, or file (written to {promptFile}).</summary>
+    /// <summary>
+    /// argument (in {prompt}), stdin, file (written to {promptFile}), or stdin-json: <c>{"prompt": "...", "files": ["..."]}</c>
+    /// on stdin, for programs that take the input files with the prompt.
+    /// </summary>
     [JsonPropertyName("prompt")]
     public string Prompt { get; set; } = "argument";
+
+    /// <summary>The input files' full paths go after the prompt ("Attached files:"): for agents that read files with their own tools.</summary>
+    [JsonPropertyName("filesInPrompt")]
+    public bool FilesInPrompt { get; set; }
+
+    /// <summary>Arguments added once per folder that holds an input file ({fileFolder}), e.g. ["--add-dir", "{fileFolder}"] for a CLI that reads only where it may.</summary>
+    [JsonPropertyName("fileFolderArguments")]
+    public List<string>? FileFolderArguments { get; set; }
+
+    /// <summary>The runner needs at least one input file (an image to read): without one it fails with RunnerInputMissing before it starts.</summary>
+    [JsonPropertyName("requiresFile")]
+    public bool RequiresFile { get; set; }
 
     /// <summary>"empty" closes standard input at once (CLIs that read a non-terminal stdin).</summary>
     [JsonPropertyName("stdin")]

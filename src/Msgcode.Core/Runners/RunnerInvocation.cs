@@ -11,7 +11,9 @@ public static class RunnerInvocation
         => Config.ConfigSchema.Keys.Where(k => k.Secret).Select(k => k.EnvironmentVariable)
             .Except(entry?.SecretVariables ?? [], StringComparer.Ordinal).ToList();
 
-    public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, RunnerCallOptions options, CancellationToken cancellationToken)
+    /// <param name="files">Input files (full paths) handed to the runner as they are: a one-shot call copies nothing.</param>
+    public static async Task<RunnerOutput> RunAsync(RunnerRegistry registry, string kind, string prompt, string workspace, string? model, string artifactRoot, RunnerCallOptions options, CancellationToken cancellationToken,
+        IReadOnlyList<string>? files = null)
     {
         var runner = registry.Find(kind) ?? throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
             $"There is no runner '{kind}' (available: {string.Join(", ", registry.Kinds.Order())}). Get-MsgcodeRunner lists them with what each needs.");
@@ -19,6 +21,12 @@ public static class RunnerInvocation
         if (!Directory.Exists(workspace))
         {
             throw new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, workspace, $"The workspace folder '{workspace}' does not exist.");
+        }
+
+        if (files?.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            throw new MsgcodeException(ErrorIds.RunnerInputMissing, MsgcodeErrorCategory.ObjectNotFound, missing,
+                $"The input file '{missing}' does not exist{(Directory.Exists(missing) ? " as a file (it is a folder)" : string.Empty)}. Pass the path of an existing file to -File.");
         }
 
         var runId = Runs.RunLedger.NewRunId();
@@ -29,6 +37,7 @@ public static class RunnerInvocation
             WorkspacePath = workspace,
             Payload = prompt,
             Model = model,
+            Files = files ?? [],
             ArtifactDirectory = Path.Combine(artifactRoot, runId),
             Constraints = new RunnerConstraints { Timeout = options.Timeout, MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = workspace, HiddenVariables = HiddenVariables(registry.EntryOf(kind)) },
             Context = new Dictionary<string, string> { ["runId"] = runId },

@@ -59,12 +59,20 @@ public static class TaskExecution
         try
         {
             isolated = options.Isolation?.Prepare(store, document, runId, cancellationToken);
-            result = await runner.RunAsync(new RunnerRequest
+            var files = TaskInputFiles.Resolve(store.Workspace, document.Files);
+            result = files.FirstOrDefault(f => !File.Exists(f)) is { } gone
+                ? new RunnerResult
+                {
+                    Status = RunStatuses.Failed, ErrorCode = ErrorIds.TaskInputFileNotFound,
+                    ErrorMessage = $"The task's input file '{gone}' is gone, so the runner was not started. Put it back, or make a new task with the file.",
+                }
+                : await runner.RunAsync(new RunnerRequest
             {
                 Kind = runner.Kind,
                 WorkspacePath = store.Workspace,
                 Payload = options.Prompt ?? document.Prompt,
                 Model = document.Model,
+                Files = files,
                 ArtifactDirectory = Path.Combine(store.ArtifactsDirectory, runId),
                 Constraints = new RunnerConstraints
                 {

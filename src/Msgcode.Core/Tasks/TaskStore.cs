@@ -60,16 +60,22 @@ public sealed partial class TaskStore
         }
     }
 
-    /// <summary>Creates a task: validated, then its .json and .md written atomically. The task exists once this returns.</summary>
+    /// <summary>
+    /// Creates a task: validated, its input files copied into tasks/inputs/&lt;id&gt; (see <see cref="TaskInputFiles"/>), then
+    /// its .json and .md written atomically. The task exists once this returns.
+    /// </summary>
+    /// <param name="files">Input files, full or relative to the workspace; each is checked before anything is written.</param>
     /// <param name="customize">Optional: adds fields to the new task before it is written (a chat's message row id, a retry policy).</param>
     public TaskInfo Create(string title, string prompt, string runnerKind, string? model = null, string[]? files = null, string? chatGuid = null, Action<TaskDocument>? customize = null)
     {
         title = ValidateTitle(title);
         runnerKind = ValidateRunnerKind(runnerKind);
         ArgumentNullException.ThrowIfNull(prompt);
+        var inputs = files is { Length: > 0 } ? TaskInputFiles.Check(Workspace, files, MaxInputFileBytes()) : [];
         EnsureTasksDirectory();
         var id = TaskId.New(_clock);
-        var document = TaskDocument.Create(id, title, prompt, runnerKind, model, files ?? [], Workspace, _clock.GetUtcNow().ToUnixTimeMilliseconds(), chatGuid);
+        var copies = TaskInputFiles.CopyIn(this, id, inputs);
+        var document = TaskDocument.Create(id, title, prompt, runnerKind, model, copies, Workspace, _clock.GetUtcNow().ToUnixTimeMilliseconds(), chatGuid);
         customize?.Invoke(document);
         try
         {
@@ -80,12 +86,15 @@ public sealed partial class TaskStore
         }
         catch (MsgcodeException ex) when (ex.InnerException is UnauthorizedAccessException)
         {
+            TaskInputFiles.Remove(this, id);
             throw new MsgcodeException(ErrorIds.WorkspaceNotWritable, MsgcodeErrorCategory.PermissionDenied, TasksDirectory,
                 $"Cannot write tasks in '{TasksDirectory}': {ex.InnerException.Message} Check the workspace's permissions.", ex);
         }
 
         return new TaskInfo(document, Workspace, JsonPath(id));
     }
+
+    private long MaxInputFileBytes() => ConfigResolver.ResolveCached(ConfigSources.ForCurrentProcess(Workspace)).GetInt64("tasks.maxInputFileBytes");
 
     /// <summary>A full id or a unique prefix (like a short git hash) → the full id.</summary>
     public string Resolve(string idOrPrefix)

@@ -19,12 +19,17 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
     [ValidateNotNullOrEmpty]
     public string Kind { get; set; } = string.Empty;
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string Prompt { get; set; } = string.Empty;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Model { get; set; }
+
+    /// <summary>Input files handed to the runner (an audio file for asr, an image for ocr or vision).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Files")]
+    public string[]? File { get; set; }
 
     [Parameter]
     [ValidateRange(1, 7 * 24 * 3600)]
@@ -40,7 +45,8 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
 
         var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false).ForRunnerCall();
         var artifacts = Path.Combine(MsgcodeHome.Resolve().Path, "artifacts");
-        var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt, workspace, Model, artifacts, options, CancellationToken);
+        var files = File?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
+        var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt ?? string.Empty, workspace, Model, artifacts, options, CancellationToken, files);
         while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {
         }

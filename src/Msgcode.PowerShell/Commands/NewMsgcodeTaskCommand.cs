@@ -30,6 +30,7 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Model { get; set; }
 
+    /// <summary>Input files, copied into the task (tasks/inputs/&lt;taskId&gt;) and handed to its runner.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Files")]
     public string[]? File { get; set; }
@@ -44,7 +45,9 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
             return;
         }
 
-        WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, File));
+        // Paths as any cmdlet takes them (~, relative to the current location, PSDrives); the store copies the files in.
+        var files = File?.Select(GetUnresolvedProviderPathFromPSPath).ToArray();
+        WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, files));
     }
 
     private string DefaultRunner(TaskStore store)
