@@ -227,7 +227,8 @@ public static partial class RunnerProbe
     /// <summary>An expander for <c>{config:key}</c> placeholders from a resolved configuration.</summary>
     public static Func<string, string> ConfigExpander(Config.ConfigReport config)
         => text => ConfigPlaceholder().Replace(text, m => config.Entries.FirstOrDefault(e => e.Name == m.Groups[1].Value)?.Value?.ToString() ?? m.Value)
-            .Replace("{tts:executable}", TtsExecutable(config.GetString("tts.backend")), StringComparison.Ordinal);
+            .Replace("{tts:executable}", TtsExecutable(config.GetString("tts.backend")), StringComparison.Ordinal)
+            .Replace("{asr:executable}", text.Contains("{asr:executable}", StringComparison.Ordinal) ? AsrEngine.ProgramFor(config) : string.Empty, StringComparison.Ordinal);
 
     /// <summary>The speech program tts.backend names (auto: say on macOS, espeak-ng elsewhere).</summary>
     public static string TtsExecutable(string? backend) => backend is null or "auto" ? (OperatingSystem.IsMacOS() ? "say" : "espeak-ng") : backend;

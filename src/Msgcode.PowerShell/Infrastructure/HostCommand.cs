@@ -42,6 +42,7 @@ internal static class HostCommand
             ["shell"] = new Core.Runners.ShellRunner(),
             ["lmstudio"] = new Core.Runners.LmStudioRunner(Core.Config.MsgcodeHome.Resolve()),
             ["tts"] = new Core.Runners.TtsRunner(Core.Config.MsgcodeHome.Resolve()),
+            ["asr"] = new Core.Runners.AsrRunner(Core.Config.MsgcodeHome.Resolve()),
         };
     }
 
