@@ -12,7 +12,8 @@ namespace Msgcode.Core.Runners;
 /// <summary>
 /// LM Studio through its OpenAI-compatible server: <c>POST /v1/chat/completions</c> at <c>lmstudio.baseUrl</c>,
 /// model <c>auto</c> = the first model <c>GET /v1/models</c> lists, a bearer key from <c>lmstudio.apiKey</c>,
-/// <c>lmstudio.timeoutMs</c> and <c>lmstudio.maxTokens</c>. None of the peers drives LM Studio directly.
+/// <c>lmstudio.timeoutMs</c> and <c>lmstudio.maxTokens</c>. None of the peers drives LM Studio directly. A run's
+/// input pictures go with the prompt as image parts to a vision model (<see cref="LmStudioVision"/>).
 /// </summary>
 public sealed class LmStudioRunner : IRunner, IPolicyAware
 {
@@ -33,6 +34,11 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
 
     public async Task<RunnerResult> RunAsync(RunnerRequest request, CancellationToken cancellationToken)
     {
+        if (LmStudioVision.CheckFiles(request.Files) is { } unsupported)
+        {
+            return unsupported;
+        }
+
         var settings = Settings(request.WorkspacePath);
         var timeout = TimeSpan.FromMilliseconds(Math.Min(settings.TimeoutMs, request.Constraints.Timeout.TotalMilliseconds));
         using var client = _handler is null ? new HttpClient() : new HttpClient(_handler, disposeHandler: false);
@@ -48,11 +54,21 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
         var clock = Stopwatch.StartNew();
         try
         {
-            var model = string.IsNullOrWhiteSpace(request.Model) || request.Model == "auto" ? settings.Model : request.Model!;
-            if (model == "auto")
+            var model = string.IsNullOrWhiteSpace(request.Model) || request.Model == "auto" ? null : request.Model!;
+            if (model is null && request.Files.Count > 0)
             {
-                model = await FirstModelAsync(client, deadline.Token).ConfigureAwait(false);
+                // Pictures go to a vision model: lmstudio.visionModel, or a loaded one LM Studio lists as vlm.
+                var (vision, notLoaded) = await LmStudioVision.ChooseModelAsync(client, settings.VisionModel,
+                    () => settings.Model == "auto" ? FirstModelAsync(client, deadline.Token) : Task.FromResult(settings.Model), deadline.Token).ConfigureAwait(false);
+                if (notLoaded is not null)
+                {
+                    return notLoaded;
+                }
+
+                model = vision!;
             }
+
+            model ??= settings.Model == "auto" ? await FirstModelAsync(client, deadline.Token).ConfigureAwait(false) : settings.Model;
 
             // A session is the conversation so far, kept as messages.json in the artifacts of the run that last added to it.
             JsonArray messages;
@@ -72,7 +88,8 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
                 messages = [];
             }
 
-            messages.Add(new JsonObject { ["role"] = "user", ["content"] = request.Payload });
+            JsonNode userContent = request.Files.Count == 0 ? JsonValue.Create(request.Payload) : await LmStudioVision.ContentAsync(request.Payload, request.Files, deadline.Token).ConfigureAwait(false);
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = userContent });
             var body = new JsonObject
             {
                 ["model"] = model,
@@ -170,7 +187,7 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
 
     private static bool SafeRunId(string id) => id.StartsWith("run_", StringComparison.Ordinal) && id.Length < 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    private (string BaseUrl, string Model, string? ApiKey, long TimeoutMs, long MaxTokens) Settings(string workspace)
+    private (string BaseUrl, string Model, string VisionModel, string? ApiKey, long TimeoutMs, long MaxTokens) Settings(string workspace)
     {
         var config = ConfigResolver.Resolve(new ConfigSources(_home, Directory.Exists(workspace) ? workspace : null));
         // A workspace that points lmstudio.baseUrl elsewhere gets the user's key only when the user trusts it (workspace.trusted);
@@ -178,7 +195,7 @@ public sealed class LmStudioRunner : IRunner, IPolicyAware
         var key = config["lmstudio.apiKey"].Source == nameof(ConfigLayer.Workspace) || config.SecretsAllowedFor(Directory.Exists(workspace) ? workspace : null)
             ? config.GetString("lmstudio.apiKey")
             : null;
-        return (config.GetString("lmstudio.baseUrl")!, config.GetString("lmstudio.model") ?? "auto", key,
+        return (config.GetString("lmstudio.baseUrl")!, config.GetString("lmstudio.model") ?? "auto", config.GetString("lmstudio.visionModel") ?? "auto", key,
             config.GetInt64("lmstudio.timeoutMs"), config.GetInt64("lmstudio.maxTokens"));
     }
 

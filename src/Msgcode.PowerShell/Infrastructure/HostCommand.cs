@@ -36,11 +36,13 @@ internal static class HostCommand
 
     private static IReadOnlyDictionary<string, Core.Runners.IRunner> BuiltinRunners(string exe, List<string> prefix)
     {
+        var lmStudio = new Core.Runners.LmStudioRunner(Core.Config.MsgcodeHome.Resolve());
         return new Dictionary<string, Core.Runners.IRunner>(StringComparer.OrdinalIgnoreCase)
         {
             ["pwsh"] = new Core.Runners.PwshRunner(exe, prefix),
             ["shell"] = new Core.Runners.ShellRunner(),
-            ["lmstudio"] = new Core.Runners.LmStudioRunner(Core.Config.MsgcodeHome.Resolve()),
+            ["lmstudio"] = lmStudio,
+            ["vision"] = new Core.Runners.VisionRunner(lmStudio),
             ["tts"] = new Core.Runners.TtsRunner(Core.Config.MsgcodeHome.Resolve()),
             ["asr"] = new Core.Runners.AsrRunner(Core.Config.MsgcodeHome.Resolve()),
         };
