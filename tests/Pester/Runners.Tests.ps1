@@ -35,7 +35,7 @@ Describe 'The capability registry and Get-MsgcodeRunner' -Skip:(-not $script:OnU
     It 'lists every built-in runner with a live probe and a fix hint for what is missing' {
         $env:PATH = '/usr/bin:/bin'   # no claude, codex or opencode here
         $runners = Get-MsgcodeRunner
-        $runners.Kind | Should -Be @('pwsh', 'shell', 'lmstudio', 'tts', 'claude', 'codex', 'opencode')
+        $runners.Kind | Should -Be @('pwsh', 'shell', 'lmstudio', 'tts', 'asr', 'vision', 'ocr', 'claude', 'codex', 'opencode')
         ($runners | Where-Object Kind -EQ 'pwsh').Available | Should -BeTrue
         ($runners | Where-Object Kind -EQ 'shell').Implementation | Should -Be 'builtin'
         $claude = $runners | Where-Object Kind -EQ 'claude'
