@@ -167,6 +167,22 @@ Describe 'The real <Runner> CLI through Invoke-MsgcodeTask' -ForEach $script:Cli
         $texts | Should -Contain $prompt
     }
 
+    It 'a task''s input file reaches the model as its full path after the prompt (claude may read its folder: --add-dir)' {
+        if (Skip-Unless) { return }
+        $ws = New-TestWorkspace
+        $photo = Join-Path $TestDrive "photo-$Runner.png"
+        Set-Content $photo 'not really a picture'
+        $arguments = @{ Workspace = $ws; Title = 'with a file'; Prompt = 'What is in the attached file?'; Runner = $Runner; File = $photo }
+        if ($Model) { $arguments.Model = $Model }
+        $task = New-MsgcodeTask @arguments
+        $copy = Join-Path $ws $task.Files[0]
+        $before = Get-RequestCount
+        $run = $task | Invoke-MsgcodeTask
+        $run.Status | Should -Be 'succeeded' -Because $run.ErrorMessage
+        $texts = (Get-RequestsSince $before | ForEach-Object { Get-StandInUserText $_ }) -join "`n"
+        $texts | Should -Match ([regex]::Escape("What is in the attached file?`n`nAttached files:`n- $copy"))
+    }
+
     It 'a 1 MB prompt reaches the model whole' {
         if (Skip-Unless) { return }
         $prompt = 'p' * (1024 * 1024)
