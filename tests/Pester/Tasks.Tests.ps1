@@ -25,7 +25,12 @@ Describe 'New-MsgcodeTask and Get-MsgcodeTask' {
     }
 
     It 'creates the task object and its readable pair of files' {
-        $task = New-MsgcodeTask -Title 'Summarise the log' -Prompt "line one`nline two" -Runner pwsh -Model small -File a.txt, b.txt -Workspace $script:Ws
+        $files = Join-Path $TestDrive ('files-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $files | Out-Null
+        Set-Content (Join-Path $files 'a.txt') 'a'; Set-Content (Join-Path $files 'b.txt') 'b'
+        Push-Location $files
+        try { $task = New-MsgcodeTask -Title 'Summarise the log' -Prompt "line one`nline two" -Runner pwsh -Model small -File a.txt, b.txt -Workspace $script:Ws }
+        finally { Pop-Location }
         $task.Id | Should -Match '^tsk_[0-9a-hjkmnp-tv-z]{26}$'
         $task.Status | Should -Be 'open'
         $task.Runner | Should -Be 'pwsh'
@@ -39,7 +44,7 @@ Describe 'New-MsgcodeTask and Get-MsgcodeTask' {
         $json.runner.kind | Should -Be 'pwsh'
         $json.runner.model | Should -Be 'small'
         $json.inputs.prompt | Should -Be "line one`nline two"
-        $json.inputs.files | Should -Be @('a.txt', 'b.txt')
+        $json.inputs.files | Should -Be @("tasks/inputs/$($task.Id)/a.txt", "tasks/inputs/$($task.Id)/b.txt")   # copies, relative to the workspace
         $json.outputs.artifacts.Count | Should -Be 0
         $json.notes.lastSummary | Should -Be ''
         Get-Content -Raw (Join-Path $script:Ws 'tasks' "$($task.Id).md") | Should -Be "# Summarise the log`n`nline one`nline two`n"
