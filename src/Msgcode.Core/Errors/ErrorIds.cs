@@ -69,7 +69,6 @@ public static class ErrorIds
     public const string RunnerEditsRefused = "RunnerEditsRefused";
     public const string RunnerSessionNotFound = "RunnerSessionNotFound";
     public const string RunnerSessionUnsupported = "RunnerSessionUnsupported";
-    public const string AsrTranscriptEmpty = "AsrTranscriptEmpty";
     public const string RunnerModelInvalid = "RunnerModelInvalid";
     public const string TaskSessionNotFound = "TaskSessionNotFound";
     public const string RunNotFound = "RunNotFound";
