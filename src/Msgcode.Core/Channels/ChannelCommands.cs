@@ -23,6 +23,12 @@ public sealed partial class ChannelService
         /close <id>              close a task as done
         /stop                    stop this chat's running task
         /new                     a fresh agent session from the next message on (also /clear)
+        /model [runner|default]  this chat's runner and model; set it (owner)
+        /policy [mode]           policy.mode of this workspace: local-only or egress-allowed; set it (owner)
+        /owner [handle|me]       the owners; add one (owner; the first: /owner me in a direct chat)
+        /owner-only [on|off]     in groups, serve only the owners; set it (owner)
+        /loglevel [level]        the daemon's log level: debug, info, warn, error; set it (owner)
+        /reload                  read settings, routes and jobs again now
         /help                    this list
         Anything else becomes a task in the bound workspace.
         """;
@@ -47,6 +53,12 @@ public sealed partial class ChannelService
                 "close" => Close(message.ChatGuid, args),
                 "stop" or "esc" => Stop(message.ChatGuid),
                 "new" or "clear" => NewSession(message.ChatGuid),
+                "model" => Model(message, args),
+                "policy" => Policy(message, args),
+                "owner" => Owner(message, args),
+                "owner-only" => OwnerOnly(message, args),
+                "loglevel" => LogLevel(message, args),
+                "reload" => Reload(),
                 _ => $"Unknown command /{name}. /help lists the commands.",
             };
         }

@@ -23,6 +23,9 @@ public sealed record ChannelServiceOptions
         PromptContext = (workspace, text) => Memory.MemoryInjection.From(Config.ConfigResolver.ResolveCached(new Config.ConfigSources(home, workspace))).ContextFor(workspace, text),
     };
 
+    /// <summary>The daemon's job scheduler, which the chat's /reload asks to read jobs.json now (null: no jobs to reload).</summary>
+    public JobsComponent? Jobs { get; init; }
+
     /// <summary>Longest text sent back in one reply; the rest stays in the task's output artifact.</summary>
     public int MaxReplyChars { get; init; } = 4000;
 

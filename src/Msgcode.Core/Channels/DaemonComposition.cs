@@ -16,7 +16,7 @@ public static class DaemonComposition
         var queue = new WorkQueue(runners);
         // After the queue: it recovers its runs first, and jobs are queued into it.
         var jobs = new JobsComponent(queue) { TestKillAt = hooks.JobsKillAt };
-        var channel = new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = hooks.ChannelHoldCursor });
+        var channel = new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = hooks.ChannelHoldCursor, Jobs = jobs });
         return new DaemonHost(new DaemonOptions
         {
             Home = home,

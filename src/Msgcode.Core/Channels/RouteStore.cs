@@ -152,6 +152,23 @@ public sealed class RouteStore
         });
     }
 
+    /// <summary>Sets the runner of a chat's route (the chat's /model); null returns it to the workspace's runner.default.</summary>
+    public ChatRoute SetRunner(string chatGuid, string? runner)
+    {
+        runner = runner is null ? null : Tasks.TaskStore.ValidateRunnerKind(runner);
+        return Mutate(routes =>
+        {
+            var route = Find(routes, chatGuid, fragment: false) ?? throw NotFound(chatGuid);
+            if (route.Runner != runner)
+            {
+                route.Runner = runner;
+                route.UpdatedAt = _clock.GetUtcNow();
+            }
+
+            return route;
+        });
+    }
+
     /// <summary>
     /// The folder a chat's <c>/bind &lt;dir&gt;</c> names: relative to <paramref name="workspaceRoot"/>, never
     /// absolute, never with <c>..</c> or <c>~</c>, never outside the root. Throws <see cref="ErrorIds.RoutePathInvalid"/>.

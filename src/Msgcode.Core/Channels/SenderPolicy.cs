@@ -30,6 +30,16 @@ internal static class SenderPolicy
         return true;
     }
 
+    /// <summary>Whether the sender is one of the owners (whitelist.owners): who may change settings from a chat.</summary>
+    internal static bool IsOwner(ConfigReport config, string sender) => Matches(sender, config.GetRaw("whitelist.owners") as string[] ?? []);
+
+    /// <summary>Whether two handles name the same sender (an e-mail address alike but for case, or the same phone number).</summary>
+    internal static bool SameHandle(string a, string b) => Matches(a, [b]);
+
+    /// <summary>The whitelist key (whitelist.emails or whitelist.phones) that holds the sender, or null.</summary>
+    internal static string? WhitelistKeyOf(ConfigReport config, string sender)
+        => new[] { "whitelist.emails", "whitelist.phones" }.FirstOrDefault(k => Matches(sender, config.GetRaw(k) as string[] ?? []));
+
     /// <summary>
     /// The same phone number: the same digits when both are written with a country code (+...); when one of them
     /// is written without (a national number), the other may add a country code of 1-3 digits in front. A number

@@ -67,6 +67,7 @@ public sealed class DaemonHost
         using var journal = new JsonlGroupWriter();
         var previous = files.ReadStatus(); // an earlier daemon's (we hold the lock: it is not running)
         _context = new DaemonContext { Home = home, Files = files, Log = log, InstanceId = Guid.NewGuid().ToString("N"), Clock = _options.Clock, Config = config, Journal = journal };
+        _context.Reloader = Reload;
         var pid = Environment.ProcessId;
         _startedAtMs = _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         _status = new DaemonStatusRecord

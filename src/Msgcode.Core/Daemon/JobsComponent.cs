@@ -113,6 +113,28 @@ public sealed class JobsComponent : IDaemonComponent
         }
     }
 
+    /// <summary>
+    /// Reads jobs.json now (the chat's /reload), instead of at the next pass. A broken file keeps the last good
+    /// schedule: the answer is the number of jobs in force, the file, and why the file cannot be read (or null).
+    /// </summary>
+    public (int Jobs, string Path, MsgcodeProblem? Problem) ReloadNow()
+    {
+        if (_scheduler is null || _context is null)
+        {
+            return (0, string.Empty, null);
+        }
+
+        (int, string, MsgcodeProblem?) result;
+        lock (_gate)
+        {
+            _scheduler.ReloadIfChanged();
+            result = (_scheduler.Jobs.Count, _context.Home.JobsFile, _scheduler.FileProblem);
+        }
+
+        Wake(); // the loop re-arms its timer for the schedule just read
+        return result;
+    }
+
     private void Wake() => _wake.Release();
 
     /// <summary>jobs/runs.jsonl keeps what the task ledgers keep: runs.retentionDays and runs.retentionCount.</summary>

@@ -121,6 +121,7 @@ public static class ErrorIds
     public const string AttachmentOutsideFolder = "AttachmentOutsideFolder";
     public const string AttachmentTooLarge = "AttachmentTooLarge";
     public const string AttachmentUnsupported = "AttachmentUnsupported";
+    public const string ChatCommandOwnerOnly = "ChatCommandOwnerOnly";
 
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
