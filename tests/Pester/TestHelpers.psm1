@@ -98,11 +98,12 @@ function New-StandInImsg {
 
 function Add-ChatMessage {
     # Scripts one message into the stand-in (imsg's payload shape); it streams it to subscribers.
+    # -Direct marks it as a message of a direct (1:1) chat (is_group false); by default it comes from a group.
     param([string] $Dir, [long] $Rowid, [AllowNull()] [string] $Text, [string] $Chat = 'iMessage;+;chat0e2e0001', [string] $Sender = 'owner@example.com', [switch] $FromMe,
-        [object[]] $Attachments = @())
+        [object[]] $Attachments = @(), [switch] $Direct)
     $message = [ordered]@{
         id = $Rowid; chat_id = 1; guid = "msg-$Rowid"; sender = $Sender; is_from_me = [bool]$FromMe; text = $(if ($Text) { $Text } else { $null })
-        created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = $true; attachments = @($Attachments)
+        created_at = [DateTimeOffset]::UtcNow.ToString('o'); chat_guid = $Chat; is_group = -not $Direct; attachments = @($Attachments)
     }
     Add-Content -LiteralPath (Join-Path $Dir 'messages.jsonl') -Value ($message | ConvertTo-Json -Compress)
 }

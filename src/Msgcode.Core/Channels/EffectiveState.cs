@@ -50,4 +50,11 @@ public sealed class EffectiveState
 
     /// <summary>Every configuration key as it applies here (the workspace layer included).</summary>
     public required IReadOnlyList<ConfigEntry> Keys { get; init; }
+
+    /// <summary>The same explanation with only some keys (Get-MsgcodeEffectiveConfig -Name).</summary>
+    public EffectiveState WithKeys(IReadOnlyList<ConfigEntry> keys) => new()
+    {
+        Chat = Chat, IsGroup = IsGroup, Workspace = Workspace, Routes = Routes, Runner = Runner, Model = Model, Policy = Policy, Sender = Sender,
+        Served = Served, Reason = Reason, Access = Access, Memory = Memory, Jobs = Jobs, Problems = Problems, Keys = keys,
+    };
 }

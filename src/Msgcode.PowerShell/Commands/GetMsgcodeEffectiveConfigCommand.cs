@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Msgcode.Core.Channels;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.PowerShell.Completers;
@@ -12,10 +13,13 @@ namespace Msgcode.PowerShell.Commands;
 [Cmdlet(VerbsCommon.Get, "MsgcodeEffectiveConfig", DefaultParameterSetName = EffectiveSet)]
 [OutputType(typeof(ConfigEntry), ParameterSetName = [EffectiveSet])]
 [OutputType(typeof(ConfigLayerValue), ParameterSetName = [ExplainSet])]
+[OutputType(typeof(EffectiveState), ParameterSetName = [ChatSet, OverviewSet])]
 public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
 {
     public const string EffectiveSet = "Effective";
     public const string ExplainSet = "Explain";
+    public const string ChatSet = "Chat";
+    public const string OverviewSet = "Overview";
 
     [Parameter(Position = 0)]
     [SupportsWildcards]
@@ -23,9 +27,28 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = EffectiveSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ExplainSet)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = OverviewSet)]
     [ValidateNotNullOrEmpty]
     public string? Workspace { get; set; }
+
+    /// <summary>A chat (GUID, normalized id or unique ending): explains its route, workspace, runner, access, memory and jobs.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ChatSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("ChatGuid")]
+    [ArgumentCompleter(typeof(ChatGuidCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Chat { get; set; }
+
+    /// <summary>A sender handle: whether its messages would be served in the chat, and why.</summary>
+    [Parameter(ParameterSetName = ChatSet)]
+    [Parameter(ParameterSetName = OverviewSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Sender { get; set; }
+
+    /// <summary>With -Workspace: the workspace's overview (routes, runner, access, memory, jobs) instead of one object per key.</summary>
+    [Parameter(ParameterSetName = OverviewSet)]
+    public SwitchParameter Overview { get; set; }
 
     /// <summary>One object per layer that sets each key: its value and whether it is in force, shadowed or invalid.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ExplainSet)]
@@ -38,6 +61,15 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
         {
             WriteMsgcodeError(new MsgcodeException(ErrorIds.WorkspaceNotFound, MsgcodeErrorCategory.ObjectNotFound, sources.WorkspacePath,
                 $"The workspace folder '{sources.WorkspacePath}' does not exist. Pass an existing folder to -Workspace."));
+            return;
+        }
+
+        if (ParameterSetName is ChatSet or OverviewSet)
+        {
+            var state = Chat is not null
+                ? EffectiveStates.ForChat(sources.Home, Chat, Sender, sources.Environment)
+                : EffectiveStates.ForWorkspace(sources.Home, sources.WorkspacePath!, Sender, sources.Environment);
+            WriteObject(Name is null ? state : state.WithKeys(state.Keys.Where(k => Name.Any(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase).IsMatch(k.Name))).ToList()));
             return;
         }
 
