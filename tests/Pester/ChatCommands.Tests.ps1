@@ -54,7 +54,7 @@ BeforeAll {
     }
 
     function Get-StateSetting([string] $Name) {
-        (Get-Content (Join-Path $env:MSGCODE_HOME 'state.json') -Raw | ConvertFrom-Json -AsHashtable).settings[$Name]
+        (Get-Content (Join-Path $env:MSGCODE_HOME 'state.json') -Raw | ConvertFrom-Json -AsHashtable).config[$Name]
     }
 }
 
