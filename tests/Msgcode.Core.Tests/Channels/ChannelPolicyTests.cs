@@ -48,6 +48,36 @@ public class ChannelPolicyTests
         Assert.Equal("owner only in groups", reason);
         Assert.True(SenderPolicy.IsAllowed(config, Message("friend@example.com", group: false), out _));
     }
+
+    [Fact]
+    public void Owners_and_whitelist_keys_are_matched_as_handles_are()
+    {
+        var config = Config(("MY_EMAIL", "me@example.com"), ("MY_PHONE", "+1 555 123 4567"), ("MSGCODE_OWNER", "Me@Example.com"));
+        Assert.True(SenderPolicy.IsOwner(config, "me@example.com"));
+        Assert.False(SenderPolicy.IsOwner(config, "+15551234567"));
+        Assert.Equal("whitelist.phones", SenderPolicy.WhitelistKeyOf(config, "+15551234567"));
+        Assert.Equal("whitelist.emails", SenderPolicy.WhitelistKeyOf(config, "ME@example.com"));
+        Assert.Null(SenderPolicy.WhitelistKeyOf(config, "stranger@example.com"));
+        Assert.True(SenderPolicy.SameHandle("5551234567", "+1 555 123 4567"));
+        Assert.False(SenderPolicy.SameHandle("you@example.com", "me@example.com"));
+    }
+
+    [Fact]
+    public void The_explanation_names_the_environment_variable_that_decides()
+    {
+        using var dir = new TempDir();
+        var home = new MsgcodeHome(dir.Path);
+        var environment = new Dictionary<string, string> { ["MY_EMAIL"] = "me@example.com", ["MSGCODE_OWNER_ONLY_IN_GROUP"] = "1" };
+        var served = EffectiveStates.ForChat(home, "iMessage;-;me@example.com", "me@example.com", environment);
+        Assert.True(served.Served);
+        Assert.False(served.IsGroup);
+        Assert.Equal("served: me@example.com is in whitelist.emails (environment variable MY_EMAIL); the chat is not bound, so a message gets the /bind hint", served.Reason);
+        var refused = EffectiveStates.ForChat(home, "iMessage;+;chat0042", "me@example.com", environment);
+        Assert.False(refused.Served);
+        Assert.StartsWith("refused: this is a group chat, owner-only in groups is on (environment variable MSGCODE_OWNER_ONLY_IN_GROUP)", refused.Reason);
+        Assert.Empty(refused.Problems);
+        Assert.False(File.Exists(home.StateFile)); // explaining writes nothing
+    }
 }
 
 public class ChannelResultTests

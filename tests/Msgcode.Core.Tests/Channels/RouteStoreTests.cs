@@ -81,6 +81,18 @@ public class RouteStoreTests
     }
 
     [Fact]
+    public void A_chat_runner_is_set_and_cleared_and_an_unknown_chat_is_RouteNotFound()
+    {
+        using var dir = new TempDir();
+        var store = new RouteStore(new MsgcodeHome(dir.Path));
+        store.Bind("iMessage;+;chat1", dir.Path, runner: "shell");
+        Assert.Equal("pwsh", store.SetRunner("iMessage;+;chat1", "pwsh").Runner);
+        Assert.Null(store.SetRunner("iMessage;+;chat1", null).Runner);
+        Assert.Null(store.Find("iMessage;+;chat1")!.Runner);
+        Assert.Equal(ErrorIds.RouteNotFound, Assert.Throws<MsgcodeException>(() => store.SetRunner("iMessage;+;other", "pwsh")).ErrorId);
+    }
+
+    [Fact]
     public void Routes_round_trip_and_archive_keeps_the_entry()
     {
         using var dir = new TempDir();
