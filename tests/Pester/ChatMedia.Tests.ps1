@@ -97,6 +97,38 @@ Describe 'Voice notes, photos and files from a chat (real daemon, stand-in imsg)
         (Get-FileHash -LiteralPath $copy).Hash | Should -Be (Get-FileHash -LiteralPath $photo).Hash -Because 'the task keeps its own copy of the photo'
     }
 
+    It "sends a photo to the chat's lmstudio route as an image, to the loaded vision model, and answers from it" {
+        $lmstudio = Start-LmStudioStandIn $TestDrive
+        try {
+            Set-LmStudioModels $lmstudio 'meta-llama-3.1-8b-instruct:llm:loaded', 'qwen2-vl-7b-instruct:vlm:loaded'
+            $imsg = New-StandInImsg
+            $ws = Initialize-MediaChat $imsg -Runner lmstudio
+            Set-MsgcodeConfig lmstudio.baseUrl $lmstudio.BaseUrl
+            $photo = Join-Path $script:Attachments 'IMG_0002.png'
+            [IO.File]::WriteAllBytes($photo, [Convert]::FromBase64String('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='))
+            Add-ChatMessage $imsg 1 'what colour is this' -Attachments @(New-ChatAttachment $photo -Mime 'image/png' -Uti 'public.png')
+            $null = Start-MsgcodeDaemon
+            Wait-Until { (Get-SentCount $imsg 'saw') -ge 1 } -TimeoutSec 60 | Should -BeTrue
+            $answer = @(Get-SentText $imsg 'saw')
+            $answer.Count | Should -Be 1
+            $answer[0] | Should -Match '^saw 1 image\(s\) with qwen2-vl-7b-instruct: what colour is this' -Because 'the photo went as an image part to the loaded vision model'
+            $request = @(Get-LmStudioRequests $lmstudio)[-1].body | ConvertFrom-Json
+            $image = @($request.messages[-1].content | Where-Object type -EQ 'image_url')[0].image_url.url
+            $image | Should -Be ('data:image/png;base64,' + [Convert]::ToBase64String([IO.File]::ReadAllBytes($photo))) -Because 'the request carried the photo byte for byte'
+            @(Get-MsgcodeTask -Workspace $ws)[0].Files | Should -BeLike 'tasks/inputs/*/IMG_0002.png'
+
+            # A photo its task cannot take (over tasks.maxInputFileBytes) is answered with the reason; no task.
+            Set-MsgcodeConfig tasks.maxInputFileBytes 10
+            Add-ChatMessage $imsg 2 'and this one' -Attachments @(New-ChatAttachment $photo -Mime 'image/png')
+            Wait-Until { (Get-SentCount $imsg 'tasks\.maxInputFileBytes') -ge 1 } -TimeoutSec 30 | Should -BeTrue
+            @(Get-MsgcodeTask -Workspace $ws).Count | Should -Be 1
+            (Get-Content (Join-Path $script:TestHome 'log' 'msgcode.log') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object msg -EQ 'attachment refused').errorId | Should -Be 'TaskInputFileTooLarge'
+        }
+        finally {
+            Stop-LmStudioStandIn $lmstudio
+        }
+    }
+
     It 'answers every attachment it cannot use with the reason, makes no task for it, and serves the next message' {
         $imsg = New-StandInImsg
         $ws = Initialize-MediaChat $imsg

@@ -206,64 +206,20 @@ Describe 'The ocr runner: real tesseract reads an image ImageMagick drew' -Skip:
 
 Describe 'Pictures to LM Studio''s vision model (lmstudio and vision runners) against a loopback stand-in' {
     BeforeAll {
-        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $probe.Start(); $script:Port = $probe.LocalEndpoint.Port; $probe.Stop()
-        $script:Models = Join-Path $TestDrive 'lmstudio-models.json'    # what /api/v0/models lists: each test sets it
-        $script:Requests = Join-Path $TestDrive 'lmstudio-requests.jsonl'
-        $script:Listener = [Net.HttpListener]::new()
-        $script:Listener.Prefixes.Add("http://127.0.0.1:$script:Port/")
-        $script:Listener.Start()
-        $script:Server = Start-ThreadJob -ArgumentList $script:Listener, $script:Models, $script:Requests -ScriptBlock {
-            param($listener, $modelsFile, $log)
-            $deadline = [DateTime]::UtcNow.AddMinutes(5)   # bounded: it stops by itself
-            while ([DateTime]::UtcNow -lt $deadline -and $listener.IsListening) {
-                try { $context = $listener.GetContext() } catch { break }
-                $request = $context.Request
-                $body = [IO.StreamReader]::new($request.InputStream).ReadToEnd()
-                $path = $request.Url.AbsolutePath
-                Add-Content -LiteralPath $log -Value (@{ method = $request.HttpMethod; path = $path; body = $body } | ConvertTo-Json -Compress)
-                $status = 200
-                $models = @((Get-Content -Raw $modelsFile | ConvertFrom-Json).data)
-                if ($path -eq '/api/v0/models') { $reply = Get-Content -Raw $modelsFile }
-                elseif ($path -eq '/v1/models') {
-                    # The OpenAI-compatible list: loaded models only, with no type.
-                    $reply = @{ object = 'list'; data = @($models | Where-Object state -EQ 'loaded' | ForEach-Object { @{ id = $_.id; object = 'model'; owned_by = $_.publisher } }) } | ConvertTo-Json -Depth 4
-                }
-                elseif ($path -eq '/v1/chat/completions' -and $request.HttpMethod -eq 'POST') {
-                    $json = $body | ConvertFrom-Json
-                    $parts = @($json.messages[-1].content)
-                    $images = @($parts | Where-Object type -EQ 'image_url').Count
-                    $text = ($parts | Where-Object type -EQ 'text').text
-                    $reply = @{ id = 'chatcmpl-1'; object = 'chat.completion'; created = 0; model = $json.model
-                        choices = @(@{ index = 0; finish_reason = 'stop'; message = @{ role = 'assistant'; content = "saw $images image(s) with $($json.model): $text" } })
-                        usage = @{ prompt_tokens = 10; completion_tokens = 5; total_tokens = 15 } } | ConvertTo-Json -Depth 6
-                }
-                else { $status = 404; $reply = '{"error":"Unexpected endpoint or method."}' }
-                $bytes = [Text.Encoding]::UTF8.GetBytes($reply)
-                $context.Response.StatusCode = $status
-                $context.Response.ContentType = 'application/json'
-                try { $context.Response.OutputStream.Write($bytes, 0, $bytes.Length); $context.Response.Close() } catch { }
-            }
-        }
+        $script:StandIn = Start-LmStudioStandIn $TestDrive
+        $script:Port = ([uri]$script:StandIn.BaseUrl).Port
+        $script:Models = $script:StandIn.Models
+        $script:Requests = $script:StandIn.Requests
+        function Set-Models([string[]] $Models) { Set-LmStudioModels $script:StandIn $Models }
 
-        function Set-Models([string[]] $Models) {
-            # LM Studio's /api/v0/models entries (its documented shape), from 'id:type:state'.
-            $data = @($Models | ForEach-Object {
-                $id, $type, $state = $_ -split ':'
-                @{ id = $id; object = 'model'; type = $type; publisher = 'lmstudio-community'; arch = 'qwen2_vl'; compatibility_type = 'gguf'
-                   quantization = 'Q4_K_M'; state = $state; max_context_length = 32768 } })
-            @{ object = 'list'; data = $data } | ConvertTo-Json -Depth 4 | Set-Content $script:Models
-        }
-
-        function Get-ChatRequests { @(Get-Content $script:Requests -ErrorAction SilentlyContinue | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object path -EQ '/v1/chat/completions') }
+        function Get-ChatRequests { Get-LmStudioRequests $script:StandIn }
 
         $script:Png = Join-Path $TestDrive 'photo.png'
         # A tiny real PNG (1x1), written byte for byte: the request must carry exactly these bytes.
         [IO.File]::WriteAllBytes($script:Png, [Convert]::FromBase64String('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='))
     }
     AfterAll {
-        $script:Listener.Stop()
-        $script:Server | Wait-Job -Timeout 10 | Remove-Job -Force
+        Stop-LmStudioStandIn $script:StandIn
     }
     BeforeEach {
         $script:TestHome = New-TestHome

@@ -133,4 +133,74 @@ function Get-SentText([string] $Dir, [string] $Pattern) {
     @(Get-Sends $Dir | Where-Object { $_.text -match $Pattern } | ForEach-Object text)
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, New-ChatAttachment, Get-Sends, Get-SentCount, Get-SentText
+# A loopback stand-in for LM Studio's server, in its documented wire format: /api/v0/models (every model with its type,
+# llm or vlm, and its state, loaded or not-loaded), /v1/models (the OpenAI-compatible list: loaded models only) and
+# /v1/chat/completions (the answer says how many image parts reached which model, and the text part). Every request is
+# logged as {method, path, body}, so a test can assert what was sent byte for byte. Stops by itself after 5 minutes.
+function Start-LmStudioStandIn {
+    param([Parameter(Mandatory)] [string] $Folder)
+    $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+    $standIn = [pscustomobject]@{
+        BaseUrl = "http://127.0.0.1:$port"; Models = (Join-Path $Folder 'lmstudio-models.json'); Requests = (Join-Path $Folder 'lmstudio-requests.jsonl')
+        Listener = [Net.HttpListener]::new(); Server = $null
+    }
+    Set-LmStudioModels $standIn @()
+    $standIn.Listener.Prefixes.Add("$($standIn.BaseUrl)/")
+    $standIn.Listener.Start()
+    $standIn.Server = Start-ThreadJob -ArgumentList $standIn.Listener, $standIn.Models, $standIn.Requests -ScriptBlock {
+        param($listener, $modelsFile, $log)
+        $deadline = [DateTime]::UtcNow.AddMinutes(5)   # bounded: it stops by itself
+        while ([DateTime]::UtcNow -lt $deadline -and $listener.IsListening) {
+            try { $context = $listener.GetContext() } catch { break }
+            $request = $context.Request
+            $body = [IO.StreamReader]::new($request.InputStream).ReadToEnd()
+            $path = $request.Url.AbsolutePath
+            Add-Content -LiteralPath $log -Value (@{ method = $request.HttpMethod; path = $path; body = $body } | ConvertTo-Json -Compress)
+            $status = 200
+            $models = @((Get-Content -Raw $modelsFile | ConvertFrom-Json).data)
+            if ($path -eq '/api/v0/models') { $reply = Get-Content -Raw $modelsFile }
+            elseif ($path -eq '/v1/models') {
+                # The OpenAI-compatible list: loaded models only, with no type.
+                $reply = @{ object = 'list'; data = @($models | Where-Object state -EQ 'loaded' | ForEach-Object { @{ id = $_.id; object = 'model'; owned_by = $_.publisher } }) } | ConvertTo-Json -Depth 4
+            }
+            elseif ($path -eq '/v1/chat/completions' -and $request.HttpMethod -eq 'POST') {
+                $json = $body | ConvertFrom-Json
+                $parts = @($json.messages[-1].content)
+                $images = @($parts | Where-Object type -EQ 'image_url').Count
+                $text = ($parts | Where-Object type -EQ 'text').text
+                $reply = @{ id = 'chatcmpl-1'; object = 'chat.completion'; created = 0; model = $json.model
+                    choices = @(@{ index = 0; finish_reason = 'stop'; message = @{ role = 'assistant'; content = "saw $images image(s) with $($json.model): $text" } })
+                    usage = @{ prompt_tokens = 10; completion_tokens = 5; total_tokens = 15 } } | ConvertTo-Json -Depth 6
+            }
+            else { $status = 404; $reply = '{"error":"Unexpected endpoint or method."}' }
+            $bytes = [Text.Encoding]::UTF8.GetBytes($reply)
+            $context.Response.StatusCode = $status
+            $context.Response.ContentType = 'application/json'
+            try { $context.Response.OutputStream.Write($bytes, 0, $bytes.Length); $context.Response.Close() } catch { }
+        }
+    }
+    $standIn
+}
+
+function Set-LmStudioModels {
+    # What the stand-in lists, from 'id:type:state' (type llm or vlm, state loaded or not-loaded), in /api/v0/models' shape.
+    param([Parameter(Mandatory)] $StandIn, [string[]] $Models)
+    $data = @($Models | ForEach-Object {
+        $id, $type, $state = $_ -split ':'
+        @{ id = $id; object = 'model'; type = $type; publisher = 'lmstudio-community'; arch = 'qwen2_vl'; compatibility_type = 'gguf'
+           quantization = 'Q4_K_M'; state = $state; max_context_length = 32768 } })
+    @{ object = 'list'; data = $data } | ConvertTo-Json -Depth 4 | Set-Content $StandIn.Models
+}
+
+function Get-LmStudioRequests([Parameter(Mandatory)] $StandIn) {
+    # The chat completions the stand-in received, oldest first: {method, path, body}.
+    @(Get-Content $StandIn.Requests -ErrorAction SilentlyContinue | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object path -EQ '/v1/chat/completions')
+}
+
+function Stop-LmStudioStandIn([Parameter(Mandatory)] $StandIn) {
+    $StandIn.Listener.Stop()
+    $StandIn.Server | Wait-Job -Timeout 10 | Remove-Job -Force
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, New-ChatAttachment, Get-Sends, Get-SentCount, Get-SentText, Start-LmStudioStandIn, Set-LmStudioModels, Get-LmStudioRequests, Stop-LmStudioStandIn

@@ -238,7 +238,17 @@ internal sealed class ChatIntake
             return ("refused", Task.CompletedTask);
         }
 
-        return QueueMessage(route, message, media);
+        try
+        {
+            return QueueMessage(route, message, media);
+        }
+        catch (MsgcodeException ex) when (ex.ErrorId is ErrorIds.TaskInputFileNotFound or ErrorIds.TaskInputFileTooLarge)
+        {
+            // The attachment could not be copied into its task (gone meanwhile, or over tasks.maxInputFileBytes).
+            _context.Log.Warn("channel", "attachment refused", new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, errorId = ex.ErrorId });
+            await _replies.ReplyAsync(message.ChatGuid, ex.Message).ConfigureAwait(false);
+            return ("refused", Task.CompletedTask);
+        }
     }
 
     /// <summary>
