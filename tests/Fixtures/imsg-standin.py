@@ -4,6 +4,13 @@
 Speaks exactly the protocol msgcode uses: JSON-RPC 2.0, one JSON message per line on stdin/stdout.
   watch.subscribe {attachments, since_rowid? | start?}  -> {"subscription": 1}, then "message" notifications
   send {chat_guid, text, file?}                         -> {"ok": true}
+  chats.list {limit}                                    -> {"chats": [{id, guid, identifier, name, service, is_group, participants, last_message_at}]}
+  messages.history {chat_id, limit, start?, attachments?} -> {"messages": [message payloads, newest first]}
+Every send is also a message of its chat, from this side (is_from_me: true): its text as one message and its file as
+another, as Messages stores what imsg sends. They are served by messages.history (and count for chats.list), not
+streamed to subscribers, so a test's cursors see only the scripted messages; their row ids start at 1000001.
+Chats are numbered from the files on each request: a scripted message's chat_id for its chat_guid when that id is
+still free, else the next free number; a chat only sent to gets the next free number.
 Everything lives in the folder given by --dir (or IMSG_STANDIN_DIR):
   messages.jsonl   the scripted messages (imsg message payloads), one per line; lines appended later are served too
   sends.jsonl      every send, appended as it arrives
@@ -99,6 +106,72 @@ def stream(subscription, since, start):
                     os._exit(1)
         time.sleep(poll)
 
+def read_jsonl(name):
+    try:
+        with open(path(name)) as f:
+            return [json.loads(line) for line in f.read().split("\n")[:-1] if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+def iso(ms):
+    return datetime.fromtimestamp(ms / 1000.0, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+def chats_and_messages():
+    """The chats (guid -> row) and every message of each (scripted ones and our sends), as imsg would see chat.db."""
+    chats = {}
+    used = set()
+    def chat_for(guid, wanted=None):
+        if guid not in chats:
+            number = wanted if wanted is not None and wanted not in used else max(used | {0}) + 1
+            used.add(number)
+            chats[guid] = {"id": number, "guid": guid, "identifier": guid.split(";")[-1], "name": "", "service": "iMessage",
+                           "is_group": ";+;" in guid, "participants": [], "last_message_at": None, "messages": []}
+        return chats[guid]
+    for message in read_jsonl("messages.jsonl"):
+        guid = message.get("chat_guid") or str(message.get("chat_id"))
+        chat = chat_for(guid, message.get("chat_id"))
+        if message.get("sender") and not message.get("is_from_me") and message["sender"] not in chat["participants"]:
+            chat["participants"].append(message["sender"])
+        chat["messages"].append(dict(message, reactions=message.get("reactions", [])))
+    rowid = 1000000
+    for index, sent in enumerate(read_jsonl("sends.jsonl")):
+        chat = chat_for(sent.get("chat_guid"))
+        at = iso(sent.get("tsMs", 0))
+        pieces = ([(sent.get("text"), None)] if sent.get("text") else []) + ([("", sent.get("file"))] if sent.get("file") else [])
+        for text, file in pieces:
+            rowid += 1
+            attachments = [] if not file else [{"filename": file, "transfer_name": os.path.basename(file), "uti": "", "mime_type": "",
+                                                "total_bytes": 0, "is_sticker": False, "original_path": file, "missing": False}]
+            chat["messages"].append({"id": rowid, "chat_id": chat["id"], "guid": "sent-%d-%d" % (index, rowid), "sender": "", "is_from_me": True,
+                                     "text": text, "created_at": at, "attachments": attachments, "reactions": []})
+    for chat in chats.values():
+        for message in chat["messages"]:
+            message.update({"chat_id": chat["id"], "chat_identifier": chat["identifier"], "chat_guid": chat["guid"], "chat_name": chat["name"],
+                            "participants": chat["participants"], "is_group": chat["is_group"]})
+        times = [t for t in (parse_time(m.get("created_at")) for m in chat["messages"]) if t is not None]
+        chat["last_message_at"] = max(times) if times else None
+    return chats
+
+def chat_row(chat):
+    last = chat["last_message_at"]
+    return {k: chat[k] for k in ("id", "guid", "identifier", "name", "service", "is_group", "participants")} | {
+        "last_message_at": iso(last.timestamp() * 1000) if last else iso(0)}
+
+def history(params):
+    chat_id = params.get("chat_id")
+    if not isinstance(chat_id, int):
+        return None
+    start = parse_time(params.get("start")) if params.get("start") else None
+    chats = [c for c in chats_and_messages().values() if c["id"] == chat_id]
+    messages = chats[0]["messages"] if chats else []
+    if start is not None:
+        messages = [m for m in messages if (parse_time(m.get("created_at")) or start) >= start]
+    messages = sorted(messages, key=lambda m: (parse_time(m.get("created_at")) or datetime.min.replace(tzinfo=timezone.utc), m["id"]), reverse=True)
+    messages = messages[: max(int(params.get("limit") or 50), 1)]
+    if not params.get("attachments"):
+        messages = [dict(m, attachments=[], reactions=[]) for m in messages]
+    return messages
+
 subscriptions = 0
 for raw in sys.stdin:
     raw = raw.strip()
@@ -128,6 +201,15 @@ for raw in sys.stdin:
             continue
         append("sends.jsonl", {"chat_guid": params.get("chat_guid"), "text": params.get("text"), "file": params.get("file"), "tsMs": int(time.time() * 1000)})
         write({"jsonrpc": "2.0", "id": request["id"], "result": {"ok": True}})
+    elif method == "chats.list":
+        rows = sorted(chats_and_messages().values(), key=lambda c: c["last_message_at"] or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+        write({"jsonrpc": "2.0", "id": request["id"], "result": {"chats": [chat_row(c) for c in rows[: max(int(params.get("limit") or 20), 1)]]}})
+    elif method == "messages.history":
+        messages = history(params)
+        if messages is None:
+            write({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32602, "message": "chat_id is required"}})
+        else:
+            write({"jsonrpc": "2.0", "id": request["id"], "result": {"messages": messages}})
     else:
         write({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": "method not found: %s" % method}})
 sys.exit(0)

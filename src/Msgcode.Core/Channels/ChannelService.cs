@@ -70,7 +70,7 @@ public sealed partial class ChannelService : IDaemonComponent
         }
 
         _stopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var replies = _replies = new ChatReplies(context, _channel, _routes, _pending, _options.MaxReplyChars, _stopping.Token, new ChatVoice(context, _queue.Runners));
+        var replies = _replies = new ChatReplies(context, _channel, _routes, _pending, _options.MaxReplyChars, _stopping.Token, new ChatVoice(context, _queue.Runners), _options.TestReplyKillAt);
         var intake = _intake = new ChatIntake(context, _queue, _routes, new ChatCursors(context, cursorStore, _options.TestHoldCursor), replies, _options.PromptContext, CommandAsync, _stopping.Token);
         intake.LoadCursors();
         _queue.RunEnded += replies.OnRunEnded;

@@ -34,4 +34,11 @@ public sealed record ChannelServiceOptions
     /// the daemon were always killed before they land, so that a restart takes those messages again.
     /// </summary>
     public bool TestHoldCursor { get; init; }
+
+    /// <summary>
+    /// Test hook (environment MSGCODE_TEST_REPLY_KILL_AT = sending or sent): the daemon kills itself right after a
+    /// result's mark is durable (before the send) or right after the transport confirmed the send (before the
+    /// confirmation is recorded), to test exactly-once sending across a crash at that moment.
+    /// </summary>
+    public string? TestReplyKillAt { get; init; }
 }

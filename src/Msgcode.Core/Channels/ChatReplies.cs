@@ -13,8 +13,9 @@ namespace Msgcode.Core.Channels;
 
 /// <summary>
 /// What the channel sends to chats: replies and notices, the acknowledgement of a queued message, and each run's
-/// result, sent to the chat once (the task records the run it replied for), also after a start for results a
-/// crash left unsent. Reply text never reaches the log: length and a SHA-256 prefix instead.
+/// result — of a chat's task to its chat, of a job's task to the chat the job delivers to — sent exactly once by
+/// <see cref="ResultSender"/>, also after a start for results a crash left unsent or unconfirmed. Reply text never
+/// reaches the log: length and a SHA-256 prefix instead.
 /// </summary>
 internal sealed class ChatReplies
 {
@@ -31,13 +32,16 @@ internal sealed class ChatReplies
     private readonly CancellationToken _stopping;
     private readonly SemaphoreSlim _replyGate = new(1, 1);
     private readonly ChatVoice? _voice;
+    private readonly ResultSender _sender;
 
     /// <param name="pending">See <see cref="Pending"/>.</param>
     /// <param name="maxReplyChars">See <see cref="ChannelServiceOptions.MaxReplyChars"/>.</param>
     /// <param name="voice">Shapes answers as their routes want them (transcript first, spoken); null sends them as they are.</param>
-    public ChatReplies(DaemonContext context, IChatChannel channel, RouteStore routes, ConcurrentDictionary<string, string> pending, int maxReplyChars, CancellationToken stopping, ChatVoice? voice = null)
+    /// <param name="testKillAt">See <see cref="ResultSender.KillSending"/>.</param>
+    public ChatReplies(DaemonContext context, IChatChannel channel, RouteStore routes, ConcurrentDictionary<string, string> pending, int maxReplyChars, CancellationToken stopping, ChatVoice? voice = null, string? testKillAt = null)
     {
         _voice = voice;
+        _sender = new ResultSender(context, channel, testKillAt, stopping);
         _context = context;
         _channel = channel;
         _routes = routes;
@@ -68,7 +72,7 @@ internal sealed class ChatReplies
     /// <summary>The queue's <see cref="WorkQueue.RunEnded"/>: the run's result goes to its chat.</summary>
     public void OnRunEnded(object? sender, RunEndedEventArgs e) => _ = Task.Run(() => DeliverResultAsync(e.Workspace, e.TaskId, e.RunId, e.Status, e.ErrorCode, e.ErrorMessage, e.Artifacts));
 
-    /// <summary>Sends a run's result to its chat, once: the task records the run it replied for.</summary>
+    /// <summary>Sends a run's result to its chat (a job's task: the chat it delivers to, when it asks for this result), exactly once.</summary>
     private async Task DeliverResultAsync(string workspace, string taskId, string runId, string status, string? errorCode, string? errorMessage, IReadOnlyList<string> artifacts)
     {
         var log = _context.Log;
@@ -86,10 +90,11 @@ internal sealed class ChatReplies
                 return;
             }
 
-            var chat = Pending.TryGetValue(taskId, out var c) ? c : document.ChatGuid;
-            if (chat is null || document.RepliedRunId == runId)
+            var delivery = Pending.ContainsKey(taskId) ? null : document.Delivery;
+            var chat = Pending.TryGetValue(taskId, out var c) ? c : delivery?.ChatGuid ?? document.ChatGuid;
+            if (chat is null || document.RepliedRunId == runId || (delivery is not null && !delivery.Sends(status)))
             {
-                return;
+                return; // a job's success when it reports failures only, a canceled run, a route gone at firing: nothing to send
             }
 
             string? text = null;
@@ -112,26 +117,31 @@ internal sealed class ChatReplies
                 case RunStatuses.Canceled:
                     break; // the /stop that canceled it has answered
                 case RunEvents.Interrupted:
-                    text = $"Task {taskId} was interrupted; it runs again when the daemon is back.";
+                    text = document.RequeueOnInterrupted ? $"Task {taskId} was interrupted; it runs again when the daemon is back." : $"Task {taskId} was interrupted (the daemon stopped).";
                     break;
                 default:
                     text = $"Task {taskId} {status}{(errorCode is null ? string.Empty : $" ({errorCode})")}: {Truncate(errorMessage ?? string.Empty)}";
                     break;
             }
 
-            if (text is not null || file is not null)
+            if (delivery is not null && text is not null)
             {
-                await SendAsync(chat, text ?? string.Empty, file).ConfigureAwait(false);
+                text = $"[{delivery.JobName ?? delivery.JobId}] {text}";
+            }
+
+            var sent = text is not null || file is not null;
+            if (sent)
+            {
+                sent = await _sender.SendOnceAsync(store, document, runId, chat, text ?? string.Empty, file).ConfigureAwait(false);
+            }
+            else
+            {
+                ResultSender.Confirm(store, taskId, runId);
             }
 
             Pending.TryRemove(taskId, out _);
-            store.Update(taskId, d =>
-            {
-                d.RepliedRunId = runId;
-                return true;
-            }, durable: false);
             var digest = TextDigest.Of(text);
-            log.Info("channel", "result sent", new { chatId = ChatTag(chat), taskId, runId, status, textLen = digest.Length, textSha = digest.Sha, file = file is not null });
+            log.Info("channel", sent ? "result sent" : "result not sent again", new { chatId = ChatTag(chat), taskId, runId, status, textLen = digest.Length, textSha = digest.Sha, file = file is not null, jobId = delivery?.JobId });
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -143,16 +153,21 @@ internal sealed class ChatReplies
         }
     }
 
-    /// <summary>After a start: results of chat tasks that finished while no reply could be sent (a crash in between).</summary>
+    /// <summary>
+    /// After a start: results of chat tasks and of delivering jobs' tasks that finished while no reply could be sent,
+    /// or whose send a crash left unconfirmed (then the chat's history decides whether it is sent again).
+    /// </summary>
     public async Task ReplyUnansweredAsync(CancellationToken stopping)
     {
         try
         {
             var since = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds();
-            foreach (var workspace in _routes.List().Where(r => r.Status != RouteStatuses.Archived).Select(r => r.Workspace).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
+            var routed = _routes.List().Where(r => r.Status != RouteStatuses.Archived).Select(r => r.Workspace);
+            foreach (var workspace in routed.Concat(JobDeliveries.Workspaces(_context.Home)).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
             {
                 var store = new TaskStore(workspace);
-                var candidates = store.List().Where(t => t.ChatGuid is not null && t.UpdatedAtMs >= since && t.Status is TaskStatuses.Done or TaskStatuses.Blocked && t.Document?.ChatRowid is not null).ToList();
+                var candidates = store.List().Where(t => t.UpdatedAtMs >= since && t.Status is TaskStatuses.Done or TaskStatuses.Blocked
+                    && ((t.ChatGuid is not null && t.Document?.ChatRowid is not null) || t.Document?.Delivery is not null)).ToList();
                 if (candidates.Count == 0)
                 {
                     continue;

@@ -15,8 +15,10 @@ public static class DaemonComposition
     {
         var queue = new WorkQueue(runners);
         // After the queue: it recovers its runs first, and jobs are queued into it.
-        var jobs = new JobsComponent(queue) { TestKillAt = hooks.JobsKillAt };
-        var channel = new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = hooks.ChannelHoldCursor, Jobs = jobs });
+        // A job that delivers to a chat needs the chat's route active when it fires (routes.json is read each time).
+        var routes = new RouteStore(home);
+        var jobs = new JobsComponent(queue) { TestKillAt = hooks.JobsKillAt, DeliveryRouteProblem = chat => JobDeliveries.RouteProblem(routes, chat) };
+        var channel = new ChannelService(queue, ChannelServiceOptions.WithMemory(home) with { TestHoldCursor = hooks.ChannelHoldCursor, Jobs = jobs, TestReplyKillAt = hooks.ReplyKillAt });
         return new DaemonHost(new DaemonOptions
         {
             Home = home,

@@ -22,4 +22,14 @@ public interface IChatChannel : IAsyncDisposable
 
     /// <summary>Sends text (and optionally a file) to a chat. Throws <see cref="Errors.ErrorIds.ImsgRequestFailed"/> or <see cref="Errors.ErrorIds.ImsgUnavailable"/>.</summary>
     Task SendAsync(string chatGuid, string text, string? file, CancellationToken cancellationToken);
+
+    /// <summary>The chats the transport knows, the most recently active first (up to <paramref name="limit"/>).</summary>
+    Task<IReadOnlyList<ChatSummary>> ListChatsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A chat's messages (by its <see cref="ChatSummary.Id"/>), newest first, from <paramref name="start"/> on when
+    /// given, with attachments; the messages this side sent are there too (<see cref="InboundMessage.IsFromMe"/>).
+    /// This is how a send that a crash left unconfirmed is looked for before it is made again.
+    /// </summary>
+    Task<IReadOnlyList<InboundMessage>> HistoryAsync(long chatId, int limit, DateTimeOffset? start, CancellationToken cancellationToken);
 }

@@ -75,6 +75,28 @@ public sealed class ImsgChannel : IChatChannel
         }
     }
 
+    /// <summary>imsg's <c>chats.list</c> {limit} → {chats: [...]}.</summary>
+    public async Task<IReadOnlyList<ChatSummary>> ListChatsAsync(int limit, CancellationToken cancellationToken)
+    {
+        var result = await RequestAsync("chats.list", new Dictionary<string, object?> { ["limit"] = limit }, cancellationToken).ConfigureAwait(false);
+        return ImsgPayload.ParseList(result, "chats", ImsgPayload.ParseChat);
+    }
+
+    /// <summary>imsg's <c>messages.history</c> {chat_id, limit, start?, attachments} → {messages: [...]}, newest first.</summary>
+    public async Task<IReadOnlyList<InboundMessage>> HistoryAsync(long chatId, int limit, DateTimeOffset? start, CancellationToken cancellationToken)
+    {
+        var parameters = new Dictionary<string, object?> { ["chat_id"] = chatId, ["limit"] = limit, ["attachments"] = true };
+        if (start is DateTimeOffset from)
+        {
+            parameters["start"] = Iso(from);
+        }
+
+        var result = await RequestAsync("messages.history", parameters, cancellationToken).ConfigureAwait(false);
+        return ImsgPayload.ParseList(result, "messages", ImsgPayload.Parse);
+    }
+
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>One request with the request timeout; waits (within it) for a live connection.</summary>
     public async Task<JsonElement> RequestAsync(string method, object parameters, CancellationToken cancellationToken)
     {
@@ -190,7 +212,7 @@ public sealed class ImsgChannel : IChatChannel
             }
             else
             {
-                parameters["start"] = (start.Start ?? DateTimeOffset.UtcNow.AddSeconds(-60)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                parameters["start"] = Iso(start.Start ?? DateTimeOffset.UtcNow.AddSeconds(-60));
             }
 
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))

@@ -6,6 +6,29 @@ namespace Msgcode.Core.Channels;
 /// <summary>The message notifications imsg sends (<c>message</c>, with the message's fields as imsg names them).</summary>
 internal static class ImsgPayload
 {
+    /// <summary>imsg's chat payload (chats.list) → <see cref="ChatSummary"/>; null unless it has an integer id.</summary>
+    public static ChatSummary? ParseChat(JsonElement c)
+    {
+        if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty("id", out var id) || !id.TryGetInt64(out var rowid))
+        {
+            return null;
+        }
+
+        string Str(string name) => c.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : string.Empty;
+        var participants = c.TryGetProperty("participants", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!).ToList()
+            : [];
+        DateTimeOffset? last = DateTimeOffset.TryParse(Str("last_message_at"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        return new ChatSummary(rowid, Str("guid"), Str("identifier"), Str("name"), Str("service"), c.TryGetProperty("is_group", out var g) && g.ValueKind == JsonValueKind.True, participants, last);
+    }
+
+    /// <summary>The objects of the array <paramref name="name"/> in an answer, each parsed (those that do not parse are left out).</summary>
+    public static IReadOnlyList<T> ParseList<T>(JsonElement result, string name, Func<JsonElement, T?> parse)
+        where T : class
+        => result.ValueKind == JsonValueKind.Object && result.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(parse).OfType<T>().ToList()
+            : [];
+
     /// <summary>imsg's message payload → <see cref="InboundMessage"/>; null unless it has id, chat_id, sender, is_from_me and created_at.</summary>
     public static InboundMessage? Parse(JsonElement m)
     {

@@ -9,6 +9,9 @@ public sealed record DaemonTestHooks
     /// <summary>MSGCODE_TEST_JOBS_KILL_AT: the jobs component kills the daemon at this step (fired, prepared, enqueued or queued).</summary>
     public string? JobsKillAt { get; init; }
 
+    /// <summary>MSGCODE_TEST_REPLY_KILL_AT: the channel kills the daemon when it sends a run's result, right after its mark is durable (sending) or right after imsg confirmed the send (sent).</summary>
+    public string? ReplyKillAt { get; init; }
+
     /// <summary>MSGCODE_TEST_CHANNEL_HOLD_CURSOR=1: plain messages' cursors are not moved (a crash after a task is made).</summary>
     public bool ChannelHoldCursor { get; init; }
 
@@ -21,6 +24,7 @@ public sealed record DaemonTestHooks
     public static DaemonTestHooks FromEnvironment(Func<string, string?> variable) => new()
     {
         JobsKillAt = variable("MSGCODE_TEST_JOBS_KILL_AT") is { Length: > 0 } at ? at : null,
+        ReplyKillAt = variable("MSGCODE_TEST_REPLY_KILL_AT") is { Length: > 0 } step ? step : null,
         ChannelHoldCursor = variable("MSGCODE_TEST_CHANNEL_HOLD_CURSOR") == "1",
         IgnoreSigterm = variable("MSGCODE_TEST_IGNORE_SIGTERM") == "1",
     };

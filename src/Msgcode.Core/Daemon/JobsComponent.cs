@@ -39,11 +39,14 @@ public sealed class JobsComponent : IDaemonComponent
     /// </summary>
     public string? TestKillAt { get; init; }
 
+    /// <summary>Why a chat cannot take a job's results now (its route removed, archived or paused), or null; asked at each firing.</summary>
+    public Func<string, MsgcodeException?>? DeliveryRouteProblem { get; init; }
+
     public Task StartAsync(DaemonContext context, CancellationToken stopping)
     {
         _context = context;
         var store = new JobStore(context.Home, context.Clock);
-        _scheduler = new JobScheduler(store, new QueueJobExecutor(_queue, context.Home.Path), context.Clock, context.Log);
+        _scheduler = new JobScheduler(store, new QueueJobExecutor(_queue, context.Home.Path, DeliveryRouteProblem), context.Clock, context.Log);
         if (!string.IsNullOrEmpty(TestKillAt))
         {
             _scheduler.AfterStep = (stage, key) =>
@@ -200,88 +203,6 @@ public sealed class JobsComponent : IDaemonComponent
             {
                 break;
             }
-        }
-    }
-
-    /// <summary>Carries out a firing through the daemon's work queue.</summary>
-    private sealed class QueueJobExecutor(IWorkQueue queue, string homePath) : IJobExecutor
-    {
-
-        public string Prepare(JobDefinition job, string key)
-        {
-            var store = new TaskStore(job.Action.Workspace);
-            store.RequireWorkspace();
-            if (job.Action.Kind != JobActionKinds.RunTask)
-            {
-                return store.Create(Expand(job.Action.Title ?? job.Name, job, key), Expand(job.Action.Prompt ?? string.Empty, job, key), job.Action.Runner ?? store.DefaultRunnerKind(new Config.ConfigSources(new Config.MsgcodeHome(homePath), job.Action.Workspace)), job.Action.Model).Id;
-            }
-
-            var taskId = store.Resolve(job.Action.TaskId ?? string.Empty);
-            store.Update(taskId, d =>
-            {
-                if (d.Status is not (TaskStatuses.Done or TaskStatuses.Canceled))
-                {
-                    return false;
-                }
-
-                d.Status = TaskStatuses.Open; // "run it again" is the job's purpose: reopen a finished task
-                return true;
-            });
-            return taskId;
-        }
-
-        public JobDispatch Queue(JobDefinition job, string taskId)
-        {
-            var run = queue.EnqueueAsync(job.Action.Workspace, taskId).GetAwaiter().GetResult(); // answered once the entry is fsynced, as the synchronous append was
-            return new JobDispatch(run.Workspace ?? job.Action.Workspace, taskId, run.RunId);
-        }
-
-        public JobDispatch? Find(string workspace, string taskId, long sinceMs)
-        {
-            if (!Directory.Exists(workspace))
-            {
-                return null;
-            }
-
-            // The workspace's ledger (queued hint, started, outcome) ...
-            var store = new TaskStore(workspace);
-            var run = new RunLedger(store.LedgerPath).ReadAll().Where(r => r.TaskId == taskId && r.TsMs >= sinceMs).Select(r => r.RunId).FirstOrDefault();
-            if (run is not null)
-            {
-                return new JobDispatch(store.Workspace, taskId, run);
-            }
-
-            // ... or the daemon's queue, read only: a run queued whose ledger hint was never written.
-            foreach (var (entry, _) in QueueJournal.ReadFile(QueueJournal.PathIn(homePath)))
-            {
-                if (entry is { Op: "queued" } && entry.TaskId == taskId && entry.TsMs >= sinceMs)
-                {
-                    return new JobDispatch(store.Workspace, taskId, entry.RunId);
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>The template's placeholders: {{jobId}}, {{jobName}} and {{key}} (the firing's idempotency key).</summary>
-        internal static string Expand(string template, JobDefinition job, string key)
-            => template.Replace("{{key}}", key, StringComparison.Ordinal).Replace("{{jobId}}", job.Id, StringComparison.Ordinal).Replace("{{jobName}}", job.Name, StringComparison.Ordinal);
-
-        public JobOutcome? Outcome(JobDispatch dispatch)
-        {
-            if (!Directory.Exists(dispatch.Workspace))
-            {
-                return new JobOutcome(JobStatuses.Failed, ErrorIds.WorkspaceNotFound, $"The workspace '{dispatch.Workspace}' disappeared before the run ended.");
-            }
-
-            var ledger = new RunLedger(new TaskStore(dispatch.Workspace).LedgerPath);
-            var run = ledger.NewestRuns(50, dispatch.TaskId).FirstOrDefault(r => r.RunId == dispatch.RunId);
-            if (run is null || run.Status is "queued" or "running")
-            {
-                return null;
-            }
-
-            return new JobOutcome(run.Status, run.ErrorCode, run.ErrorMessage);
         }
     }
 }

@@ -107,6 +107,7 @@ public static class ErrorIds
     public const string JobIntervalInvalid = "JobIntervalInvalid";
     public const string JobAtInPast = "JobAtInPast";
     public const string JobActionInvalid = "JobActionInvalid";
+    public const string JobDeliveryInvalid = "JobDeliveryInvalid";
     public const string JobsFileInvalid = "JobsFileInvalid";
 
     // Channels (chat routes, imsg)

@@ -40,6 +40,12 @@ public sealed record JobEdit
 
     public int? MaxMissedRuns { get; init; }
 
+    /// <summary>The chat GUID results go to (its route resolved by the caller); an empty string turns delivery off.</summary>
+    public string? DeliverTo { get; init; }
+
+    /// <summary>answer or failure (any case).</summary>
+    public string? DeliverOn { get; init; }
+
     private int ScheduleKinds => (Cron is not null ? 1 : 0) + (Every is not null ? 1 : 0) + (At is not null ? 1 : 0);
 
     /// <summary>What the edit changes, for ShouldProcess; throws <see cref="ErrorIds.JobScheduleInvalid"/> when it names two schedules.</summary>
@@ -50,11 +56,17 @@ public sealed record JobEdit
             throw new MsgcodeException(ErrorIds.JobScheduleInvalid, MsgcodeErrorCategory.InvalidArgument, target, "Give one schedule: -Cron (with -TimeZone), -Every (with -Anchor) or -At.");
         }
 
+        if (DeliverOn is not null && DeliverTo is { Length: 0 })
+        {
+            throw new MsgcodeException(ErrorIds.JobDeliveryInvalid, MsgcodeErrorCategory.InvalidArgument, target, "-DeliverTo '' turns delivery off; -DeliverOn cannot go with it.");
+        }
+
         var parts = new List<string>();
         if (Name is not null) parts.Add("name");
         if (ScheduleKinds > 0 || TimeZone is not null || Anchor is not null) parts.Add("schedule");
         if (Title is not null || Prompt is not null || Runner is not null || Model is not null || TaskId is not null || Workspace is not null) parts.Add("action");
         if (MissedRunPolicy is not null || MaxMissedRuns is not null) parts.Add("missed-run policy");
+        if (DeliverTo is not null || DeliverOn is not null) parts.Add("delivery");
         return parts;
     }
 
@@ -88,7 +100,46 @@ public sealed record JobEdit
 
         if (MissedRunPolicy is not null) job.MissedRunPolicy.Kind = MissedRunPolicy;
         if (MaxMissedRuns is int max) job.MissedRunPolicy.Max = max;
+        ApplyDelivery(job);
         return parts.Count > 0;
+    }
+
+    /// <summary>The delivery of a new job: none, or to <paramref name="chatGuid"/> (resolved by the caller) on answer or failure.</summary>
+    public static JobDelivery NewDelivery(string? chatGuid, string? on, string target)
+    {
+        if (string.IsNullOrEmpty(chatGuid))
+        {
+            return on is null ? new JobDelivery()
+                : throw new MsgcodeException(ErrorIds.JobDeliveryInvalid, MsgcodeErrorCategory.InvalidArgument, target, "-DeliverOn says when results are sent to a chat: give the chat with -DeliverTo too.");
+        }
+
+        return JobDelivery.ToChat(chatGuid, on?.ToLowerInvariant());
+    }
+
+    private void ApplyDelivery(JobDefinition job)
+    {
+        var d = job.Delivery;
+        if (DeliverTo is { Length: 0 })
+        {
+            d.Mode = JobDelivery.None; // unknown fields (Extra) stay
+            d.ChatGuid = d.On = null;
+        }
+        else if (DeliverTo is not null)
+        {
+            d.Mode = JobDelivery.Chat;
+            d.ChatGuid = DeliverTo;
+            d.On = DeliverOn?.ToLowerInvariant() ?? d.On ?? TaskDelivery.OnAnswer;
+        }
+        else if (DeliverOn is not null)
+        {
+            if (d.Mode != JobDelivery.Chat)
+            {
+                throw new MsgcodeException(ErrorIds.JobDeliveryInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name,
+                    $"Job '{job.Name}' delivers nowhere: give the chat with -DeliverTo, then -DeliverOn says when.");
+            }
+
+            d.On = DeliverOn.ToLowerInvariant();
+        }
     }
 
     /// <summary>

@@ -55,7 +55,14 @@ public sealed class JobInfo
 
     public int MaxMissedRuns => Definition.MissedRunPolicy.Max;
 
+    /// <summary>none or chat.</summary>
     public string Delivery => Definition.Delivery.Mode;
+
+    /// <summary>The chat (GUID) the results go to, or null (named as New-MsgcodeJob's parameter, so a job piped into it keeps its delivery).</summary>
+    public string? DeliverTo => Definition.Delivery.Mode == JobDelivery.Chat ? Definition.Delivery.ChatGuid : null;
+
+    /// <summary>answer (every result) or failure (only failures), when the job delivers to a chat.</summary>
+    public string? DeliverOn => Definition.Delivery.Mode == JobDelivery.Chat ? Definition.Delivery.On ?? Tasks.TaskDelivery.OnAnswer : null;
 
     public DateTimeOffset? NextRunAt => Definition.Enabled ? Local(Definition.State.NextRunAtMs) : null;
 

@@ -286,6 +286,7 @@ public sealed class JobStore
             var job = Resolve(jobs, idOrName);
             var schedule = job.Schedule.Fingerprint();
             var action = JsonSerializer.Serialize(job.Action, LineOptions);
+            var delivery = JsonSerializer.Serialize(job.Delivery, LineOptions);
             var enabled = job.Enabled;
             var name = job.Name;
             if (!mutate(job))
@@ -300,6 +301,11 @@ public sealed class JobStore
             // disabled, started or removed.
             JobValidation.Validate(job, now, newSchedule: (scheduleChanged || enabling) && job.Schedule.Kind == JobScheduleKinds.At,
                 checkAction: action != JsonSerializer.Serialize(job.Action, LineOptions), checkSchedule: scheduleChanged || enabling);
+            if (delivery != JsonSerializer.Serialize(job.Delivery, LineOptions))
+            {
+                JobValidation.ValidateDelivery(job);
+            }
+
             if (!string.Equals(name, job.Name, StringComparison.Ordinal))
             {
                 JobValidation.RequireUniqueName(jobs, job.Name, job.Id);

@@ -57,10 +57,29 @@ public static class JobValidation
                 $"The missed-run policy is one of {string.Join(", ", MissedRunPolicies.All)}, with a maximum of 1 to {JobMissedRunPolicy.Limit} runs.");
         }
 
-        if (job.Delivery.Mode != "none")
+        ValidateDelivery(job);
+    }
+
+    /// <summary>
+    /// A delivery is <c>none</c>, or <c>chat</c> with a chat GUID and <c>on</c> answer or failure; else
+    /// <see cref="ErrorIds.JobDeliveryInvalid"/>. Whether the chat has an active route is checked by the caller that
+    /// can read routes.json (Set-MsgcodeJob, New-MsgcodeJob), and again at each firing.
+    /// </summary>
+    public static void ValidateDelivery(JobDefinition job)
+    {
+        var delivery = job.Delivery;
+        string? why = delivery.Mode switch
         {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.Delivery.Mode,
-                "Delivery 'none' is the only mode until the message channel exists.");
+            JobDelivery.None => delivery.ChatGuid is null ? null : "a delivery of mode 'none' has no chatGuid",
+            JobDelivery.Chat when string.IsNullOrWhiteSpace(delivery.ChatGuid) => "a delivery to a chat needs its chatGuid",
+            JobDelivery.Chat when delivery.On is not null && !Tasks.TaskDelivery.AllOn.Contains(delivery.On) => $"'on' is '{delivery.On}'; it is {string.Join(" or ", Tasks.TaskDelivery.AllOn)}",
+            JobDelivery.Chat => null,
+            _ => $"the mode '{delivery.Mode}' is not {JobDelivery.None} or {JobDelivery.Chat}",
+        };
+        if (why is not null)
+        {
+            throw new MsgcodeException(ErrorIds.JobDeliveryInvalid, MsgcodeErrorCategory.InvalidArgument, job.Name,
+                $"The delivery of job '{job.Name}' cannot be used: {why}. Set it with Set-MsgcodeJob -DeliverTo <chat> [-DeliverOn Answer|Failure], or turn it off with -DeliverTo ''.");
         }
     }
 

@@ -171,6 +171,30 @@ public sealed class TaskDocument
         }
     }
 
+    /// <summary>A job's task: the chat its results go to (<c>delivery</c>), or null. See <see cref="TaskDelivery"/>.</summary>
+    public TaskDelivery? Delivery
+    {
+        get => Root["delivery"] is JsonObject d && Str(d, "chatGuid") is { Length: > 0 } chat
+            ? new TaskDelivery(chat, Str(d, "on") ?? TaskDelivery.OnAnswer, Str(d, "jobId"), Str(d, "jobName")) { ErrorId = Str(d, "errorId"), ErrorMessage = Str(d, "errorMessage") }
+            : null;
+        set => Set("delivery", value is null ? null : new JsonObject
+        {
+            ["chatGuid"] = value.ChatGuid, ["on"] = value.On, ["jobId"] = value.JobId, ["jobName"] = value.JobName, ["errorId"] = value.ErrorId, ["errorMessage"] = value.ErrorMessage,
+        });
+    }
+
+    /// <summary>The mark of a reply about to be sent (<c>reply</c>), or null. See <see cref="ReplyMark"/>.</summary>
+    public ReplyMark? ReplyMark
+    {
+        get => Root["reply"] is JsonObject r && Str(r, "runId") is { } runId && Str(r, "chatGuid") is { } chat && r["sendingAtMs"] is JsonValue at && at.TryGetValue<long>(out var sendingAtMs)
+            ? new ReplyMark(runId, chat, sendingAtMs, Str(r, "textSha") ?? string.Empty, r["hasFile"] is JsonValue f && f.TryGetValue<bool>(out var file) && file)
+            : null;
+        set => Set("reply", value is null ? null : new JsonObject
+        {
+            ["runId"] = value.RunId, ["chatGuid"] = value.ChatGuid, ["sendingAtMs"] = value.SendingAtMs, ["textSha"] = value.TextSha, ["hasFile"] = value.HasFile,
+        });
+    }
+
     /// <summary>
     /// A run of this task that a crash interrupted is queued again (<c>retry.onInterrupted: "requeue"</c>): a chat's
     /// task, so the chat gets its answer. Otherwise an interrupted run stays interrupted.
@@ -315,6 +339,20 @@ public sealed class TaskDocument
 
         return obj;
     }
+
+    private void Set(string name, JsonObject? value)
+    {
+        if (value is null)
+        {
+            Root.Remove(name);
+        }
+        else
+        {
+            Root[name] = value;
+        }
+    }
+
+    private static string? Str(JsonObject parent, string name) => parent[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static string[] StringArray(JsonObject parent, string name)
     {

@@ -69,6 +69,16 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
     [ValidateRange(1, JobMissedRunPolicy.Limit)]
     public int MaxMissedRuns { get; set; } = JobMissedRunPolicy.DefaultMax;
 
+    /// <summary>The chat each result is sent to: its GUID, id or last characters, with an active route. Empty: no delivery.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ChatGuidCompleter))]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? DeliverTo { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public JobDeliverOn? DeliverOn { get; set; }
+
     [Parameter]
     public SwitchParameter Disabled { get; set; }
 
@@ -87,6 +97,7 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
             },
             Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, Runner, Model, Name),
             MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
+            Delivery = JobEdit.NewDelivery(DeliveryChat(DeliverTo), DeliverOn?.ToString(), Name),
         };
         if (!ShouldProcess(Store().Path, $"Create job '{Name}' ({job.Schedule})"))
         {

@@ -70,6 +70,15 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
     [ValidateRange(1, JobMissedRunPolicy.Limit)]
     public int? MaxMissedRuns { get; set; }
 
+    /// <summary>The chat each result is sent to (its GUID, id or last characters, with an active route); '' turns delivery off.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ChatGuidCompleter))]
+    [AllowEmptyString]
+    public string? DeliverTo { get; set; }
+
+    [Parameter]
+    public JobDeliverOn? DeliverOn { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -79,7 +88,7 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
         {
             Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
             Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolvePath(Workspace),
-            MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns,
+            MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns, DeliverTo = DeliveryChat(DeliverTo), DeliverOn = DeliverOn?.ToString(),
         };
         var parts = edit.Parts(Id);
         if (!ShouldProcess(Id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))

@@ -17,6 +17,13 @@ public abstract class JobCmdlet : MsgcodeCmdlet
 
     protected JobInfo Info(JobDefinition job) => new(job, Store().Path);
 
+    /// <summary>
+    /// The chat GUID of -DeliverTo as typed (a GUID, a normalized id, or its last characters, as Get-MsgcodeRoute takes
+    /// it), whose route must be active (RouteNotFound otherwise); an empty string stays empty (no delivery), null null.
+    /// </summary>
+    protected static string? DeliveryChat(string? typed) => string.IsNullOrWhiteSpace(typed) ? typed is null ? null : string.Empty
+        : Core.Channels.JobDeliveries.RequireActiveRoute(new Core.Channels.RouteStore(MsgcodeHome.Resolve()), typed).ChatGuid;
+
     /// <summary>A date as the user typed it (local unless it says otherwise) as a UTC instant.</summary>
     protected static DateTimeOffset Instant(DateTime value) => new(value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(), TimeSpan.Zero);
 }

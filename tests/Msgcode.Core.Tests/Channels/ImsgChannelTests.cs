@@ -105,6 +105,42 @@ public sealed class ImsgChannelTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Lists_chats_and_reads_a_chats_history_with_its_own_sends()
+    {
+        Skip.IfNot(CanStandIn, "the stand-in imsg needs python3 (and a Unix)");
+
+        AddMessages(1);
+        await using var channel = new ImsgChannel(new ImsgChannelOptions { ImsgPath = Imsg });
+        await channel.StartAsync(() => new SubscriptionStart(10, null), _ => Task.CompletedTask, CancellationToken.None);
+        await Task.Delay(50); // the scripted message is older than what follows
+        var before = DateTimeOffset.UtcNow;
+        await channel.SendAsync("iMessage;+;chat7", "the answer", null, CancellationToken.None);
+        await channel.SendAsync("iMessage;-;someone", "elsewhere", _dir.File("messages.jsonl"), CancellationToken.None);
+
+        var chats = await channel.ListChatsAsync(10, CancellationToken.None);
+        var chat = Assert.Single(chats, c => c.Is("iMessage;+;chat7"));
+        Assert.Equal(7, chat.Id);
+        Assert.True(chat.IsGroup);
+        Assert.Contains("me@example.com", chat.Participants);
+        Assert.NotNull(chat.LastMessageAt);
+        var other = Assert.Single(chats, c => c.Guid == "iMessage;-;someone");
+        Assert.False(other.IsGroup);
+
+        var history = await channel.HistoryAsync(chat.Id, 10, null, CancellationToken.None);
+        Assert.Equal(new[] { "the answer", "hello 1" }, history.Select(m => m.Text));
+        Assert.True(history[0].IsFromMe);
+        Assert.False(history[1].IsFromMe);
+        Assert.Equal("iMessage;+;chat7", history[0].ChatGuid);
+        Assert.Equal("the answer", Assert.Single(await channel.HistoryAsync(chat.Id, 10, before, CancellationToken.None)).Text);
+        var withFile = await channel.HistoryAsync(other.Id, 10, before, CancellationToken.None);
+        Assert.Equal(2, withFile.Count); // the text and the file, as two messages
+        Assert.Single(withFile, m => m.Attachments.Count == 1 && m.IsFromMe);
+        var request = File.ReadAllLines(_dir.File("requests.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Last(r => r.GetProperty("method").GetString() == "messages.history");
+        Assert.True(request.GetProperty("params").GetProperty("attachments").GetBoolean());
+        Assert.EndsWith("Z", request.GetProperty("params").GetProperty("start").GetString());
+    }
+
+    [SkippableFact]
     public async Task A_request_imsg_does_not_answer_times_out()
     {
         Skip.IfNot(CanStandIn, "the stand-in imsg needs python3 (and a Unix)");
