@@ -151,8 +151,11 @@ Describe 'Jobs deliver, exactly once (real daemon, stand-in imsg)' -Skip:(-not $
         Start-Sleep -Milliseconds 800
         Get-SentCount $script:Imsg '^\[once\]' | Should -Be 1 -Because 'one firing, one message'
         (Get-SentText $script:Imsg '^\[once\]') | Should -Be "[once] once $($run.Key)"
-        $history = Get-Content (Join-Path $script:Imsg 'requests.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object method -EQ 'messages.history'
-        @($history).Count | Should -BeGreaterOrEqual 1 -Because 'an unconfirmed send is looked for in the chat before it is made again'
+        # The unconfirmed send is looked for before it is made again: the chat among imsg's chats (with 'sending' it has
+        # no message at all, so it is not there and nothing more is asked), then its messages since the mark.
+        $methods = @(Get-Content (Join-Path $script:Imsg 'requests.jsonl') | ForEach-Object { ($_ | ConvertFrom-Json).method })
+        $methods | Should -Contain 'chats.list'
+        @($methods | Where-Object { $_ -eq 'messages.history' }).Count | Should -Be $SentAtKill
         $found = @(Get-Content (Join-Path $script:TestHome 'log' 'msgcode.log') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object msg -EQ 'result found sent before a restart')
         $found.Count | Should -Be $SentAtKill
     }
@@ -203,6 +206,8 @@ Describe 'Jobs deliver, exactly once (real daemon, stand-in imsg)' -Skip:(-not $
         Wait-Until { (Get-TaskJson $task.Id).route.repliedRunId } -TimeoutSec 30 | Should -BeTrue
         Start-Sleep -Milliseconds 800
         Get-SentCount $script:Imsg '^answer-1$' | Should -Be 1 -Because 'one message, one answer'
+        $methods = @(Get-Content (Join-Path $script:Imsg 'requests.jsonl') | ForEach-Object { ($_ | ConvertFrom-Json).method })
+        $methods | Should -Contain 'messages.history' -Because 'the chat has a message, so its history is read for the unconfirmed answer'
         $json = Get-TaskJson $task.Id
         $json.reply.runId | Should -Be $json.route.repliedRunId
         $json.reply.chatGuid | Should -Be $script:Chat
