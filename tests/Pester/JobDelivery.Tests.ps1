@@ -175,7 +175,11 @@ Describe 'Jobs deliver, exactly once (real daemon, stand-in imsg)' -Skip:(-not $
 
     It 'fails the firing with RouteNotFound when the chat''s route is gone when it fires, keeps the result, and sends nothing' {
         $null = New-MsgcodeJob -Name orphan -At (Get-Date).AddSeconds(2) -Workspace $script:Ws -Runner shell -Title orphan -Prompt "echo 'kept result'" -DeliverTo $script:Chat
+        (Test-MsgcodeDoctor -Detailed -Category jobs | Where-Object Name -EQ 'deliveries').Status | Should -Be 'pass'
         Remove-MsgcodeRoute $script:Chat
+        $check = Test-MsgcodeDoctor -Detailed -Category jobs | Where-Object Name -EQ 'deliveries'
+        $check.Status | Should -Be 'warn'
+        $check.Message | Should -Match 'orphan'
         $null = Start-MsgcodeDaemon
         Wait-Until { (Get-MsgcodeJobRun orphan).Status -eq 'failed' } -TimeoutSec 60 | Should -BeTrue
         $run = Get-MsgcodeJobRun orphan

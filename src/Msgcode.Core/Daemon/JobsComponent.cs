@@ -1,7 +1,5 @@
 using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
-using Msgcode.Core.Runs;
-using Msgcode.Core.Tasks;
 
 namespace Msgcode.Core.Daemon;
 

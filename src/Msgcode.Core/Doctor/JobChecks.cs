@@ -61,6 +61,18 @@ internal static class JobChecks
             : Check("jobs", "stuck-runs", CheckStatuses.Warn, $"Runs in progress for more than 2 hours: {string.Join(", ", stuck)}.",
                 "Get-MsgcodeJobRun <name> -Last 1, then Get-MsgcodeTaskRun in its workspace; Get-MsgcodeDaemon shows the lanes", new() { ["jobs"] = string.Join(", ", stuck) });
 
+        var delivering = jobs.Where(j => j.Delivery.Mode == Jobs.JobDelivery.Chat).ToList();
+        if (delivering.Count > 0)
+        {
+            // A firing whose chat has no active route runs but sends nothing, and fails with RouteNotFound.
+            var routes = new Channels.RouteStore(context.Home);
+            var orphans = delivering.Where(j => Channels.JobDeliveries.RouteProblem(routes, j.Delivery.ChatGuid ?? string.Empty) is not null).Select(j => $"{j.Name} ({j.Delivery.ChatGuid})").ToList();
+            yield return orphans.Count == 0
+                ? Check("jobs", "deliveries", CheckStatuses.Pass, $"{delivering.Count} job(s) deliver to chats with an active route.")
+                : Check("jobs", "deliveries", CheckStatuses.Warn, $"Jobs that deliver to a chat without an active route: {string.Join(", ", orphans)}. Their firings run but send nothing (RouteNotFound).",
+                    "Set-MsgcodeRoute <chat> -Status active (or bind it again), or Set-MsgcodeJob <name> -DeliverTo <another chat> (-DeliverTo '' for none)", new() { ["jobs"] = string.Join(", ", orphans) });
+        }
+
         var missing = jobs.Where(j => j.Action.Workspace.Length == 0 || !Directory.Exists(j.Action.Workspace)).Select(j => $"{j.Name} ({j.Action.Workspace})").ToList();
         yield return missing.Count == 0
             ? Check("jobs", "workspaces", CheckStatuses.Pass, "Every job's workspace exists.")

@@ -340,16 +340,21 @@ public sealed class TaskDocument
         return obj;
     }
 
+    /// <summary>Sets (or, for null, removes) an object member; its null fields are left out.</summary>
     private void Set(string name, JsonObject? value)
     {
         if (value is null)
         {
             Root.Remove(name);
+            return;
         }
-        else
+
+        foreach (var key in value.Where(p => p.Value is null).Select(p => p.Key).ToList())
         {
-            Root[name] = value;
+            value.Remove(key);
         }
+
+        Root[name] = value;
     }
 
     private static string? Str(JsonObject parent, string name) => parent[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
