@@ -25,13 +25,15 @@ internal static class ChannelChecks
             }
             else if (Channels.ImsgChannel.ProbeVersion(imsg, TimeSpan.FromSeconds(5)) is { } version)
             {
-                yield return Check("channel", "imsg", CheckStatuses.Pass, $"imsg answers: {version}", details: new() { ["path"] = imsg, ["version"] = version });
+                yield return ImsgVersion(imsg, version);
             }
             else
             {
                 yield return Check("channel", "imsg", CheckStatuses.Warn, $"'{imsg}' exists but 'imsg --version' failed.", "Check that imsg runs: <path-to-imsg> --version (on macOS it needs Full Disk Access for Messages).", new() { ["path"] = imsg });
             }
         }
+
+        yield return MessagesAccessCheck.Run(context, on);
 
         var emails = config.GetRaw("whitelist.emails") as string[] ?? [];
         var phones = config.GetRaw("whitelist.phones") as string[] ?? [];
@@ -107,5 +109,27 @@ internal static class ChannelChecks
                 ? Check("channel", "inbound", CheckStatuses.Warn, $"The last message arrived more than 7 days ago ({details["lastInboundAt"]}).", "Check that the daemon runs (Get-MsgcodeDaemon) and imsg can read Messages (Get-MsgcodeLog -Tail 50).", details)
                 : Check("channel", "inbound", CheckStatuses.Pass, $"Last message handled at {details["lastInboundAt"]} (row {details["lastInboundRowid"]}).", details: details);
         }
+    }
+
+    /// <summary>The oldest imsg whose rpc protocol msgcode speaks (steipete/imsg v0.4.0: JSON-RPC over stdio).</summary>
+    internal static readonly Version MinimumImsgVersion = new(0, 4, 0);
+
+    /// <summary>imsg answered <paramref name="answer"/> to --version: too old to speak the rpc protocol is a warning, and so is an answer without a version number.</summary>
+    internal static DoctorCheck ImsgVersion(string imsg, string answer)
+    {
+        var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["path"] = imsg, ["version"] = answer, ["minimum"] = MinimumImsgVersion.ToString(3) };
+        var match = System.Text.RegularExpressions.Regex.Match(answer, @"(\d+)\.(\d+)(?:\.(\d+))?");
+        if (!match.Success)
+        {
+            return Check("channel", "imsg", CheckStatuses.Warn, $"imsg answers '{answer}', which names no version; msgcode needs imsg {details["minimum"]} or newer.",
+                $"Check that '{imsg}' is steipete/imsg {details["minimum"]} or newer: <path-to-imsg> --version", details);
+        }
+
+        var found = new Version(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+            match.Groups[3].Success ? int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        return found < MinimumImsgVersion
+            ? Check("channel", "imsg", CheckStatuses.Warn, $"imsg {found.ToString(3)} is older than {details["minimum"]}, the first with the rpc protocol msgcode speaks.",
+                $"Build steipete/imsg {details["minimum"]} or newer and run: Set-MsgcodeConfig imsg.path <path-to-imsg>", details)
+            : Check("channel", "imsg", CheckStatuses.Pass, $"imsg answers: {answer}", details: details);
     }
 }

@@ -4,7 +4,8 @@ using Msgcode.Core.Runners;
 namespace Msgcode.Core.Doctor;
 
 /// <summary>
-/// msgcode's doctor: environment, home and workspace root, configuration, runners, tasks, worktrees, jobs, daemon, chat channel and disk,
+/// msgcode's doctor: environment, home and workspace root, configuration, runners, tasks, worktrees, jobs,
+/// daemon (and its memory and open files), chat channel (and the Messages database) and disk (free space, the log folder),
 /// each category's checks in a class of its own (EnvironmentChecks, HomeChecks, ...), run in this order.
 /// Warnings are warnings and failures are failures; every failing check says what to do next.
 /// </summary>
@@ -30,7 +31,7 @@ public static class MsgcodeDoctor
         if (Wanted("jobs")) checks.AddRange(JobChecks.Run(context));
         if (Wanted("daemon")) checks.AddRange(DaemonChecks.Run(context));
         if (Wanted("channel")) checks.AddRange(ChannelChecks.Run(context, config));
-        if (Wanted("disk")) checks.AddRange(DiskChecks.Run(context));
+        if (Wanted("disk")) checks.AddRange(DiskChecks.Run(context, config));
         return checks;
     }
 
