@@ -364,7 +364,7 @@ Start-Sleep -Seconds 300
         $ps.Stop()
         $sw.Stop()
         $sw.Elapsed.TotalSeconds | Should -BeLessThan 2
-        Wait-Until { -not (Test-Path "/proc/$grandchild") -or (Get-Content "/proc/$grandchild/stat" -ErrorAction SilentlyContinue) -match '\) Z ' } -TimeoutSec 2 | Should -BeTrue -Because 'the grandchild is killed with the tree'
+        Wait-Until { Test-ProcessGone $grandchild } -TimeoutSec 2 | Should -BeTrue -Because 'the grandchild is killed with the tree'
         $ps.Dispose()
         $records = Get-Content $script:Ledger | ConvertFrom-Json
         $records.event | Should -Be @('started', 'canceled')

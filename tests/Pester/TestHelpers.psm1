@@ -80,6 +80,21 @@ function Wait-Until {
 }
 
 
+function Test-ProcessGone {
+    # Whether process $Id has exited (a zombie waiting for its parent counts as gone) on every system: /proc on Linux, ps on
+    # macOS, Get-Process on Windows. A plain Test-Path /proc/<pid> would be true at once on macOS and pass without checking.
+    param([Parameter(Mandatory)] [int] $Id)
+    if ($IsLinux) {
+        return -not (Test-Path "/proc/$Id") -or ((Get-Content "/proc/$Id/stat" -ErrorAction SilentlyContinue) -match '\) Z ')
+    }
+    if ($IsMacOS) {
+        $state = (& ps -o stat= -p $Id 2>$null) -join ''
+        return -not $state.Trim() -or $state.Trim().StartsWith('Z')
+    }
+    $process = Get-Process -Id $Id -ErrorAction SilentlyContinue
+    return -not $process -or $process.HasExited
+}
+
 # The stand-in imsg (tests/Fixtures/imsg-standin.py): the imsg rpc protocol over stdio, with scripted messages.
 function New-StandInImsg {
     # A stand-in imsg (tests/Fixtures/imsg-standin.py) in its own folder; returns the folder. The executable is <folder>/imsg.
@@ -203,4 +218,4 @@ function Stop-LmStudioStandIn([Parameter(Mandatory)] $StandIn) {
     $StandIn.Server | Wait-Job -Timeout 10 | Remove-Job -Force
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, New-ChatAttachment, Get-Sends, Get-SentCount, Get-SentText, Start-LmStudioStandIn, Set-LmStudioModels, Get-LmStudioRequests, Stop-LmStudioStandIn
+Export-ModuleMember -Function Get-TestModulePath, Get-TestPwsh, Invoke-TestPwsh, Clear-MsgcodeEnvironment, Restore-MsgcodeEnvironment, New-TestHome, New-TestWorkspace, Wait-Until, New-StandInImsg, Add-ChatMessage, New-ChatAttachment, Get-Sends, Get-SentCount, Get-SentText, Start-LmStudioStandIn, Set-LmStudioModels, Get-LmStudioRequests, Stop-LmStudioStandIn, Test-ProcessGone

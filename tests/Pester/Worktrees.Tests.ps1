@@ -333,7 +333,7 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         $timedOut.VerifyStatus | Should -Be 'VerifyFailed'
         $timedOut.Verification.TimedOut | Should -BeTrue
         $child = [int](Get-Content "$TestDrive/verify-child.pid")
-        Wait-Until { -not (Test-Path "/proc/$child") } -TimeoutSec 10 | Should -BeTrue -Because 'the hung command is stopped with its children'
+        Wait-Until { Test-ProcessGone $child } -TimeoutSec 10 | Should -BeTrue -Because 'the hung command is stopped with its children'
 
         # Without a verify command a patch is NotVerified.
         Reset-MsgcodeConfig -Name worktree.verify -Workspace $ws
