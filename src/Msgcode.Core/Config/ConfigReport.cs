@@ -8,6 +8,9 @@ public sealed class ConfigReport
     /// <summary>All problems: per-key invalid values, unknown keys, unreadable or malformed files.</summary>
     public required IReadOnlyList<ConfigIssue> Problems { get; init; }
 
+    /// <summary>Whether a value was read from a SecretManagement vault (such a report is not cached: the vault changes without a file changing).</summary>
+    internal bool ReadsVault { get; init; }
+
     public ConfigEntry this[string name] => Entries.First(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The unredacted effective value of a key (for Core's own use; never print it).</summary>

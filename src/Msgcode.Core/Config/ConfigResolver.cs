@@ -8,7 +8,8 @@ namespace Msgcode.Core.Config;
 /// </summary>
 public static class ConfigResolver
 {
-    private sealed record RawSetting(object Raw, string? Path, int? Line);
+    /// <summary>One layer's value of a key; <paramref name="Problem"/> when the value could not be had at all (a secret whose vault is locked).</summary>
+    private sealed record RawSetting(object Raw, string? Path, int? Line, ConfigIssue? Problem = null);
 
     private sealed class LayerData(ConfigLayer layer)
     {
@@ -26,7 +27,7 @@ public static class ConfigResolver
     /// </summary>
     public static ConfigReport ResolveCached(ConfigSources sources)
     {
-        var files = new List<string>(3) { sources.Home.StateFile, sources.Home.EnvFile };
+        var files = new List<string>(4) { sources.Home.StateFile, sources.Home.EnvFile, sources.Home.SecretsFile };
         if (sources.WorkspaceConfigFile is string workspaceFile)
         {
             files.Add(workspaceFile);
@@ -36,7 +37,8 @@ public static class ConfigResolver
             (sources.Home.Path, sources.WorkspacePath ?? string.Empty),
             files,
             () => (sources.Environment, Resolve(sources)),
-            cached => SameEnvironment(cached.Environment, sources.Environment)).Report;
+            // A value read from a vault is read again each time: the vault may change (or unlock) without any file changing.
+            cached => SameEnvironment(cached.Environment, sources.Environment) && !cached.Report.ReadsVault).Report;
     }
 
     private static bool SameEnvironment(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
@@ -65,13 +67,14 @@ public static class ConfigResolver
     public static ConfigReport Resolve(ConfigSources sources)
     {
         var issues = new List<ConfigIssue>();
+        var readsVault = false;
         var layers = new List<LayerData>
         {
-            ReadJsonLayer(ConfigLayer.State, sources.Home.StateFile, issues),
+            ReadJsonLayer(ConfigLayer.State, sources.Home.StateFile, issues, sources.Home, ref readsVault),
         };
         if (sources.WorkspaceConfigFile is string workspaceFile)
         {
-            layers.Add(ReadJsonLayer(ConfigLayer.Workspace, workspaceFile, issues));
+            layers.Add(ReadJsonLayer(ConfigLayer.Workspace, workspaceFile, issues, null, ref readsVault));
         }
 
         layers.Add(ReadEnvFileLayer(sources.Home.EnvFile, issues));
@@ -84,7 +87,7 @@ public static class ConfigResolver
             entries.Add(ResolveKey(key, layers, issues));
         }
 
-        return new ConfigReport { Entries = entries, Problems = issues };
+        return new ConfigReport { Entries = entries, Problems = issues, ReadsVault = readsVault };
     }
 
     private static ConfigEntry ResolveKey(ConfigKey key, List<LayerData> layersHighFirst, List<ConfigIssue> allIssues)
@@ -101,6 +104,17 @@ public static class ConfigResolver
             var layer = layersHighFirst[index];
             if (!layer.Settings.TryGetValue(key, out var setting))
             {
+                continue;
+            }
+
+            if (setting.Problem is { } unreadable)
+            {
+                problems.Add(unreadable);
+                allIssues.Add(unreadable);
+                rows.Add(new ConfigLayerValue
+                {
+                    Name = key.Name, Layer = layer.Layer.ToString(), Status = "Invalid", Path = setting.Path, ErrorId = unreadable.ErrorId, Message = unreadable.Message,
+                });
                 continue;
             }
 
@@ -268,7 +282,12 @@ public static class ConfigResolver
         return layer;
     }
 
-    private static LayerData ReadJsonLayer(ConfigLayer which, string path, List<ConfigIssue> issues)
+    /// <summary>
+    /// A JSON layer. In the state layer (<paramref name="home"/> given) a secret key holds a <see cref="SecretReference"/>,
+    /// read from the secrets file or a vault; a workspace file's reference is never followed (a cloned repository could
+    /// otherwise name the user's secret), so there it is an invalid value.
+    /// </summary>
+    private static LayerData ReadJsonLayer(ConfigLayer which, string path, List<ConfigIssue> issues, MsgcodeHome? home, ref bool readsVault)
     {
         var layer = new LayerData(which);
         if (!TryReadText(path, which, issues, out var text))
@@ -307,6 +326,16 @@ public static class ConfigResolver
                     Key = key.Name,
                     Message = $"'{key.Name}' applies to the whole user, not to one workspace, so the workspace's value is ignored. Set it with Set-MsgcodeConfig -Name {key.Name} -Value <value> instead.",
                 });
+                continue;
+            }
+
+            if (home is not null && key.Secret && SecretReference.From(element) is { } reference)
+            {
+                readsVault |= reference.Vault is not null;
+                var secret = SecretStore.Read(home, key, reference, out var problem);
+                layer.Settings[key] = secret is null
+                    ? new RawSetting(element, reference.Describe(home), null, problem ?? new ConfigIssue { ErrorId = ErrorIds.SecretNotFound, Layer = which.ToString(), Path = reference.Describe(home), Key = key.Name, Message = $"{reference.Name} holds no value." })
+                    : new RawSetting(secret, reference.Describe(home), null);
                 continue;
             }
 

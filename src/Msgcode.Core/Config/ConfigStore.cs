@@ -57,8 +57,13 @@ public static class ConfigStore
         }
     }
 
-    /// <summary>Sets <paramref name="key"/> in the state layer, or the workspace layer when <paramref name="workspace"/> is true.</summary>
-    public static ConfigChange Set(ConfigSources sources, ConfigKey key, object? value, bool workspace)
+    /// <summary>
+    /// Sets <paramref name="key"/> in the state layer, or the workspace layer when <paramref name="workspace"/> is true.
+    /// A secret key set for the user never reaches state.json: its value goes to <paramref name="vault"/> (a SecretManagement
+    /// vault, see <see cref="SecretStore.ChooseVault"/>) or, when that is null, to the 0600 secrets file, and state.json
+    /// keeps a <see cref="SecretReference"/>. The reference is written after the value, so a failed vault leaves both as they were.
+    /// </summary>
+    public static ConfigChange Set(ConfigSources sources, ConfigKey key, object? value, bool workspace, string? vault = null)
     {
         var normalized = Validate(key, value);
         var (layer, path) = Target(sources, key, workspace);
@@ -69,8 +74,21 @@ public static class ConfigStore
             var settings = ConfigFile.SettingsOf(layer, document);
             var existingName = settings.Select(p => p.Key).FirstOrDefault(n => string.Equals(n, key.Name, StringComparison.OrdinalIgnoreCase));
             var newNode = ConfigFile.ToNode(normalized);
-            changed = existingName is null || !System.Text.Json.Nodes.JsonNode.DeepEquals(settings[existingName], newNode) || existingName != key.Name;
-            if (changed)
+            var valueChanged = false;
+            if (key.Secret && layer == ConfigLayer.State)
+            {
+                var (reference, stored) = SecretStore.Put(sources.Home, key, (string)normalized, vault);
+                newNode = reference.ToNode();
+                valueChanged = stored;
+                if (existingName is not null && SecretReference.From(settings[existingName]) is { } previous && previous != reference)
+                {
+                    ForgetMoved(sources.Home, previous);
+                }
+            }
+
+            var nodeChanged = existingName is null || !System.Text.Json.Nodes.JsonNode.DeepEquals(settings[existingName], newNode) || existingName != key.Name;
+            changed = nodeChanged || valueChanged;
+            if (nodeChanged)
             {
                 if (existingName is not null)
                 {
@@ -83,6 +101,18 @@ public static class ConfigStore
         }
 
         return Outcome(sources, key, layer, path, changed);
+    }
+
+    /// <summary>The value moved to another store (the file to a vault, or back): the old copy goes; a vault that cannot be reached keeps it, never in clear.</summary>
+    private static void ForgetMoved(MsgcodeHome home, SecretReference previous)
+    {
+        try
+        {
+            SecretStore.Forget(home, previous);
+        }
+        catch (MsgcodeException)
+        {
+        }
     }
 
     /// <summary>Removes <paramref name="key"/> from the state or workspace layer, so lower layers show through.</summary>
@@ -105,13 +135,18 @@ public static class ConfigStore
                 var settings = ConfigFile.SettingsOf(layer, document);
                 foreach (var name in settings.Select(p => p.Key).Where(n => string.Equals(n, key.Name, StringComparison.OrdinalIgnoreCase)).ToList())
                 {
+                    if (key.Secret && layer == ConfigLayer.State && SecretReference.From(settings[name]) is { } reference)
+                    {
+                        SecretStore.Forget(sources.Home, reference); // a vault that refuses (locked) stops the reset before state.json changes
+                    }
+
                     settings.Remove(name);
                     changed = true;
                 }
 
                 if (changed)
                 {
-                    AtomicFile.WriteAllText(path, ConfigFile.Serialize(document));
+                    AtomicFile.WriteAllText(path, ConfigFile.Serialize(document), new AtomicWriteOptions { OwnerOnly = layer == ConfigLayer.State });
                 }
             }
         }
@@ -152,7 +187,7 @@ public static class ConfigStore
                 return false;
             }
 
-            AtomicFile.WriteAllText(path, ConfigFile.Serialize(document));
+            AtomicFile.WriteAllText(path, ConfigFile.Serialize(document), new AtomicWriteOptions { OwnerOnly = layer == ConfigLayer.State });
             return true;
         }
     }

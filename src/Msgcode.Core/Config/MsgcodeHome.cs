@@ -19,6 +19,12 @@ public sealed class MsgcodeHome
 
     public string EnvFile => System.IO.Path.Combine(Path, ".env");
 
+    /// <summary>msgcode's own store of secret settings when no SecretManagement vault is registered; created 0600.</summary>
+    public string SecretsFile => System.IO.Path.Combine(Path, "secrets.json");
+
+    /// <summary>The files of the home that may hold a secret: each is written readable by its owner only, and the doctor warns when one is not.</summary>
+    public IReadOnlyList<string> PrivateFiles => [StateFile, EnvFile, SecretsFile, RoutesFile];
+
     public string PidFile => System.IO.Path.Combine(Path, "pid");
 
     public string DaemonStatusFile => System.IO.Path.Combine(Path, "daemon.json");

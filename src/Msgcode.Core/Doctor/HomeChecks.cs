@@ -3,7 +3,7 @@ using static Msgcode.Core.Doctor.DoctorCheck;
 
 namespace Msgcode.Core.Doctor;
 
-/// <summary>The doctor's home category: the home and its log folder can be written (the daemon's preflight, <see cref="HomeAccess"/>), and so can the workspace root.</summary>
+/// <summary>The doctor's home category: the home and its log folder can be written (the daemon's preflight, <see cref="HomeAccess"/>), the files that may hold secrets are private, and the workspace root can be written.</summary>
 internal static class HomeChecks
 {
     internal static IEnumerable<DoctorCheck> Run(DoctorContext context, ConfigReport config)
@@ -12,6 +12,8 @@ internal static class HomeChecks
         {
             yield return Check("home", access.Name, access.Passed ? CheckStatuses.Pass : CheckStatuses.Fail, access.Message, access.FixHint, new() { ["path"] = access.Path });
         }
+
+        yield return PrivateFileChecks.Run(context.Home);
 
         var root = MsgcodeHome.ExpandHome(config.GetString("workspace.root") ?? "~/msgcode-workspaces");
         var writable = Directory.Exists(root) && HomeAccess.CanWrite(root);

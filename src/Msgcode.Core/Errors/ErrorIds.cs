@@ -25,6 +25,13 @@ public static class ErrorIds
     public const string ConfigWorkspaceCannotLoosen = "ConfigWorkspaceCannotLoosen";
     public const string WorkspaceNotFound = "WorkspaceNotFound";
 
+    // Secrets (lmstudio.apiKey and other Secret keys: msgcode's 0600 secrets file or a SecretManagement vault)
+    public const string SecretVaultNotFound = "SecretVaultNotFound";
+    public const string SecretVaultLocked = "SecretVaultLocked";
+    public const string SecretVaultFailed = "SecretVaultFailed";
+    public const string SecretNotFound = "SecretNotFound";
+    public const string ConfigVaultNotApplicable = "ConfigVaultNotApplicable";
+
     // Git
     public const string GitNativeLibraryUnavailable = "GitNativeLibraryUnavailable";
     public const string GitNotFound = "GitNotFound";

@@ -16,6 +16,9 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
 
     private readonly CancellationTokenSource _cancellation = new();
 
+    /// <summary>Core reads secrets kept in a SecretManagement vault through this module (the daemon too: it runs in pwsh).</summary>
+    static MsgcodeCmdlet() => SecretVaults.Use(SecretManagementVault.Instance);
+
     protected CancellationToken CancellationToken => _cancellation.Token;
 
     protected sealed override void BeginProcessing() => Guard(BeginProcessingCore);
