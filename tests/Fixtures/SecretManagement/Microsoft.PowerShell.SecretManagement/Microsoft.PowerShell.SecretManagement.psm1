@@ -16,6 +16,7 @@ namespace Microsoft.PowerShell.SecretManagement
 }
 
 function Get-Registry {
+    if (-not $env:MSGCODE_TEST_VAULT_DIR) { return @() }
     $file = Join-Path $env:MSGCODE_TEST_VAULT_DIR 'registry.json'
     if (-not (Test-Path $file)) { return @() }
     @((Get-Content -Raw $file | ConvertFrom-Json).vaults)
