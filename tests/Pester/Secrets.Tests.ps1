@@ -144,6 +144,18 @@ Describe 'Secret settings' -Skip:(-not $script:Unix) {
             Get-FilesHolding $ws $script:Secret | Should -BeNullOrEmpty
         }
 
+        It 'the doctor warns about a key left in clear in state.json by an older version; setting it again moves it' {
+            @{ version = 1; config = @{ 'lmstudio.apiKey' = $script:Secret; 'lmstudio.baseUrl' = $script:BaseUrl } } | ConvertTo-Json | Set-Content (Join-Path $script:TestHome 'state.json')
+            (Invoke-MsgcodeRunner lmstudio 'old').Output | Should -Be 'echo: old'
+            Get-LastAuthorization | Should -Be "Bearer $script:Secret" -Because 'a value from an older version still works'
+            $check = Test-MsgcodeDoctor -Detailed -Category home | Where-Object Name -EQ 'secrets-in-clear'
+            $check.Status | Should -Be 'warn'
+            $check.FixHint | Should -Match 'Set-MsgcodeConfig lmstudio\.apiKey -SecureValue'
+            Set-MsgcodeConfig lmstudio.apiKey -SecureValue (ConvertTo-SecureString $script:Secret -AsPlainText -Force)
+            Get-FilesHolding $script:TestHome $script:Secret | Should -Be @(Join-Path $script:TestHome 'secrets.json')
+            (Test-MsgcodeDoctor -Detailed -Category home | Where-Object Name -EQ 'secrets-in-clear').Status | Should -Be 'pass'
+        }
+
         It 'the doctor warns when a file that may hold secrets is readable by others, with the chmod that fixes it' {
             Set-MsgcodeConfig lmstudio.apiKey $script:Secret
             $check = Test-MsgcodeDoctor -Detailed -Category home | Where-Object Name -EQ 'file-modes'

@@ -14,6 +14,7 @@ internal static class HomeChecks
         }
 
         yield return PrivateFileChecks.Run(context.Home);
+        yield return PrivateFileChecks.InClear(context.Home, config);
 
         var root = MsgcodeHome.ExpandHome(config.GetString("workspace.root") ?? "~/msgcode-workspaces");
         var writable = Directory.Exists(root) && HomeAccess.CanWrite(root);
