@@ -168,7 +168,7 @@ internal sealed class ChatIntake
         // Handled, ignored, rejected or errored: never again. The cursor moves once the message's queue entry is
         // durable and every earlier message's cursor has moved (after a crash in between, the message comes again
         // and finds its task: see QueueMessage).
-        var written = Cursors.Advance(message.ChatGuid, message.Rowid, queued);
+        var written = Cursors.Advance(message.ChatGuid, message.Rowid, queued, plain: outcome == "queued");
         log.Info("channel", "message " + outcome, new { chatId = ChatTag(message.ChatGuid), rowid = message.Rowid, textLen = digest.Length, textSha = digest.Sha, status = outcome, retry });
         if (outcome == "queued")
         {
