@@ -7,7 +7,10 @@ public sealed class ConfigLayerValue
 
     public required string Layer { get; init; }
 
-    /// <summary>Effective (this layer's value is in force), Shadowed (a higher layer wins) or Invalid (skipped).</summary>
+    /// <summary>
+    /// Effective (this layer's value is in force), Shadowed (a higher layer wins), Invalid (skipped) or Ignored (a
+    /// user-wide key set in a workspace's file, which may not set it).
+    /// </summary>
     public required string Status { get; init; }
 
     /// <summary>The value (secrets redacted); null for an invalid value.</summary>
@@ -37,5 +40,10 @@ public sealed class ConfigLayerValue
         return $"{Layer}: {value}{where}";
     }
 
-    public override string ToString() => Status == "Invalid" ? $"{Layer}: invalid ({Message})" : Describe();
+    public override string ToString() => Status switch
+    {
+        "Invalid" => $"{Layer}: invalid ({Message})",
+        "Ignored" => $"{Layer}: ignored ({Message})",
+        _ => Describe(),
+    };
 }

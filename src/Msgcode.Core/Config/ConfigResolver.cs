@@ -16,6 +16,9 @@ public static class ConfigResolver
         public ConfigLayer Layer { get; } = layer;
 
         public Dictionary<ConfigKey, RawSetting> Settings { get; } = [];
+
+        /// <summary>Settings this layer may not make (a user-wide key in a workspace's file), each with the issue that says so.</summary>
+        public Dictionary<ConfigKey, (RawSetting Setting, ConfigIssue Issue)> Ignored { get; } = [];
     }
 
     private static readonly Storage.StampedCache<(string Home, string Workspace), (IReadOnlyDictionary<string, string> Environment, ConfigReport Report)> Cache = new();
@@ -102,6 +105,17 @@ public static class ConfigResolver
         for (var index = 0; index < layersHighFirst.Count; index++)
         {
             var layer = layersHighFirst[index];
+            if (layer.Ignored.TryGetValue(key, out var ignored))
+            {
+                // Shown where the key is asked about (its Problems, -Explain), not only in the list of every problem.
+                problems.Add(ignored.Issue);
+                rows.Add(new ConfigLayerValue
+                {
+                    Name = key.Name, Layer = layer.Layer.ToString(), Status = "Ignored", Path = ignored.Setting.Path, Line = ignored.Setting.Line,
+                    ErrorId = ignored.Issue.ErrorId, Message = ignored.Issue.Message, RawValue = ignored.Setting.Raw,
+                });
+            }
+
             if (!layer.Settings.TryGetValue(key, out var setting))
             {
                 continue;
@@ -318,14 +332,17 @@ public static class ConfigResolver
 
             if (which == ConfigLayer.Workspace && !key.WorkspaceScoped)
             {
-                issues.Add(new ConfigIssue
+                var issue = new ConfigIssue
                 {
                     ErrorId = ErrorIds.ConfigKeyNotWorkspaceScoped,
                     Layer = which.ToString(),
                     Path = path,
                     Key = key.Name,
-                    Message = $"'{key.Name}' applies to the whole user, not to one workspace, so the workspace's value is ignored. Set it with Set-MsgcodeConfig -Name {key.Name} -Value <value> instead.",
-                });
+                    Message = $"'{key.Name}' is user-wide (it applies to the daemon and every workspace, not to one workspace), so its value in this workspace's file is ignored. " +
+                              $"Remove it from the file; to change it for the user: Set-MsgcodeConfig -Name {key.Name} -Value <value>.",
+                };
+                issues.Add(issue);
+                layer.Ignored[key] = (new RawSetting(element, path, null), issue);
                 continue;
             }
 

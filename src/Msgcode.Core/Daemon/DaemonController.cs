@@ -73,6 +73,7 @@ public sealed class DaemonController
             RunningCount = runtime?.RunningCount ?? 0,
             Lanes = runtime?.Lanes.ToArray() ?? [],
             JobCount = runtime?.JobCount ?? 0,
+            JobsEnabled = runtime?.JobsEnabled,
             NextJobRunAt = runtime?.NextJobRunAtMs is long next ? DateTimeOffset.FromUnixTimeMilliseconds(next).ToLocalTime() : null,
             JobsProblem = runtime?.JobsProblem,
         };

@@ -35,7 +35,10 @@ public sealed class DaemonInfo
     /// <summary>Scheduled jobs the daemon has loaded.</summary>
     public int JobCount { get; init; }
 
-    /// <summary>When the next job runs.</summary>
+    /// <summary>Whether the daemon fires jobs (jobs.enabled); null when it is not running.</summary>
+    public bool? JobsEnabled { get; init; }
+
+    /// <summary>When the next job runs (none while jobs are off).</summary>
     public DateTimeOffset? NextJobRunAt { get; init; }
 
     /// <summary>Set when jobs.json is broken (JobsFileInvalid): the daemon keeps the last good schedule.</summary>

@@ -27,6 +27,9 @@ public sealed class DaemonRuntimeInfo
     /// <summary>Scheduled jobs loaded (the last good schedule when jobs.json is broken).</summary>
     public int JobCount { get; set; }
 
+    /// <summary>jobs.enabled as the scheduler last read it: false, nothing fires.</summary>
+    public bool JobsEnabled { get; set; } = true;
+
     /// <summary>The instant the scheduler's one timer is armed for (UTC ms), or null.</summary>
     public long? NextJobRunAtMs { get; set; }
 

@@ -1,3 +1,4 @@
+using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Jobs;
 
@@ -7,7 +8,9 @@ namespace Msgcode.Core.Daemon;
 /// The job scheduler inside the daemon: one timer armed at the earliest next run (re-armed after every
 /// change), jobs.json reloaded when cmdlets change it (a file watcher wakes the loop; a stamp check every
 /// couple of seconds catches what a watcher misses), and due jobs handed to the same work queue as
-/// <c>Invoke-MsgcodeTask -Queue</c>, so they run in the workspace's lane.
+/// <c>Invoke-MsgcodeTask -Queue</c>, so they run in the workspace's lane. jobs.enabled and jobs.missedRunPolicy are
+/// read on every pass (from the configuration files, unchanged files cost a stamp check), so Set-MsgcodeConfig takes
+/// effect within <see cref="CheckInterval"/> without a restart or SIGHUP.
 /// </summary>
 public sealed class JobsComponent : IDaemonComponent
 {
@@ -109,7 +112,8 @@ public sealed class JobsComponent : IDaemonComponent
         lock (_gate)
         {
             info.JobCount = _scheduler?.Jobs.Count ?? 0;
-            info.NextJobRunAtMs = _nextWakeMs;
+            info.JobsEnabled = _scheduler is not { Paused: true };
+            info.NextJobRunAtMs = _scheduler is { Paused: true } ? null : _nextWakeMs;
             info.JobsProblem = _scheduler?.FileProblem?.ErrorId;
         }
     }
@@ -136,7 +140,34 @@ public sealed class JobsComponent : IDaemonComponent
         return result;
     }
 
+    /// <summary>SIGHUP or the chat's /reload: the next pass (at once) reads jobs.enabled and jobs.missedRunPolicy again.</summary>
+    public void OnReload(DaemonContext context) => Wake();
+
     private void Wake() => _wake.Release();
+
+    /// <summary>jobs.enabled decides whether this pass may fire; jobs.missedRunPolicy is the policy of jobs that name none.</summary>
+    private void ApplySettings()
+    {
+        var config = ConfigResolver.ResolveCached(new ConfigSources(_context!.Home));
+        var enabled = config.GetBoolean("jobs.enabled");
+        _scheduler!.DefaultMissedRunPolicy = config.GetString("jobs.missedRunPolicy") ?? Jobs.MissedRunPolicies.RunOnce;
+        if (enabled == !_scheduler.Paused)
+        {
+            return;
+        }
+
+        var source = config["jobs.enabled"];
+        if (enabled)
+        {
+            _scheduler.Resume();
+            _context.Log.Info("jobs", "jobs resumed (jobs.enabled is true)", new { source = source.Source, path = source.SourcePath });
+        }
+        else
+        {
+            _scheduler.Pause();
+            _context.Log.Info("jobs", "jobs paused: nothing fires while jobs.enabled is false", new { source = source.Source, path = source.SourcePath });
+        }
+    }
 
     /// <summary>jobs/runs.jsonl keeps what the task ledgers keep: runs.retentionDays and runs.retentionCount.</summary>
     private void Housekeep()
@@ -171,6 +202,7 @@ public sealed class JobsComponent : IDaemonComponent
                 lock (_gate)
                 {
                     _scheduler!.ReloadIfChanged();
+                    ApplySettings();
                     _nextWakeMs = _scheduler.Tick();
                 }
             }

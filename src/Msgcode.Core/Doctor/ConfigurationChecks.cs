@@ -44,10 +44,14 @@ internal static class ConfigurationChecks
                     new() { ["workspace"] = workspace, ["where"] = entry.SourcePath ?? string.Empty });
             }
 
-            foreach (var problem in config.Problems.Where(p => p.ErrorId == ErrorIds.ConfigWorkspaceCannotLoosen))
+            // A user-wide key in the workspace's file (jobs.enabled, say) is ignored: it must not look as if it applied.
+            foreach (var problem in config.Problems.Where(p => p.ErrorId is ErrorIds.ConfigWorkspaceCannotLoosen or ErrorIds.ConfigKeyNotWorkspaceScoped))
             {
                 yield return Check("configuration", $"{problem.Key}@workspace", CheckStatuses.Warn, $"{problem.ErrorId}: {problem.Message}",
-                    $"Remove it from {problem.Path}.", new() { ["workspace"] = workspace, ["where"] = problem.Path ?? string.Empty });
+                    problem.ErrorId == ErrorIds.ConfigKeyNotWorkspaceScoped
+                        ? $"Remove it from {problem.Path}; for the whole user: Set-MsgcodeConfig {problem.Key} <value>."
+                        : $"Remove it from {problem.Path}.",
+                    new() { ["workspace"] = workspace, ["where"] = problem.Path ?? string.Empty, ["errorId"] = problem.ErrorId });
             }
         }
     }

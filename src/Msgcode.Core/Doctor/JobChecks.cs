@@ -1,16 +1,25 @@
+using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using static Msgcode.Core.Doctor.DoctorCheck;
 
 namespace Msgcode.Core.Doctor;
 
-/// <summary>The doctor's jobs category: the jobs file, schedules, disabled and stuck jobs, and their workspaces.</summary>
+/// <summary>The doctor's jobs category: jobs.enabled, the jobs file, schedules, disabled and stuck jobs, and their workspaces.</summary>
 internal static class JobChecks
 {
     /// <summary>A run in progress for longer than this is reported as stuck.</summary>
     public static readonly TimeSpan StuckJobRun = TimeSpan.FromHours(2);
 
-    internal static IEnumerable<DoctorCheck> Run(DoctorContext context)
+    internal static IEnumerable<DoctorCheck> Run(DoctorContext context, ConfigReport config)
     {
+        var enabled = config["jobs.enabled"];
+        yield return config.GetBoolean("jobs.enabled")
+            ? Check("jobs", "enabled", CheckStatuses.Pass, "jobs.enabled is true: the daemon fires scheduled jobs.")
+            : Check("jobs", "enabled", CheckStatuses.Warn,
+                $"jobs.enabled is false ({enabled.Source}{(enabled.SourcePath is { } path ? " " + path : string.Empty)}): the daemon fires no job, scheduled or requested; occurrences that come due meanwhile are skipped, not caught up.",
+                "Set-MsgcodeConfig jobs.enabled true (or remove it where it is set) when jobs should run again.",
+                new() { ["source"] = enabled.Source, ["where"] = enabled.SourcePath ?? string.Empty });
+
         var store = new Jobs.JobStore(context.Home);
         var snapshot = store.Load();
         if (snapshot.Problem is { } problem)

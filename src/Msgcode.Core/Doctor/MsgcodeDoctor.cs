@@ -28,7 +28,7 @@ public static class MsgcodeDoctor
         if (Wanted("runners")) checks.AddRange(RunnerChecks.Run(context, config, await runnerProbes.ConfigureAwait(false)));
         if (Wanted("tasks")) checks.AddRange(TaskChecks.Run(context));
         if (Wanted("worktrees")) checks.AddRange(WorktreeChecks.Run(context));
-        if (Wanted("jobs")) checks.AddRange(JobChecks.Run(context));
+        if (Wanted("jobs")) checks.AddRange(JobChecks.Run(context, config));
         if (Wanted("daemon")) checks.AddRange(DaemonChecks.Run(context));
         if (Wanted("channel")) checks.AddRange(ChannelChecks.Run(context, config));
         if (Wanted("disk")) checks.AddRange(DiskChecks.Run(context, config));

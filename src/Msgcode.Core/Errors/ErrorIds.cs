@@ -116,6 +116,7 @@ public static class ErrorIds
     public const string JobActionInvalid = "JobActionInvalid";
     public const string JobDeliveryInvalid = "JobDeliveryInvalid";
     public const string JobsFileInvalid = "JobsFileInvalid";
+    public const string JobsDisabled = "JobsDisabled";
 
     // Channels (chat routes, imsg)
     public const string RouteNotFound = "RouteNotFound";

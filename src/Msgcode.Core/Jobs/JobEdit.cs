@@ -36,6 +36,7 @@ public sealed record JobEdit
     /// <summary>An absolute path.</summary>
     public string? Workspace { get; init; }
 
+    /// <summary>skip, run-once or run-all; <see cref="MissedRunPolicies.Default"/> makes the job follow jobs.missedRunPolicy again.</summary>
     public string? MissedRunPolicy { get; init; }
 
     public int? MaxMissedRuns { get; init; }
@@ -98,7 +99,7 @@ public sealed record JobEdit
             if (Model is not null) a.Model = Model.Length == 0 ? null : Model;
         }
 
-        if (MissedRunPolicy is not null) job.MissedRunPolicy.Kind = MissedRunPolicy;
+        if (MissedRunPolicy is not null) job.MissedRunPolicy.Kind = MissedRunPolicy == MissedRunPolicies.Default ? null : MissedRunPolicy;
         if (MaxMissedRuns is int max) job.MissedRunPolicy.Max = max;
         ApplyDelivery(job);
         return parts.Count > 0;

@@ -3,11 +3,15 @@ namespace Msgcode.Core.Jobs;
 /// <summary>A job as Get-MsgcodeJob shows it: its definition with its next and last run.</summary>
 public sealed class JobInfo
 {
-    public JobInfo(JobDefinition definition, string path)
+    /// <param name="missedRunPolicySetting">jobs.missedRunPolicy now: the policy shown for a job that names none.</param>
+    public JobInfo(JobDefinition definition, string path, string missedRunPolicySetting = MissedRunPolicies.RunOnce)
     {
         Definition = definition;
         Path = path;
+        _missedRunPolicySetting = missedRunPolicySetting;
     }
+
+    private readonly string _missedRunPolicySetting;
 
     /// <summary>The stored object (jobs.json), for scripts that want every field.</summary>
     public JobDefinition Definition { get; }
@@ -51,7 +55,11 @@ public sealed class JobInfo
 
     public string? TaskId => Definition.Action.TaskId;
 
-    public string MissedRunPolicy => Definition.MissedRunPolicy.Kind;
+    /// <summary>The policy in force: the job's own, or jobs.missedRunPolicy (see <see cref="MissedRunPolicySource"/>).</summary>
+    public string MissedRunPolicy => Definition.MissedRunPolicy.EffectiveKind(_missedRunPolicySetting);
+
+    /// <summary>Job (set with -MissedRunPolicy) or jobs.missedRunPolicy (the setting, read again at each catch-up).</summary>
+    public string MissedRunPolicySource => Definition.MissedRunPolicy.Kind is null ? "jobs.missedRunPolicy" : "Job";
 
     public int MaxMissedRuns => Definition.MissedRunPolicy.Max;
 

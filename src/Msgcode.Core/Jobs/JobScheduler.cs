@@ -49,6 +49,66 @@ public sealed class JobScheduler
 
     public JobsFileStamp? Stamp => _loaded.Stamp;
 
+    /// <summary>
+    /// jobs.missedRunPolicy: the policy of every job that names none, read at the moment of each catch-up (the daemon
+    /// sets it from the configuration before every pass), so a change applies to the next catch-up of those jobs.
+    /// </summary>
+    public string DefaultMissedRunPolicy { get; set; } = MissedRunPolicies.RunOnce;
+
+    /// <summary>jobs.enabled is false: <see cref="Tick"/> fires nothing (no schedule, no catch-up, no manual run) until <see cref="Resume"/>.</summary>
+    public bool Paused { get; private set; }
+
+    /// <summary>Stops firing (jobs.enabled turned false). Runs already queued are still followed to their outcome.</summary>
+    public void Pause() => Paused = true;
+
+    /// <summary>
+    /// Fires again (jobs.enabled turned true). Occurrences that came due while paused were turned off on purpose, so
+    /// they are recorded as skipped, one record per job, never caught up: each job waits for its next occurrence.
+    /// A run requested while paused (Start-MsgcodeJob) fires now.
+    /// </summary>
+    public void Resume()
+    {
+        if (!Paused)
+        {
+            return;
+        }
+
+        Paused = false;
+        var now = NowMs;
+        foreach (var job in _loaded.Jobs.Where(j => j.Enabled && j.State.NextRunAtMs <= now).ToList())
+        {
+            try
+            {
+                var window = JobScheduleMath.Between(job.Schedule, job.State.NextRunAtMs!.Value, now, 1);
+                var next = JobScheduleMath.NextAfter(job.Schedule, now);
+                if (window.Count > 0)
+                {
+                    _store.AppendRun(new JobRunRecord
+                    {
+                        TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = PausedTrigger,
+                        Count = window.Count, FirstAtMs = window.FirstMs, LastAtMs = window.Latest[^1],
+                        ErrorMessage = $"{window.Count} occurrence(s) came due while jobs.enabled was false; they are not caught up.",
+                    });
+                }
+
+                _loaded.SetState(job.Id, s =>
+                {
+                    s.NextRunAtMs = next;
+                    s.LastStatus = window.Count > 0 ? JobStatuses.Skipped : s.LastStatus;
+                });
+            }
+            catch (MsgcodeException)
+            {
+                // A schedule broken by hand: the next pass reports it, as for any other job.
+            }
+        }
+
+        _loaded.Persist();
+    }
+
+    /// <summary>The trigger of the skipped record written for occurrences that came due while jobs.enabled was false.</summary>
+    public const string PausedTrigger = "jobs.enabled";
+
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>After a start: reads the firing ledger (keys already fired; firings whose work never got queued are recorded as interrupted) and loads the jobs.</summary>
@@ -128,6 +188,12 @@ public sealed class JobScheduler
     {
         var now = NowMs;
         PollRunning(now);
+        if (Paused)
+        {
+            _loaded.Persist();
+            return _running.Count > 0 ? now + (long)PollInterval.TotalMilliseconds : null;
+        }
+
         foreach (var job in _loaded.Jobs)
         {
             try
@@ -213,7 +279,8 @@ public sealed class JobScheduler
             if (schedule.Kind == JobScheduleKinds.At)
             {
                 // An 'at' job with no cursor has run, unless it never did (written by hand): then its instant is the cursor.
-                if (job.State.LastRunAtMs is not null || schedule.AtMs is not long at || _fired.Contains(Key(job.Id, at)))
+                // A skipped one (its policy, or jobs.enabled off at its instant) has had its turn as well.
+                if (job.State.LastRunAtMs is not null || job.State.LastStatus == JobStatuses.Skipped || schedule.AtMs is not long at || _fired.Contains(Key(job.Id, at)))
                 {
                     return;
                 }
@@ -235,6 +302,7 @@ public sealed class JobScheduler
         }
 
         JobScheduleMath.Validate(schedule, null);
+        var policy = job.MissedRunPolicy.EffectiveKind(DefaultMissedRunPolicy);
         var keep = Math.Clamp(job.MissedRunPolicy.Max, 1, JobMissedRunPolicy.Limit) + 1;
         var window = JobScheduleMath.Between(schedule, cursor.Value, now, keep);
         var next = JobScheduleMath.NextAfter(schedule, now);
@@ -244,16 +312,16 @@ public sealed class JobScheduler
             return;
         }
 
-        var plan = MissedRunPlan.For(window, job.MissedRunPolicy, now, t => _fired.Contains(Key(job.Id, t)));
+        var plan = MissedRunPlan.For(window, policy, job.MissedRunPolicy.Max, now, t => _fired.Contains(Key(job.Id, t)));
         if (plan.Skipped > 0)
         {
             _store.AppendRun(new JobRunRecord
             {
-                TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = job.MissedRunPolicy.Kind,
+                TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = policy,
                 Count = plan.Skipped, FirstAtMs = window.FirstMs, LastAtMs = plan.LastSkippedMs,
-                ErrorMessage = $"{plan.Skipped} occurrence(s) missed while the daemon was not running; missed-run policy {job.MissedRunPolicy.Kind}.",
+                ErrorMessage = $"{plan.Skipped} occurrence(s) missed while the daemon was not running; missed-run policy {policy}{(job.MissedRunPolicy.Kind is null ? " (jobs.missedRunPolicy)" : string.Empty)}.",
             });
-            _log?.Info("jobs", "missed occurrences skipped", new { jobId = job.Id, count = plan.Skipped, policy = job.MissedRunPolicy.Kind });
+            _log?.Info("jobs", "missed occurrences skipped", new { jobId = job.Id, count = plan.Skipped, policy });
         }
 
         foreach (var (at, trigger) in plan.ToFire)

@@ -51,10 +51,10 @@ public static class JobValidation
                     $"Unknown action '{action.Kind}': a job creates a task from a template (-Title, -Prompt, -Runner) or runs an existing task (-TaskId).");
         }
 
-        if (!MissedRunPolicies.All.Contains(job.MissedRunPolicy.Kind) || job.MissedRunPolicy.Max is < 1 or > JobMissedRunPolicy.Limit)
+        if ((job.MissedRunPolicy.Kind is { } kind && !MissedRunPolicies.All.Contains(kind)) || job.MissedRunPolicy.Max is < 1 or > JobMissedRunPolicy.Limit)
         {
-            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.MissedRunPolicy.Kind,
-                $"The missed-run policy is one of {string.Join(", ", MissedRunPolicies.All)}, with a maximum of 1 to {JobMissedRunPolicy.Limit} runs.");
+            throw new MsgcodeException(ErrorIds.JobActionInvalid, MsgcodeErrorCategory.InvalidArgument, job.MissedRunPolicy.Kind ?? job.Id,
+                $"The missed-run policy is one of {string.Join(", ", MissedRunPolicies.All)} (or none: jobs.missedRunPolicy), with a maximum of 1 to {JobMissedRunPolicy.Limit} runs.");
         }
 
         ValidateDelivery(job);

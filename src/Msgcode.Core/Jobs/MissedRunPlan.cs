@@ -13,7 +13,9 @@ internal sealed record MissedRunPlan(List<(long At, string Trigger)> ToFire, lon
 {
     /// <param name="window">The occurrences from the job's cursor to <paramref name="now"/>.</param>
     /// <param name="firedBefore">Whether an occurrence was fired already (its key is in the firing ledger).</param>
-    public static MissedRunPlan For(OccurrenceWindow window, JobMissedRunPolicy policy, long now, Func<long, bool> firedBefore)
+    /// <param name="policy">The policy in force: the job's own, or jobs.missedRunPolicy.</param>
+    /// <param name="max">For run-all: the most missed occurrences fired.</param>
+    public static MissedRunPlan For(OccurrenceWindow window, string policy, int max, long now, Func<long, bool> firedBefore)
     {
         // Only the latest occurrence can be on time; every earlier one came due while nothing ran it.
         var latest = window.Latest;
@@ -23,12 +25,12 @@ internal sealed record MissedRunPlan(List<(long At, string Trigger)> ToFire, lon
         var toFire = new List<(long At, string Trigger)>();
         if (missedCount > 0)
         {
-            switch (policy.Kind)
+            switch (policy)
             {
                 case MissedRunPolicies.Skip:
                     break;
                 case MissedRunPolicies.RunAll:
-                    foreach (var t in missedLatest.TakeLast(policy.Max))
+                    foreach (var t in missedLatest.TakeLast(max))
                     {
                         toFire.Add((t, JobTriggers.CatchUp));
                     }

@@ -62,8 +62,9 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
     public string? Workspace { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <summary>The job's own policy; without it the job follows jobs.missedRunPolicy, read at each catch-up.</summary>
     [ValidateSet(MissedRunPolicies.Skip, MissedRunPolicies.RunOnce, MissedRunPolicies.RunAll)]
-    public string MissedRunPolicy { get; set; } = MissedRunPolicies.RunOnce;
+    public string? MissedRunPolicy { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, JobMissedRunPolicy.Limit)]

@@ -63,7 +63,8 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
     public string? Workspace { get; set; }
 
     [Parameter]
-    [ValidateSet(MissedRunPolicies.Skip, MissedRunPolicies.RunOnce, MissedRunPolicies.RunAll)]
+    /// <summary>The job's own policy; default: follow jobs.missedRunPolicy again.</summary>
+    [ValidateSet(MissedRunPolicies.Skip, MissedRunPolicies.RunOnce, MissedRunPolicies.RunAll, MissedRunPolicies.Default)]
     public string? MissedRunPolicy { get; set; }
 
     [Parameter]

@@ -15,7 +15,11 @@ public abstract class JobCmdlet : MsgcodeCmdlet
 
     protected JobStore Store() => _store ??= new JobStore(MsgcodeHome.Resolve());
 
-    protected JobInfo Info(JobDefinition job) => new(job, Store().Path);
+    private string? _missedRunPolicySetting;
+
+    /// <summary>The job as shown; a job without its own missed-run policy shows jobs.missedRunPolicy as it is now.</summary>
+    protected JobInfo Info(JobDefinition job) => new(job, Store().Path, _missedRunPolicySetting ??=
+        ConfigResolver.ResolveCached(ConfigSources(null)).GetString("jobs.missedRunPolicy") ?? MissedRunPolicies.RunOnce);
 
     /// <summary>
     /// The chat GUID of -DeliverTo as typed (a GUID, a normalized id, or its last characters, as Get-MsgcodeRoute takes
