@@ -49,65 +49,27 @@ public sealed class JobScheduler
 
     public JobsFileStamp? Stamp => _loaded.Stamp;
 
-    /// <summary>
-    /// jobs.missedRunPolicy: the policy of every job that names none, read at the moment of each catch-up (the daemon
-    /// sets it from the configuration before every pass), so a change applies to the next catch-up of those jobs.
-    /// </summary>
+    /// <summary>jobs.missedRunPolicy: the policy of jobs that name none, read at each catch-up (the daemon sets it before every pass).</summary>
     public string DefaultMissedRunPolicy { get; set; } = MissedRunPolicies.RunOnce;
 
-    /// <summary>jobs.enabled is false: <see cref="Tick"/> fires nothing (no schedule, no catch-up, no manual run) until <see cref="Resume"/>.</summary>
+    /// <summary>jobs.enabled is false: <see cref="Tick"/> fires nothing (no schedule, catch-up or manual run) until <see cref="Resume"/>.</summary>
     public bool Paused { get; private set; }
+
+    /// <summary>The trigger of the skipped record written for occurrences that came due while jobs.enabled was false.</summary>
+    public const string PausedTrigger = "jobs.enabled";
 
     /// <summary>Stops firing (jobs.enabled turned false). Runs already queued are still followed to their outcome.</summary>
     public void Pause() => Paused = true;
 
-    /// <summary>
-    /// Fires again (jobs.enabled turned true). Occurrences that came due while paused were turned off on purpose, so
-    /// they are recorded as skipped, one record per job, never caught up: each job waits for its next occurrence.
-    /// A run requested while paused (Start-MsgcodeJob) fires now.
-    /// </summary>
+    /// <summary>Fires again (jobs.enabled turned true): what came due meanwhile is skipped (<see cref="PausedOccurrences"/>); a run requested meanwhile fires now.</summary>
     public void Resume()
     {
-        if (!Paused)
+        if (Paused)
         {
-            return;
+            Paused = false;
+            PausedOccurrences.Skip(_loaded, _store, NowMs);
         }
-
-        Paused = false;
-        var now = NowMs;
-        foreach (var job in _loaded.Jobs.Where(j => j.Enabled && j.State.NextRunAtMs <= now).ToList())
-        {
-            try
-            {
-                var window = JobScheduleMath.Between(job.Schedule, job.State.NextRunAtMs!.Value, now, 1);
-                var next = JobScheduleMath.NextAfter(job.Schedule, now);
-                if (window.Count > 0)
-                {
-                    _store.AppendRun(new JobRunRecord
-                    {
-                        TsMs = now, JobId = job.Id, Event = JobRunEvents.Skipped, Status = JobStatuses.Skipped, Trigger = PausedTrigger,
-                        Count = window.Count, FirstAtMs = window.FirstMs, LastAtMs = window.Latest[^1],
-                        ErrorMessage = $"{window.Count} occurrence(s) came due while jobs.enabled was false; they are not caught up.",
-                    });
-                }
-
-                _loaded.SetState(job.Id, s =>
-                {
-                    s.NextRunAtMs = next;
-                    s.LastStatus = window.Count > 0 ? JobStatuses.Skipped : s.LastStatus;
-                });
-            }
-            catch (MsgcodeException)
-            {
-                // A schedule broken by hand: the next pass reports it, as for any other job.
-            }
-        }
-
-        _loaded.Persist();
     }
-
-    /// <summary>The trigger of the skipped record written for occurrences that came due while jobs.enabled was false.</summary>
-    public const string PausedTrigger = "jobs.enabled";
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
