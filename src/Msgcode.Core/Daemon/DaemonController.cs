@@ -231,15 +231,15 @@ public sealed class DaemonController
         return remote.DeserializedErrorData as ControlError;
     }
 
-    /// <summary>Waits until a daemon started by someone else (a service manager) is ready.</summary>
-    public DaemonInfo WaitUntilRunning(TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Waits until a daemon started by someone else (a service manager) is ready; with <paramref name="notPid"/>, one other than that PID (a restart).</summary>
+    public DaemonInfo WaitUntilRunning(TimeSpan timeout, CancellationToken cancellationToken = default, int? notPid = null)
     {
         var started = Stopwatch.StartNew();
         while (started.Elapsed < timeout)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var record = Files.ReadStatus();
-            if (record is not null && record.State == DaemonStatuses.Running && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
+            if (record is not null && record.State == DaemonStatuses.Running && record.Pid != notPid && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
             {
                 return GetStatus(queryEndpoint: true, cancellationToken);
             }

@@ -135,6 +135,8 @@ public static class ErrorIds
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
     public const string ServiceCommandFailed = "ServiceCommandFailed";
+    public const string ServiceNotInstalled = "ServiceNotInstalled";
+    public const string ServiceUnitModified = "ServiceUnitModified";
 
     /// <summary>Every id, for the catalogue test.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)
