@@ -117,11 +117,17 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         $warnings[0].Message | Should -Match "already running \(PID $($first.Pid)\)"
         @(Get-DaemonProcesses $script:TestHome).Count | Should -Be 1
 
-        # A foreground start against the same home fails with a stable id and leaves the first alone.
-        $result = Invoke-TestPwsh -Script 'try { Start-MsgcodeDaemon -Foreground -Mode systemd -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }' -Environment @{ MSGCODE_HOME = $script:TestHome }
+        # An interactive foreground start against the same home fails with a stable id and leaves the first alone.
+        $result = Invoke-TestPwsh -Script 'try { Start-MsgcodeDaemon -Foreground -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }' -Environment @{ MSGCODE_HOME = $script:TestHome }
         $result.ExitCode | Should -Be 3
         $result.Output[0] | Should -BeLike 'DaemonAlreadyRunning,*'
         $result.Output[1] | Should -Match "already running .*\(PID $($first.Pid)\)"
+        (Get-MsgcodeDaemon).Pid | Should -Be $first.Pid
+
+        # A supervisor's start (systemd, launchd) steps aside with exit 0 and says why, so it is not restarted in a loop.
+        $result = Invoke-TestPwsh -Script 'Start-MsgcodeDaemon -Foreground -Mode systemd' -Environment @{ MSGCODE_HOME = $script:TestHome }
+        $result.ExitCode | Should -Be 0
+        ($result.Output -join "`n") | Should -Match "not started: .*already running .*\(PID $($first.Pid)\)"
         (Get-MsgcodeDaemon).Pid | Should -Be $first.Pid
     }
 
