@@ -38,6 +38,7 @@
         'New-MsgcodeTask'
         'Remove-MsgcodeJob'
         'Remove-MsgcodeRoute'
+        'Remove-MsgcodeTask'
         'Remove-MsgcodeWorktree'
         'Reset-MsgcodeConfig'
         'Restart-MsgcodeDaemon'
