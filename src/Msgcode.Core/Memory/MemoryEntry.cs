@@ -28,5 +28,8 @@ public sealed class MemoryEntry
     /// <summary>Where the note came from (a chat, a script), when it says.</summary>
     public string? Source { get; init; }
 
+    /// <summary>The task the note is about (its source is a task id), or null; binds -Id of the task cmdlets when piped.</summary>
+    public string? TaskId => MemoryMarkdown.TaskIdOf(Source);
+
     public override string ToString() => $"{Date:yyyy-MM-dd} {Heading}: {Text}";
 }

@@ -27,5 +27,8 @@ public sealed class MemoryHit
 
     public string? Source { get; init; }
 
+    /// <summary>The task the note is about (its source is a task id), or null; binds -Id of the task cmdlets when piped.</summary>
+    public string? TaskId => MemoryMarkdown.TaskIdOf(Source);
+
     public override string ToString() => $"{Date:yyyy-MM-dd} {Heading} ({Score:0.00}): {Snippet}";
 }
