@@ -77,7 +77,7 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         $info.Pid | Should -BeGreaterThan 0
         $info.Pid | Should -Be ([int](Get-Content (Join-Path $script:TestHome 'pid')))
         $info.StartTime | Should -Not -BeNullOrEmpty
-        $info.Uptime.TotalSeconds | Should -BeGreaterOrEqual 0
+        $info.UptimeSeconds | Should -BeGreaterOrEqual 0
         $info.Version | Should -Be (Get-Module Msgcode).Version.ToString()
         $info.LogPath | Should -Be (Join-Path $script:TestHome 'log' 'msgcode.log')
         $info.Mode | Should -Be 'detached'

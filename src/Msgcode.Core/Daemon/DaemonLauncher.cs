@@ -80,10 +80,10 @@ public sealed class DaemonLauncher
         var rest = Controller.Stop(timeout, cancellationToken);
         if (rest.Outcome == DaemonStopOutcomes.NotRunning && before.Running)
         {
-            return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = before.Pid, Elapsed = clock.Elapsed };
+            return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = before.Pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         }
 
-        return new DaemonStopResult { Outcome = rest.Outcome, Pid = rest.Pid, Elapsed = clock.Elapsed };
+        return new DaemonStopResult { Outcome = rest.Outcome, Pid = rest.Pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
     }
 
     /// <summary>
@@ -101,7 +101,7 @@ public sealed class DaemonLauncher
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var before = Controller.GetStatus(queryEndpoint: false, cancellationToken);
-        var stop = new DaemonStopResult { Outcome = DaemonStopOutcomes.NotRunning, Pid = null, Elapsed = TimeSpan.Zero };
+        var stop = new DaemonStopResult { Outcome = DaemonStopOutcomes.NotRunning, Pid = null, ElapsedSeconds = 0 };
         if (before.Running && before.Mode != ServiceMode)
         {
             stop = Controller.Stop(stopTimeout, cancellationToken);
@@ -110,7 +110,7 @@ public sealed class DaemonLauncher
         _service.Start(restart: true);
         if (before.Running && before.Mode == ServiceMode)
         {
-            stop = new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = before.Pid, Elapsed = clock.Elapsed };
+            stop = new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = before.Pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         }
 
         Controller.WaitUntilRunning(startTimeout, cancellationToken, notPid: before.Running ? before.Pid : null);

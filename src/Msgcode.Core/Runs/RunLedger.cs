@@ -183,7 +183,7 @@ public sealed class RunLedger
                 Runner = first.RunnerKind,
                 Status = outcome?.Status ?? (started is not null ? "running" : "queued"),
                 StartedAt = started is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(started.TsMs).ToLocalTime(),
-                Duration = outcome?.DurationMs is long ms ? TimeSpan.FromMilliseconds(ms) : null,
+                DurationSeconds = outcome?.DurationMs is long ms ? ms / 1000.0 : null,
                 ErrorCode = outcome?.ErrorCode,
                 ErrorMessage = outcome?.ErrorMessage,
                 Artifacts = outcome?.Artifacts.ToArray() ?? [],

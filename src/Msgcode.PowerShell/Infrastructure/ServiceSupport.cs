@@ -55,7 +55,7 @@ internal static class ServiceSupport
                 cmdlet.WriteWarning($"The msgcode daemon (PID {result.Pid}) did not stop within {timeoutSec} s and was killed.");
                 break;
             default:
-                cmdlet.WriteVerbose($"The msgcode daemon (PID {result.Pid}) stopped in {result.Elapsed.TotalSeconds:0.0} s.");
+                cmdlet.WriteVerbose($"The msgcode daemon (PID {result.Pid}) stopped in {result.ElapsedSeconds:0.0} s.");
                 break;
         }
     }
