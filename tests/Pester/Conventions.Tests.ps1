@@ -112,6 +112,7 @@ BeforeAll {
     $null = $attempts | Invoke-MsgcodeTask -Worktree -Attempts 2
     $failing = New-MsgcodeTask -Title 'Fails on purpose' -Prompt 'exit 3' -Runner shell -Workspace $script:Ws
     $null = $failing | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
+    $script:Failing = $failing
     $script:Open = New-MsgcodeTask -Title 'Still open' -Prompt 'echo later' -Runner shell -Workspace $script:Ws
 
     $script:Samples['Msgcode.Core.Tasks.TaskInfo'] = @(Get-MsgcodeTask -Workspace $script:Ws)
@@ -141,6 +142,7 @@ BeforeAll {
     # Memory, a runner call, routes and settings.
     $script:Samples['Msgcode.Core.Memory.MemoryEntry'] = @(Add-MsgcodeMemory 'The staging database listens on 5433; the replica on 5434.' -Tag db, staging, infrastructure -Workspace $script:Ws -PassThru)
     $script:Samples['Msgcode.Core.Memory.MemoryHit'] = @(Search-MsgcodeMemory staging -Workspace $script:Ws)
+    Add-MsgcodeMemory 'The staging build server is ci.example.com.' -Tag ci -Workspace $script:Ws
     $script:Samples['Msgcode.Core.Runners.RunnerOutput'] = @(Invoke-MsgcodeRunner shell 'echo hello from the shell runner' -Workspace $script:Ws)
     $script:Samples['Msgcode.Core.Runners.RunnerInfo'] = @(Get-MsgcodeRunner)
     $script:Samples['Msgcode.Core.Channels.ChatRoute'] = @(Set-MsgcodeRoute $script:Chat $script:Ws -Label 'team chat' -Runner shell -PassThru)
@@ -269,6 +271,66 @@ Describe 'Objects made for PowerShell: <TypeName>' -ForEach $script:EmittedTypes
             $problems = @(Get-JsonProblems $json)
             $problems | Should -BeNullOrEmpty -Because "ConvertTo-Json of $TypeName gave:`n$json"
         }
+    }
+}
+
+Describe 'Filters and completers people reach for' -Skip:(-not $script:CanRun) {
+    BeforeAll {
+        function script:Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+    }
+
+    It 'Get-MsgcodeTaskRun names the task with -Id (alias -TaskId), as the other task cmdlets do' {
+        $runs = @(Get-MsgcodeTaskRun -Id $script:Failing.Id -Workspace $script:Ws)
+        $runs.Count | Should -Be 1
+        $runs[0].TaskId | Should -Be $script:Failing.Id
+        (Get-MsgcodeTaskRun -TaskId $script:Failing.Id -Workspace $script:Ws).RunId | Should -Be $runs[0].RunId
+        (Get-Command Get-MsgcodeTaskRun).Parameters['Id'].Aliases | Should -Contain 'TaskId'
+    }
+
+    It 'Get-MsgcodeTaskRun filters by -Status, -Runner and -Since before -Last counts' {
+        $failed = @(Get-MsgcodeTaskRun -Status failed -Workspace $script:Ws)
+        $failed.RunId | Should -Contain (Get-MsgcodeTaskRun -Id $script:Failing.Id -Workspace $script:Ws).RunId
+        $failed.Status | Sort-Object -Unique | Should -Be 'failed'
+        @(Get-MsgcodeTaskRun -Status failed -Last 1 -Workspace $script:Ws).Status | Should -Be 'failed' -Because 'the filter applies before -Last'
+        @(Get-MsgcodeTaskRun -Status succeeded, failed -Workspace $script:Ws).Count | Should -Be @(Get-MsgcodeTaskRun -Workspace $script:Ws).Count
+        @(Get-MsgcodeTaskRun -Runner shell -Workspace $script:Ws).Count | Should -Be @(Get-MsgcodeTaskRun -Workspace $script:Ws).Count
+        Get-MsgcodeTaskRun -Runner claude -Workspace $script:Ws | Should -BeNullOrEmpty
+        Get-MsgcodeTaskRun -Since (Get-Date).AddHours(1) -Workspace $script:Ws | Should -BeNullOrEmpty
+        @(Get-MsgcodeTaskRun -Since (Get-Date).AddHours(-1) -Workspace $script:Ws).Count | Should -Be @(Get-MsgcodeTaskRun -Workspace $script:Ws).Count
+        { Get-MsgcodeTaskRun -Status finished -Workspace $script:Ws } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Msgcode.PowerShell.Commands.GetMsgcodeTaskRunCommand'
+    }
+
+    It 'Get-MsgcodeJob -Name matches names only, with wildcards, and names a missing job with JobNotFound' {
+        (Get-MsgcodeJob -Name 'nightly*').Id | Should -Be $script:Job.Id
+        (Get-MsgcodeJob -Name 'NIGHTLY COMMIT SUMMARY FOR THE WHOLE TEAM').Id | Should -Be $script:Job.Id
+        Get-MsgcodeJob -Name $script:Job.Id -ErrorAction SilentlyContinue -ErrorVariable notName | Should -BeNullOrEmpty
+        $notName[0].FullyQualifiedErrorId | Should -Be 'JobNotFound,Msgcode.PowerShell.Commands.GetMsgcodeJobCommand'
+        Get-MsgcodeJob -Name 'zz*' -ErrorVariable none | Should -BeNullOrEmpty
+        $none | Should -BeNullOrEmpty
+        Complete 'Get-MsgcodeJob -Name nigh' | Should -Be "'nightly commit summary for the whole team'"
+    }
+
+    It 'Search-MsgcodeMemory -Tag keeps the notes that carry every tag given' {
+        @(Search-MsgcodeMemory staging -Workspace $script:Ws).Count | Should -Be 2
+        $db = @(Search-MsgcodeMemory staging -Tag db -Workspace $script:Ws)
+        $db.Count | Should -Be 1
+        $db[0].Tags | Should -Contain 'db'
+        (Search-MsgcodeMemory staging -Tag '#ci' -Workspace $script:Ws).Text | Should -Match 'ci\.example\.com'
+        Search-MsgcodeMemory staging -Tag db, ci -Workspace $script:Ws | Should -BeNullOrEmpty
+        Search-MsgcodeMemory staging -Tag nope -Workspace $script:Ws | Should -BeNullOrEmpty
+    }
+
+    It 'completes config values from the schema, memory tags from the notes, and only closable tasks for Close-MsgcodeTask' {
+        Complete 'Set-MsgcodeConfig log.level ' | Should -Be @('debug', 'info', 'warn', 'error')
+        Complete 'Set-MsgcodeConfig -Name policy.mode -Value local' | Should -Be 'local-only'
+        Complete 'Set-MsgcodeConfig jobs.enabled ' | Should -Be @('true', 'false')
+        Complete 'Set-MsgcodeConfig workspace.root ' | Where-Object { $_ -in 'true', 'false', 'debug' } | Should -BeNullOrEmpty
+        Complete "Search-MsgcodeMemory x -Workspace $($script:Ws) -Tag sta" | Should -Be 'staging'
+        Complete "Add-MsgcodeMemory x -Workspace $($script:Ws) -Tag " | Should -Contain 'ci'
+        $closable = Complete "Close-MsgcodeTask -Workspace $($script:Ws) -Id tsk_"
+        $closable | Should -Contain $script:Open.Id
+        $closable | Should -Not -Contain $script:Merged.Id -Because 'a done task has nothing to close'
+        Complete "Set-MsgcodeTask -Workspace $($script:Ws) -Id tsk_" | Should -Contain $script:Merged.Id
     }
 }
 

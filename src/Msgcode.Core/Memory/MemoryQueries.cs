@@ -35,13 +35,34 @@ internal static class MemoryQueries
         }
     }
 
-    /// <summary>The analysed words of <paramref name="text"/> as term queries (syntax characters are just text here).</summary>
-    public static Query? Plain(string text, Occur occur)
+    /// <summary>
+    /// What a search is limited to: notes on or after <paramref name="since"/>, carrying every one of <paramref name="tags"/>
+    /// (a leading # ignored, analysed as the tags were when indexed); null when there is no limit.
+    /// </summary>
+    public static Filter? Filter(DateOnly? since, IReadOnlyCollection<string>? tags)
+    {
+        var limits = new BooleanQuery();
+        if (since is DateOnly from)
+        {
+            limits.Add(TermRangeQuery.NewStringRange(MemoryIndex.DateField, from.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), null, true, true), Occur.MUST);
+        }
+
+        foreach (var tag in tags ?? [])
+        {
+            // A tag that analyses to nothing (only punctuation) matches no note rather than every note.
+            limits.Add(Plain(tag.Trim().TrimStart('#'), Occur.MUST, MemoryIndex.TagsField) ?? new TermQuery(new Term(MemoryIndex.TagsField, string.Empty)), Occur.MUST);
+        }
+
+        return limits.Clauses.Count == 0 ? null : new QueryWrapperFilter(limits);
+    }
+
+    /// <summary>The analysed words of <paramref name="text"/> as term queries on <paramref name="field"/> (syntax characters are just text here).</summary>
+    public static Query? Plain(string text, Occur occur, string field = MemoryIndex.ContentField)
     {
         var terms = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using (var analyzer = MemoryAnalyzer.ForQuery())
-        using (var stream = analyzer.GetTokenStream(MemoryIndex.ContentField, text))
+        using (var stream = analyzer.GetTokenStream(field, text))
         {
             var term = stream.AddAttribute<ICharTermAttribute>();
             stream.Reset();
@@ -65,7 +86,7 @@ internal static class MemoryQueries
         var query = new BooleanQuery();
         foreach (var value in terms)
         {
-            query.Add(new TermQuery(new Term(MemoryIndex.ContentField, value)), occur);
+            query.Add(new TermQuery(new Term(field, value)), occur);
         }
 
         return query;

@@ -118,9 +118,10 @@ public sealed class MemoryStore
     /// <summary>
     /// The notes that best match <paramref name="query"/>, best first (BM25; ties: newest first). The query
     /// takes Lucene's classic syntax (words must all match; "a phrase", OR, -word, tags:x, prefix*); a query
-    /// that does not parse is searched as plain words. Only notes on or after <paramref name="since"/> count.
+    /// that does not parse is searched as plain words. Only notes on or after <paramref name="since"/> count, and
+    /// only notes that carry every one of <paramref name="tags"/> (a leading # is ignored) when tags are given.
     /// </summary>
-    public IReadOnlyList<MemoryHit> Search(string query, int top = 10, DateOnly? since = null)
+    public IReadOnlyList<MemoryHit> Search(string query, int top = 10, DateOnly? since = null, IReadOnlyCollection<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         RequireWorkspace();
@@ -130,7 +131,38 @@ public sealed class MemoryStore
         }
 
         var userQuery = MemoryQueries.Parse(query);
-        return Run(userQuery, query, top, since, fallback: () => MemoryQueries.Plain(query, Occur.MUST));
+        return Run(userQuery, query, top, since, fallback: () => MemoryQueries.Plain(query, Occur.MUST), tags);
+    }
+
+    /// <summary>
+    /// Every tag the workspace's notes carry, most used first (for tab completion of -Tag); empty when there is no
+    /// memory yet (no folder or index is made for asking).
+    /// </summary>
+    public IReadOnlyList<string> Tags()
+    {
+        RequireWorkspace();
+        if (!Directory.Exists(_directory))
+        {
+            return [];
+        }
+
+        using var reader = _index.OpenFresh();
+        var counts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var live = Lucene.Net.Index.MultiFields.GetLiveDocs(reader);
+        for (var i = 0; i < reader.MaxDoc; i++)
+        {
+            if (live is not null && !live.Get(i))
+            {
+                continue;
+            }
+
+            foreach (var tag in (reader.Document(i).Get(MemoryIndex.TagsField) ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                counts[tag] = counts.GetValueOrDefault(tag) + 1;
+            }
+        }
+
+        return [.. counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key)];
     }
 
     /// <summary>Deletes the index and builds it again from the memory files.</summary>
@@ -203,7 +235,7 @@ public sealed class MemoryStore
         return block.Length == header.Length ? null : block.ToString().TrimEnd('\n');
     }
 
-    private List<MemoryHit> Run(Query? query, string queryText, int top, DateOnly? since, Func<Query?>? fallback)
+    private List<MemoryHit> Run(Query? query, string queryText, int top, DateOnly? since, Func<Query?>? fallback, IReadOnlyCollection<string>? withTags = null)
     {
         if (query is null || !Directory.Exists(_directory))
         {
@@ -212,9 +244,7 @@ public sealed class MemoryStore
 
         using var reader = _index.OpenFresh();
         var searcher = new IndexSearcher(reader) { Similarity = MemoryIndex.Similarity };
-        Filter? filter = since is DateOnly from
-            ? new QueryWrapperFilter(TermRangeQuery.NewStringRange(MemoryIndex.DateField, from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null, true, true))
-            : null;
+        var filter = MemoryQueries.Filter(since, withTags);
         var sort = new Sort(SortField.FIELD_SCORE, new SortField(MemoryIndex.DateField, SortFieldType.STRING, true));
         TopDocs found;
         try

@@ -91,7 +91,11 @@ public sealed class RunLedger
 
     /// <summary>The newest <paramref name="count"/> runs (optionally of one task), newest first, read from the end of the file.</summary>
     public IReadOnlyList<TaskRunInfo> NewestRuns(int count, string? taskId = null, Action<MsgcodeProblem>? onProblem = null)
-        => JsonlLedger.Newest(Path, count, TryParse, records => Join(records).Where(r => taskId is null || r.TaskId == taskId), onProblem);
+        => NewestRuns(count, new TaskRunFilter { TaskId = taskId }, onProblem);
+
+    /// <summary>The newest <paramref name="count"/> runs that match <paramref name="filter"/>, newest first, read from the end of the file.</summary>
+    public IReadOnlyList<TaskRunInfo> NewestRuns(int count, TaskRunFilter filter, Action<MsgcodeProblem>? onProblem = null)
+        => JsonlLedger.Newest(Path, count, TryParse, records => Join(records).Where(filter.Matches), onProblem);
 
     /// <summary>One run by its id, read from the end of the file (recent runs cost little); null when the ledger has no record of it.</summary>
     public TaskRunInfo? Find(string runId, Action<MsgcodeProblem>? onProblem = null)

@@ -15,6 +15,9 @@ public static class TaskStatuses
 
     public static bool IsValid(string? status) => status is not null && All.Contains(status);
 
+    /// <summary>Whether Close-MsgcodeTask has something to do: the task is neither done nor canceled yet.</summary>
+    public static bool IsClosable(string? status) => status is Open or Running or Blocked;
+
     /// <summary>Throws <see cref="ErrorIds.TaskTransitionInvalid"/> unless <paramref name="from"/> → <paramref name="to"/> is allowed.</summary>
     public static void RequireTransition(string taskId, string from, string to, bool force)
     {

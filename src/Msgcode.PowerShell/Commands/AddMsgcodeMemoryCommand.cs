@@ -19,6 +19,7 @@ public sealed class AddMsgcodeMemoryCommand : WorkspaceCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Tags")]
+    [ArgumentCompleter(typeof(MemoryTagCompleter))]
     public string[]? Tag { get; set; }
 
     /// <summary>The task the note is about (an id, a prefix, or an object naming a task): recorded as its source, so the note's TaskId names it.</summary>

@@ -17,10 +17,26 @@ public sealed class GetMsgcodeTaskRunCommand : TaskCmdlet
     private const string ListSet = "List";
     private const string RunSet = "Run";
 
+    /// <summary>The task (id or id prefix), as -Id names a task in the other task cmdlets; a piped task or run binds by Id or TaskId.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ListSet)]
-    [Alias("Id")]
+    [Alias("TaskId")]
     [ArgumentCompleter(typeof(TaskIdCompleter))]
-    public string? TaskId { get; set; }
+    public string? Id { get; set; }
+
+    /// <summary>Only runs in these statuses.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateSet("queued", "running", "succeeded", "failed", "timedOut", "canceled", "interrupted")]
+    public string[]? Status { get; set; }
+
+    /// <summary>Only runs started at or after this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime? Since { get; set; }
+
+    /// <summary>Only runs by these runners.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ArgumentCompleter(typeof(RunnerKindCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Runner { get; set; }
 
     [Parameter(ParameterSetName = ListSet)]
     [ValidateRange(1, int.MaxValue)]
@@ -42,8 +58,14 @@ public sealed class GetMsgcodeTaskRunCommand : TaskCmdlet
         var ledger = new RunLedger(store.LedgerPath);
         if (ParameterSetName == ListSet)
         {
-            var taskId = TaskId is null ? null : store.Resolve(TaskId);
-            WriteObject(ledger.NewestRuns(Last, taskId, WriteProblem), enumerateCollection: true);
+            var filter = new TaskRunFilter
+            {
+                TaskId = Id is null ? null : store.Resolve(Id),
+                Statuses = Status,
+                Runners = Runner,
+                Since = Since is DateTime since ? new DateTimeOffset(since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Local) : since) : null,
+            };
+            WriteObject(ledger.NewestRuns(Last, filter, WriteProblem), enumerateCollection: true);
             return;
         }
 

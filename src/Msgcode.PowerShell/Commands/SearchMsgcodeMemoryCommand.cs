@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Msgcode.Core.Memory;
+using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -22,10 +23,17 @@ public sealed class SearchMsgcodeMemoryCommand : WorkspaceCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
+    /// <summary>Only notes that carry every one of these tags (a leading # is ignored).</summary>
+    [Parameter]
+    [Alias("Tags")]
+    [ArgumentCompleter(typeof(MemoryTagCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Tag { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var store = new MemoryStore(WorkspacePath);
         var since = Since is DateTime from ? DateOnly.FromDateTime(from) : (DateOnly?)null;
-        WriteObject(store.Search(Query, Top, since), enumerateCollection: true);
+        WriteObject(store.Search(Query, Top, since, Tag), enumerateCollection: true);
     }
 }

@@ -27,6 +27,7 @@ public sealed class SetMsgcodeConfigCommand : MsgcodeCmdlet
 
     /// <summary>The value; a SecureString is accepted too (and is what a secret key should get).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = ValueSet)]
+    [ArgumentCompleter(typeof(ConfigValueCompleter))]
     [AllowEmptyString]
     [AllowEmptyCollection]
     public object? Value { get; set; }

@@ -7,7 +7,7 @@ using JobDefinition = Msgcode.Core.Jobs.JobDefinition;
 
 namespace Msgcode.PowerShell.Completers;
 
-/// <summary>Completes job ids and names from the home's jobs.json, with the schedule as tooltip.</summary>
+/// <summary>Completes job ids and names from the home's jobs.json (only names for a -Name parameter), with the schedule as tooltip.</summary>
 public sealed class JobCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -26,7 +26,8 @@ public sealed class JobCompleter : IArgumentCompleter
         foreach (var job in jobs)
         {
             var tooltip = $"{job.Name}: {job.Schedule}{(job.Enabled ? string.Empty : " (disabled)")}";
-            if (job.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase) || job.Id[JobStore.IdPrefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            var namesOnly = string.Equals(parameterName, "Name", StringComparison.OrdinalIgnoreCase);
+            if (!namesOnly && job.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase) || job.Id[JobStore.IdPrefix.Length..].StartsWith(word, StringComparison.OrdinalIgnoreCase))
             {
                 yield return new CompletionResult(job.Id, $"{job.Id} {job.Name}", CompletionResultType.ParameterValue, tooltip);
             }

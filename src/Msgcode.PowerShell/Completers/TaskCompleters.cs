@@ -5,7 +5,10 @@ using Msgcode.Core.Tasks;
 
 namespace Msgcode.PowerShell.Completers;
 
-/// <summary>Completes task ids of the workspace named by -Workspace (or the current folder), with their titles.</summary>
+/// <summary>
+/// Completes task ids of the workspace named by -Workspace (or the current folder), with their titles; for
+/// Close-MsgcodeTask only the tasks it can close (not done or canceled yet).
+/// </summary>
 public sealed class TaskIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -29,7 +32,8 @@ public sealed class TaskIdCompleter : IArgumentCompleter
             yield break;
         }
 
-        foreach (var task in tasks.Where(t => t.Id.StartsWith(word, StringComparison.Ordinal) || t.Id[TaskId.Prefix.Length..].StartsWith(word, StringComparison.Ordinal)
+        var closing = string.Equals(commandName, "Close-MsgcodeTask", StringComparison.OrdinalIgnoreCase);
+        foreach (var task in tasks.Where(t => !closing || TaskStatuses.IsClosable(t.Status)).Where(t => t.Id.StartsWith(word, StringComparison.Ordinal) || t.Id[TaskId.Prefix.Length..].StartsWith(word, StringComparison.Ordinal)
                                               || t.Title.Contains(word, StringComparison.OrdinalIgnoreCase)).Reverse().Take(100))
         {
             yield return new CompletionResult(task.Id, $"{task.Id} {task.Title}", CompletionResultType.ParameterValue, $"[{task.Status}] {task.Title}");
