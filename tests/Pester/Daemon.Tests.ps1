@@ -84,7 +84,7 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         $info.Home | Should -Be $script:TestHome
         $info.Endpoint | Should -Be (Join-Path $script:TestHome 'run' 'daemon.sock')
         $json = $info | ConvertTo-Json | ConvertFrom-Json
-        foreach ($p in 'Pid', 'StartTime', 'Uptime', 'Version', 'LogPath', 'Mode', 'Home', 'Endpoint', 'Status') { $json.PSObject.Properties.Name | Should -Contain $p }
+        foreach ($p in 'Pid', 'StartTime', 'UptimeSeconds', 'Version', 'LogPath', 'Mode', 'Home', 'Endpoint', 'Status') { $json.PSObject.Properties.Name | Should -Contain $p }
         Test-LockFree | Should -BeFalse -Because 'the live daemon holds daemon.lock'
 
         # The control socket is owner-only, in an owner-only folder.
