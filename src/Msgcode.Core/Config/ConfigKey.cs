@@ -72,7 +72,7 @@ public sealed class ConfigKey
                 var d = Convert.ToDecimal(raw, CultureInfo.InvariantCulture);
                 if (decimal.Truncate(d) != d)
                 {
-                    error = $"expected a whole number, got {d.ToString(CultureInfo.InvariantCulture)}";
+                    error = $"expected {Describe()}, got {d.ToString(CultureInfo.InvariantCulture)}";
                     return false;
                 }
 
@@ -134,7 +134,7 @@ public sealed class ConfigKey
             case JsonValueKind.Number when Type == ConfigValueType.Integer:
                 if (!element.TryGetDecimal(out var number) || decimal.Truncate(number) != number)
                 {
-                    error = $"expected a whole number, got {element.GetRawText()}";
+                    error = $"expected {Describe()}, got {element.GetRawText()}";
                     return false;
                 }
 

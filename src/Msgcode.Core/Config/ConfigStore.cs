@@ -19,8 +19,11 @@ public static class ConfigStore
     {
         if (!key.TryConvert(value, out var converted, out var error) || converted is null)
         {
+            // Most reasons already say what is expected ("expected one of ..., got 'x'"): the hint is added only where one does not.
+            var reason = key.Secret ? "the value is not valid" : error;
+            var expected = reason.Contains(key.Describe(), StringComparison.Ordinal) ? string.Empty : $" Expected {key.Describe()}.";
             throw new MsgcodeException(ErrorIds.ConfigValueInvalid, MsgcodeErrorCategory.InvalidArgument, key.Name,
-                $"Invalid value for '{key.Name}': {(key.Secret ? "the value is not valid" : error)}. Expected {key.Describe()}.");
+                $"Invalid value for '{key.Name}': {reason}.{expected}");
         }
 
         return converted;

@@ -54,6 +54,7 @@ public static class ErrorIds
     public const string WorktreeHeadDetached = "WorktreeHeadDetached";
     public const string PatchNotFound = "PatchNotFound";
     public const string PatchConflict = "PatchConflict";
+    public const string PatchAlreadyApplied = "PatchAlreadyApplied";
     public const string PatchTouchesLocalChanges = "PatchTouchesLocalChanges";
     public const string PatchNotMerged = "PatchNotMerged";
     public const string PatchUndoConflict = "PatchUndoConflict";

@@ -91,8 +91,16 @@ public static class JobScheduleMath
         catch (CronFormatException ex)
         {
             throw new MsgcodeException(ErrorIds.JobScheduleInvalid, MsgcodeErrorCategory.InvalidArgument, text,
-                $"'{text}' is not a valid cron expression: {ex.Message}. Example: '0 9 * * 1-5' is 09:00 on weekdays.", ex);
+                $"'{text}' is not a valid cron expression: {CronReason(ex.Message)}. Example: '0 9 * * 1-5' is 09:00 on weekdays.", ex);
         }
+    }
+
+    /// <summary>The parser's reason as one clause of a sentence: without its boilerplate opening and its own closing period.</summary>
+    private static string CronReason(string message)
+    {
+        const string Boilerplate = "The given cron expression has an invalid format. ";
+        var reason = message.StartsWith(Boilerplate, StringComparison.Ordinal) ? message[Boilerplate.Length..] : message;
+        return reason.TrimEnd().TrimEnd('.');
     }
 
     /// <summary>Finds an IANA time zone; throws <see cref="ErrorIds.JobTimeZoneInvalid"/>. A zone is required: no silent machine-local default.</summary>

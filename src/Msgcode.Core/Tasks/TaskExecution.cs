@@ -40,6 +40,7 @@ public static class TaskExecution
     private static async Task<(TaskRunInfo Run, Task Ended)> RunCoreAsync(TaskStore store, string idOrPrefix, RunnerRegistry registry, TaskRunOptions options, bool deferEnd, CancellationToken cancellationToken)
     {
         var id = store.Resolve(idOrPrefix);
+        TaskFolderIgnore.Ensure(store.TasksDirectory); // a workspace whose tasks predate the ignore file gets it at its next run
         // An isolated run is checked before anything changes (outside the task's lock: it asks git questions).
         var before = store.ReadDocument(id);
         options.Isolation?.Validate(store, before);

@@ -33,7 +33,7 @@ public static partial class TaskId
         if (!PrefixPattern().IsMatch(text))
         {
             throw new MsgcodeException(ErrorIds.TaskIdInvalid, MsgcodeErrorCategory.InvalidArgument, input,
-                $"'{Shorten(input)}' is not a task id: ids look like tsk_01jd3k... (letters and digits only). Get-MsgcodeTask lists them.");
+                $"'{Shorten(input)}' is not a task id: {WhyNot(text)}. Ids look like tsk_01jd3k... (digits and letters except i, l, o and u); Get-MsgcodeTask lists them.");
         }
 
         return text.StartsWith(Prefix, StringComparison.Ordinal) ? text : Prefix + text;
@@ -49,6 +49,23 @@ public static partial class TaskId
         }
 
         return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
+
+    /// <summary>What is wrong with a text <see cref="PrefixPattern"/> refused (lower case), in words: the alphabet leaves out letters people expect.</summary>
+    private static string WhyNot(string text)
+    {
+        var body = text.StartsWith(Prefix, StringComparison.Ordinal) ? text[Prefix.Length..] : text;
+        if (body.Length == 0)
+        {
+            return "it is empty";
+        }
+
+        if (body.FirstOrDefault(c => !Ulid.Alphabet.Contains(c)) is var bad and not '\0')
+        {
+            return bad is 'i' or 'l' or 'o' or 'u' ? $"it has '{bad}', a letter ids never use" : $"it has '{bad}', which no id has";
+        }
+
+        return $"it has {body.Length} characters after tsk_, and ids have 26";
     }
 
     private static string Shorten(string? text) => text is null ? string.Empty : text.Length <= 40 ? text : text[..37] + "...";

@@ -351,6 +351,7 @@ public sealed partial class TaskStore
         try
         {
             Directory.CreateDirectory(TasksDirectory);
+            TaskFolderIgnore.Ensure(TasksDirectory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -23,6 +23,9 @@ public sealed class PatchCheck
 
     public bool AppliesCleanly { get; init; }
 
+    /// <summary>Every change of the patch is in the main branch's HEAD already (merged before): it does not apply, and there is nothing to merge.</summary>
+    public bool AlreadyApplied { get; init; }
+
     /// <summary>Files whose hunks do not apply to the main branch's HEAD.</summary>
     public string[] Conflicts { get; init; } = [];
 

@@ -57,6 +57,32 @@ internal static partial class PatchText
         return values;
     }
 
+    /// <summary>
+    /// Whether a patch file holds no change at all: nothing but msgcode's header, as a worktree run that changed nothing
+    /// leaves (<c>git apply</c> refuses such input as "No valid patches", which is not what a user needs to hear).
+    /// </summary>
+    public static bool IsEmpty(string path)
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        var line = reader.ReadLine();
+        if (line == HeaderMarker)
+        {
+            while (!string.IsNullOrEmpty(line = reader.ReadLine()))
+            {
+            }
+        }
+
+        for (; line is not null; line = reader.ReadLine())
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The kind of change (and the old path of a rename or copy) of each file of a patch, in the patch's order, read from its extended headers.</summary>
     public static List<(string Kind, string? OldPath)> ChangeKinds(string path)
     {

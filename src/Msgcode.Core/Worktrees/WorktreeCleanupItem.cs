@@ -9,7 +9,7 @@ public sealed class WorktreeCleanupItem
 
     public required string Path { get; init; }
 
-    /// <summary>removed, kept, or wouldRemove (-WhatIf).</summary>
+    /// <summary>removed, kept, or wouldRemove (-WhatIf, or No at -Confirm; Clear-MsgcodeWorktree does not output those).</summary>
     public required string Action { get; init; }
 
     public required string Reason { get; init; }

@@ -37,4 +37,11 @@ public sealed class WorktreeInfo
     public required string Repository { get; init; }
 
     public override string ToString() => $"{TaskId} {State} {Path}";
+
+    /// <summary>This worktree as it was, in another <paramref name="state"/> (a removed one is reported as it was, but removed).</summary>
+    internal WorktreeInfo WithState(string state) => new()
+    {
+        TaskId = TaskId, Title = Title, State = state, Path = Path, Branch = Branch, BaseCommit = BaseCommit, BaseBranch = BaseBranch, Head = Head,
+        Dirty = Dirty, HasUncapturedChanges = HasUncapturedChanges, CreatedAt = CreatedAt, LastPatch = LastPatch, Workspace = Workspace, Repository = Repository,
+    };
 }

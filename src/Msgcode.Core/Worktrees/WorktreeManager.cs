@@ -243,7 +243,7 @@ public sealed class WorktreeManager
         }
 
         ForgetRecord(taskId);
-        return info;
+        return info.WithState(WorktreeStates.Removed);
     }
 
     /// <summary>Removes the worktree record from the task's file, when there is such a task.</summary>

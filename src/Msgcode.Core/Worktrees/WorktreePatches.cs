@@ -62,7 +62,7 @@ internal sealed class WorktreePatches
     {
         var (id, path) = FindPatch(taskIdOrPrefix, patchPath);
         var header = PatchText.ReadHeader(path);
-        var files = Stats(Workspace, ["apply", "--numstat", "-z", path], null);
+        var files = PatchText.IsEmpty(path) ? [] : Stats(Workspace, ["apply", "--numstat", "-z", path], null);
         var kinds = PatchText.ChangeKinds(path);
         if (kinds.Count == files.Count)
         {
@@ -100,6 +100,7 @@ internal sealed class WorktreePatches
     {
         var conflicts = new List<string>();
         var applies = true;
+        var alreadyApplied = false;
         if (patch.FilesChanged > 0)
         {
             var index = GitQueries.TempIndexFromHead(facts, cancellationToken);
@@ -107,7 +108,9 @@ internal sealed class WorktreePatches
             {
                 var result = GitCli.Run(facts.Root, ["apply", "--cached", "--check", "--whitespace=nowarn", patch.Path], new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = index }, cancellationToken);
                 applies = result.Succeeded;
-                if (!applies)
+                // A patch that only applies in reverse has been merged already: that, not a conflict, is what to report.
+                alreadyApplied = !applies && GitCli.Run(facts.Root, ["apply", "--cached", "--check", "--reverse", "--whitespace=nowarn", patch.Path], new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = index }, cancellationToken).Succeeded;
+                if (!applies && !alreadyApplied)
                 {
                     conflicts.AddRange(PatchText.ConflictPaths(result.StdErr));
                     if (conflicts.Count == 0)
@@ -134,6 +137,8 @@ internal sealed class WorktreePatches
 
         var message = patch.FilesChanged == 0
             ? "The patch changes nothing."
+            : alreadyApplied
+                ? $"The patch is already applied to {GitQueries.Short(facts.Head)}: every change it makes is there, so there is nothing to merge."
             : !applies
                 ? $"The patch does not apply to {GitQueries.Short(facts.Head)}: {string.Join(", ", conflicts.Take(5))}{(drift ? $" (the main branch moved {since?.ToString() ?? "away"} commit(s) since the base)" : string.Empty)}."
                 : local.Length > 0
@@ -151,6 +156,7 @@ internal sealed class WorktreePatches
             BaseDrift = drift,
             CommitsSinceBase = since,
             AppliesCleanly = applies,
+            AlreadyApplied = alreadyApplied,
             Conflicts = [.. conflicts],
             LocalChangesTouched = local,
             UntrackedFilesTouched = untracked,
@@ -170,6 +176,12 @@ internal sealed class WorktreePatches
         var facts = GitQueries.Inspect(RepositoryPath, Workspace, countLocalChanges: false);
         var patch = GetPatch(taskIdOrPrefix, patchPath);
         var check = Check(facts, patch, cancellationToken);
+        if (check.AlreadyApplied)
+        {
+            throw new MsgcodeException(ErrorIds.PatchAlreadyApplied, MsgcodeErrorCategory.InvalidOperation, patch.Path,
+                check.Message + $" Nothing was changed. To take it back out: Undo-MsgcodePatch {patch.TaskId}.");
+        }
+
         if (!check.AppliesCleanly)
         {
             throw new MsgcodeException(ErrorIds.PatchConflict, MsgcodeErrorCategory.InvalidOperation, patch.Path,

@@ -17,4 +17,7 @@ public static class WorktreeStates
 
     /// <summary>A folder under worktrees/ that is not a git worktree (a creation cut short, or something else).</summary>
     public const string NotAWorktree = "not-a-worktree";
+
+    /// <summary>Removed just now (what Remove-MsgcodeWorktree -PassThru returns: the worktree as it was, in this state).</summary>
+    public const string Removed = "removed";
 }

@@ -14,6 +14,19 @@ public sealed class ClearMsgcodeWorktreeCommand : TaskCmdlet
     protected override void ProcessRecordCore()
     {
         var items = Worktrees().Cleanup((target, action) => ShouldProcess(target, action), WriteProblem, CancellationToken);
-        WriteObject(items, enumerateCollection: true);
+        // A removal not made (-WhatIf, or No at -Confirm) was already told as such: only what happened is output, and
+        // under -WhatIf nothing at all (what would be kept goes to the verbose stream).
+        var whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given) ? ((SwitchParameter)given).IsPresent : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        foreach (var item in items.Where(i => i.Action != "wouldRemove"))
+        {
+            if (whatIf)
+            {
+                WriteVerbose(item.ToString());
+            }
+            else
+            {
+                WriteObject(item);
+            }
+        }
     }
 }

@@ -36,7 +36,16 @@ public sealed class GetMsgcodeWorktreeCommand : TaskCmdlet
             }
         }
 
-        var list = id is null ? manager.List(id, onProblem: WriteProblem) : manager.ListWithAttempts(id, WriteProblem);
+        IReadOnlyList<WorktreeInfo> list;
+        try
+        {
+            list = id is null ? manager.List(id, onProblem: WriteProblem) : manager.ListWithAttempts(id, WriteProblem);
+        }
+        catch (MsgcodeException ex) when (ex.ErrorId is ErrorIds.WorktreeRepositoryNotFound or ErrorIds.WorktreeRepositoryEmpty && !Directory.Exists(manager.WorktreesDirectory))
+        {
+            list = []; // no repository and no worktrees folder: a workspace that has no worktrees, which is no error
+        }
+
         if (id is not null && list.Count == 0)
         {
             WriteMsgcodeError(new MsgcodeException(ErrorIds.WorktreeNotFound, MsgcodeErrorCategory.ObjectNotFound, id, $"Task {id} has no worktree in '{manager.Workspace}'."));

@@ -55,7 +55,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
         var store = new RouteStore(MsgcodeHome.Resolve());
         var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolveWorkspace(Workspace), Status);
         ConfigStore.RequireWorkspace(plan.Workspace);
-        if (!ShouldProcess(plan.ChatGuid, $"Bind the chat to '{plan.Workspace}'"))
+        if (!ShouldProcess(plan.ChatGuid, DescribeChange(store.Find(plan.ChatGuid), plan.Workspace, plan.Status)))
         {
             return;
         }
@@ -66,5 +66,36 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
         {
             WriteObject(route);
         }
+    }
+
+    /// <summary>What -WhatIf and -Confirm say will happen: a new binding, a move to another workspace, or the settings that change.</summary>
+    private string DescribeChange(ChatRoute? existing, string workspace, string? status)
+    {
+        if (existing is null)
+        {
+            return $"Bind the chat to '{workspace}'";
+        }
+
+        var changes = new List<string>();
+        if (!string.Equals(Path.TrimEndingDirectorySeparator(workspace), existing.Workspace, StringComparison.Ordinal))
+        {
+            changes.Add($"workspace '{existing.Workspace}' -> '{workspace}'");
+        }
+
+        var newStatus = status ?? RouteStatuses.Active;
+        if (newStatus != existing.Status)
+        {
+            changes.Add($"status {existing.Status} -> {newStatus}");
+        }
+
+        foreach (var (name, before, after) in new[] { ("label", existing.Label, Label), ("runner", existing.Runner, Runner), ("voice reply", existing.VoiceReply ?? VoiceReplyModes.Text, VoiceReply) })
+        {
+            if (after is not null && after != before)
+            {
+                changes.Add($"{name} '{before}' -> '{after}'");
+            }
+        }
+
+        return changes.Count == 0 ? $"Keep the chat's route to '{existing.Workspace}' as it is" : $"Change the chat's route: {string.Join(", ", changes)}";
     }
 }
