@@ -5,12 +5,12 @@
 
 .DESCRIPTION
     Tasks:
-      Build    dotnet build, then assemble out/Msgcode/ from an explicit list of files (the default).
-      Help     help/*.md (PlatyPS schema) -> out/Msgcode/en-US/Msgcode.PowerShell.dll-Help.xml (MAML).
-      Test     Build + Help, xunit, then Pester in a fresh pwsh -NoProfile that imports out/Msgcode.
-      Bench    Build + Help, then timing ratios against references measured in the same run.
-      Package  Build + Help, then a .nupkg in out/repository that Install-PSResource can install.
-      Start    Build + Help, import the module in a fresh pwsh and show the effective configuration.
+      Build    dotnet build, then assemble out/Msgcode/ from an explicit list of files, help included (the default).
+      Help     help/*.md (PlatyPS schema) -> out/Msgcode/en-US/Msgcode.PowerShell.dll-Help.xml (MAML) only.
+      Test     Build, xunit, then Pester in a fresh pwsh -NoProfile that imports out/Msgcode.
+      Bench    Build, then timing ratios against references measured in the same run.
+      Package  Build, then a .nupkg in out/repository that Install-PSResource can install.
+      Start    Build, import the module in a fresh pwsh and show the effective configuration.
       Clean    Remove out/ and every bin/ and obj/.
     Every external command's exit code is checked; the first failure stops the build.
 
@@ -158,6 +158,9 @@ function Invoke-Build {
         throw 'Could not stamp ModuleVersion into Msgcode.psd1.'
     }
     Set-Content -Path $manifest -Value $stamped -NoNewline -Encoding utf8NoBOM
+
+    # A module without its help is not complete: Get-Help would show no description, parameters or examples.
+    Invoke-Help
     Write-Host "    Msgcode $version assembled."
 }
 
@@ -377,10 +380,10 @@ try {
         switch ($name) {
             'Build' { Invoke-Build }
             'Help' { Invoke-Help }
-            'Test' { Invoke-Build; Invoke-Help; Invoke-Test }
-            'Bench' { Invoke-Build; Invoke-Help; Invoke-Bench }
-            'Package' { Invoke-Build; Invoke-Help; Invoke-Package }
-            'Start' { Invoke-Build; Invoke-Help; Invoke-Start }
+            'Test' { Invoke-Build; Invoke-Test }
+            'Bench' { Invoke-Build; Invoke-Bench }
+            'Package' { Invoke-Build; Invoke-Package }
+            'Start' { Invoke-Build; Invoke-Start }
             'Clean' { Invoke-Clean }
         }
     }
