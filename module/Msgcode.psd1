@@ -7,6 +7,8 @@
     CompanyName          = 'msgcode'
     Copyright            = '(c) msgcode contributors. MIT License.'
     Description          = 'msgcode for PowerShell: a local agent platform. Tasks you can read and diff, pluggable runners, isolated git worktrees that yield patches, and a per-user daemon that queues, schedules, recovers and reports.'
+    # Where Update-Help looks for newer help (the project's release downloads); the module carries its full help anyway.
+    HelpInfoUri          = 'https://github.com/msgcode/msgcode-powershell/releases/latest/download/'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Msgcode.Format.ps1xml')
@@ -65,6 +67,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('msgcode', 'agent', 'tasks', 'daemon', 'git', 'worktree', 'LMStudio', 'PSEdition_Core', 'Linux', 'Mac', 'Windows')
+            ProjectUri   = 'https://github.com/msgcode/msgcode-powershell'
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ReleaseNotes = 'See README.md.'
         }

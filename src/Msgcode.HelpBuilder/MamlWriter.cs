@@ -109,7 +109,9 @@ internal static class MamlWriter
         {
             w.WriteStartElement("maml", "navigationLink", Maml);
             w.WriteElementString("maml", "linkText", Maml, link.Text);
-            w.WriteElementString("maml", "uri", Maml, link.Uri.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? string.Empty : link.Uri);
+            // A page of this folder (Set-Thing.md) is no address; an absolute one (the online version) is kept, .md or not.
+            var local = link.Uri.EndsWith(".md", StringComparison.OrdinalIgnoreCase) && !Uri.IsWellFormedUriString(link.Uri, UriKind.Absolute);
+            w.WriteElementString("maml", "uri", Maml, local ? string.Empty : link.Uri);
             w.WriteEndElement();
         }
 

@@ -29,13 +29,15 @@ internal static class MarkdownHelpParser
         TypeHelp? type = null;
         var skipParameter = false;
         var synopsisLine = 0;
+        string? onlineVersion = null;
 
         foreach (var block in document)
         {
             var line = block.Line + 1;
             switch (block)
             {
-                case YamlFrontMatterBlock:
+                case YamlFrontMatterBlock front:
+                    onlineVersion = OnlineVersion(front.Lines.ToString());
                     continue;
                 case HeadingBlock heading when heading.Level == 1:
                     if (help is not null)
@@ -189,7 +191,29 @@ internal static class MarkdownHelpParser
             help.ParameterSets.Add("__AllParameterSets");
         }
 
+        if (onlineVersion is not null)
+        {
+            // What Get-Help -Online opens: the first related link with a URI (PlatyPS's own place for it).
+            help.RelatedLinks.Insert(0, new LinkHelp("Online Version:", onlineVersion));
+        }
+
         return help;
+    }
+
+    /// <summary>The front matter's <c>online version:</c> URL, or null when it has none.</summary>
+    private static string? OnlineVersion(string frontMatter)
+    {
+        foreach (var line in frontMatter.Split('\n'))
+        {
+            var text = line.Trim();
+            if (text.StartsWith("online version:", StringComparison.OrdinalIgnoreCase))
+            {
+                var value = text["online version:".Length..].Trim();
+                return value.Length > 0 ? value : null;
+            }
+        }
+
+        return null;
     }
 
     private static List<string>? Target(CommandHelp help, string section, ParameterHelp? parameter, ExampleHelp? example, TypeHelp? type) => section switch

@@ -183,6 +183,18 @@ public sealed class HelpBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Makes_the_online_version_the_first_related_link_so_Get_Help_Online_opens_it()
+    {
+        var page = Page.Replace("online version:\n", "online version: https://example.com/help/Get-Thing.md\n", StringComparison.Ordinal);
+        var (code, _, err) = Run(("Get-Thing.md", page));
+        Assert.True(code == 0, err);
+        var doc = XDocument.Load(Path.Combine(_root, "out", "Thing.dll-Help.xml"));
+        var links = doc.Root!.Element(Command + "command")!.Element(Command + "relatedLinks")!.Elements().ToList();
+        Assert.Equal(["Online Version:", "Set-Thing", "Online"], links.Select(l => l.Element(Maml + "linkText")!.Value));
+        Assert.Equal("https://example.com/help/Get-Thing.md", links[0].Element(Maml + "uri")!.Value);
+    }
+
+    [Fact]
     public void Converts_an_about_page_to_help_text()
     {
         var (code, _, err) = Run(("about_Thing.md", "# about_Thing\n\n## about_Thing\n\n# SHORT DESCRIPTION\nThings, explained.\n\n# LONG DESCRIPTION\nMore.\n\n    Get-Thing\n"));

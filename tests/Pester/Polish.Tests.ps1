@@ -229,3 +229,58 @@ Describe 'Worktrees and patches tell the truth' -Skip:(-not $script:HasGit) {
         (Test-MsgcodePatch $task.Id -Workspace $ws -Detailed).Message | Should -Be 'The patch changes nothing.'
     }
 }
+
+Describe 'The build and the manifest' {
+    BeforeAll {
+        $script:Manifest = Import-PowerShellDataFile (Get-TestModulePath)
+        $script:ProjectUri = $script:Manifest.PrivateData.PSData.ProjectUri
+    }
+
+    It 'builds the help with the default task, so Get-Help works after a plain ./build.ps1' {
+        # build.ps1 runs its tasks when it is read, so its text is checked: -Task defaults to Build, and Build makes the help.
+        $errors = $null
+        $ast = [Management.Automation.Language.Parser]::ParseFile((Join-Path $PSScriptRoot '..' '..' 'build.ps1'), [ref]$null, [ref]$errors)
+        $errors | Should -BeNullOrEmpty
+        $task = $ast.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -eq 'Task' }
+        $task.DefaultValue.Extent.Text | Should -Match "^@\('Build'\)$"
+        $build = $ast.Find({ param($n) $n -is [Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq 'Invoke-Build' }, $true)
+        @($build.Body.FindAll({ param($n) $n -is [Management.Automation.Language.CommandAst] }, $true) | ForEach-Object { $_.GetCommandName() }) | Should -Contain 'Invoke-Help'
+        Test-Path (Join-Path (Split-Path (Get-TestModulePath)) 'en-US' 'Msgcode.PowerShell.dll-Help.xml') | Should -BeTrue
+    }
+
+    It 'names the project, its license and where help comes from' {
+        $script:ProjectUri | Should -Match '^https://github\.com/[^/]+/[^/]+$'
+        $script:Manifest.PrivateData.PSData.LicenseUri | Should -Match '^https://'
+        $script:Manifest.HelpInfoUri | Should -BeLike "$script:ProjectUri/*"
+        (Get-Module Msgcode).ProjectUri | Should -Be $script:ProjectUri
+    }
+
+    It 'gives every cmdlet an online version in the project, for Get-Help -Online' {
+        foreach ($command in Get-Command -Module Msgcode -CommandType Cmdlet) {
+            $first = @((Get-Help $command.Name -Full).relatedLinks.navigationLink)[0]
+            $first.uri | Should -Be "$script:ProjectUri/blob/main/help/$($command.Name).md" -Because "$($command.Name)'s help page needs 'online version:'"
+        }
+    }
+
+    It 'ends Update-Help -Module Msgcode with an error that says what failed, not a crash' {
+        # In a fresh pwsh with its own home, so no help is written anywhere else; in the test run's network namespace
+        # nothing can be reached, elsewhere the project has no updatable help yet: either way, an error record.
+        $helpHome = Join-Path $TestDrive 'update-help-home'
+        New-Item -ItemType Directory -Force -Path $helpHome | Out-Null
+        $result = Invoke-TestPwsh -Environment @{ HOME = $helpHome } -Script @'
+try {
+    Update-Help -Module Msgcode -UICulture en-US -Scope CurrentUser -Force -ErrorAction SilentlyContinue -ErrorVariable failures
+    'ended'
+}
+catch { "terminating: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+foreach ($failure in $failures) { "error: $($failure.FullyQualifiedErrorId) | $($failure.Exception.Message -replace '\s+', ' ')" }
+'@
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Contain 'ended'
+        $errors = @($result.Output | Where-Object { $_ -like 'error: *' })
+        $errors.Count | Should -BeGreaterThan 0
+        $errors[0] | Should -Match "Failed to update Help for the module\(s\) 'Msgcode'"
+        $errors[0] | Should -Not -Match 'HelpInfoUriNotFound'   # the manifest says where help lives
+        ($result.Output -join "`n") | Should -Not -Match '(?m)^\s+at [A-Z][\w.]+\('   # no exception trace
+    }
+}
