@@ -506,8 +506,9 @@ Describe 'Worktree bad input' -Skip:(-not $script:HasGit) {
         (Get-MsgcodeTask $task.Id -Workspace $ws).Status | Should -Be 'open'
         Test-Path (Join-Path $ws 'tasks' 'runs.jsonl') | Should -BeFalse
         Test-Path (Join-Path $ws 'worktrees') | Should -BeFalse
-        $null = Get-MsgcodeWorktree -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeRepositoryNotFound,*'
+        # Listing is no error: a workspace without a repository has no worktrees (Polish.Tests.ps1).
+        @(Get-MsgcodeWorktree -Workspace $ws -ErrorVariable e -ErrorAction SilentlyContinue).Count | Should -Be 0
+        $e | Should -BeNullOrEmpty
     }
 
     It 'finds the repository at worktree.repository inside the workspace' {
