@@ -6,6 +6,13 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
     $script:SavedEnvironment = Clear-MsgcodeEnvironment
+
+    function Get-ErrorOf([scriptblock] $Script) {
+        # The error a command ends with, terminating or not.
+        $ErrorActionPreference = 'Stop'
+        try { $null = & $Script } catch { return $_ }
+        return $null
+    }
 }
 
 AfterAll {
@@ -38,5 +45,69 @@ Describe 'Notes are their own field' {
         $after = Get-MsgcodeTask -Id $task.Id -Workspace $script:Ws
         $after.CloseReason | Should -Be 'superseded'
         $after.LastSummary | Should -Match 'AGAIN'
+    }
+}
+
+Describe 'Runner names are checked where they are set' {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+        $script:Ws = New-TestWorkspace
+    }
+
+    It 'refuses -Runner pwhs on New-MsgcodeTask with RunnerNotFound, a did-you-mean and the runners there are; -Force takes it' {
+        $err = Get-ErrorOf { New-MsgcodeTask -Title 't' -Runner pwhs -Workspace $script:Ws }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.NewMsgcodeTaskCommand'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.TargetObject | Should -Be 'pwhs'
+        $err.Exception.Message | Should -Match "Did you mean 'pwsh'\?"
+        $err.Exception.Message | Should -Match 'Available: .*lmstudio.*shell'
+        $err.Exception.Message | Should -Match '-Force'
+        Get-MsgcodeTask -Workspace $script:Ws | Should -BeNullOrEmpty
+        (New-MsgcodeTask -Title 't' -Runner pwhs -Force -Workspace $script:Ws).Runner | Should -Be 'pwhs'
+    }
+
+    It 'accepts a runner of the user''s capabilities.json' {
+        @{ version = 1; runners = @(@{ kind = 'mine'; description = 'echo'; risk = 'low'
+            command = @{ executable = 'echo'; arguments = @('{prompt}'); prompt = 'argument'; result = @{ from = 'stdout' } } }) } |
+            ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
+        (New-MsgcodeTask -Title 't' -Runner mine -Workspace $script:Ws).Runner | Should -Be 'mine'
+    }
+
+    It 'refuses an unknown runner on Set-MsgcodeTask and leaves the task as it was; -Force takes it' {
+        $task = New-MsgcodeTask -Title 't' -Runner shell -Workspace $script:Ws
+        $err = Get-ErrorOf { $task | Set-MsgcodeTask -Runner pwhs }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.SetMsgcodeTaskCommand'
+        (Get-MsgcodeTask $task.Id -Workspace $script:Ws).Runner | Should -Be 'shell'
+        ($task | Set-MsgcodeTask -Runner later -Force -PassThru).Runner | Should -Be 'later'
+    }
+
+    It 'refuses an unknown runner on New-MsgcodeJob and Set-MsgcodeJob; -Force takes it' {
+        $err = Get-ErrorOf { New-MsgcodeJob -Name j -Every (New-TimeSpan -Minutes 5) -Workspace $script:Ws -Runner pwhs -Title t -Prompt p }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.NewMsgcodeJobCommand'
+        Get-MsgcodeJob | Should -BeNullOrEmpty
+        $job = New-MsgcodeJob -Name j -Every (New-TimeSpan -Minutes 5) -Workspace $script:Ws -Runner shell -Title t -Prompt p
+        $err = Get-ErrorOf { Set-MsgcodeJob -Id $job.Id -Runner shel }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.SetMsgcodeJobCommand'
+        $err.Exception.Message | Should -Match "Did you mean 'shell'\?"
+        $null = Set-MsgcodeJob -Id $job.Id -Runner later -Force
+        $null = New-MsgcodeJob -Name k -Every (New-TimeSpan -Minutes 5) -Workspace $script:Ws -Runner later -Force -Title t -Prompt p
+        @(Get-MsgcodeJob).Count | Should -Be 2
+    }
+
+    It 'refuses an unknown runner on Set-MsgcodeRoute; -Force takes it' {
+        $err = Get-ErrorOf { Set-MsgcodeRoute 'iMessage;+;chat0001aaaa' $script:Ws -Runner pwhs }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.SetMsgcodeRouteCommand'
+        Get-MsgcodeRoute | Should -BeNullOrEmpty
+        (Set-MsgcodeRoute 'iMessage;+;chat0001aaaa' $script:Ws -Runner later -Force -PassThru).Runner | Should -Be 'later'
+    }
+
+    It 'refuses an unknown runner.default in state and in a workspace; -Force takes it' {
+        $err = Get-ErrorOf { Set-MsgcodeConfig runner.default pwhs }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.SetMsgcodeConfigCommand'
+        (Get-MsgcodeEffectiveConfig -Name runner.default).Source | Should -Be 'Default'
+        $err = Get-ErrorOf { Set-MsgcodeConfig runner.default pwhs -Workspace $script:Ws }
+        $err.FullyQualifiedErrorId | Should -Be 'RunnerNotFound,Msgcode.PowerShell.Commands.SetMsgcodeConfigCommand'
+        Set-MsgcodeConfig runner.default later -Force
+        (Get-MsgcodeEffectiveConfig -Name runner.default).Value | Should -Be 'later'
     }
 }

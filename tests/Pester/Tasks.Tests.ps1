@@ -342,7 +342,7 @@ Describe 'Invoke-MsgcodeTask and the run ledger' {
         Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskTransitionInvalid,*'
         (Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -Force).Status | Should -Be 'succeeded'
-        $other = New-MsgcodeTask -Title 'other' -Runner nosuchrunner -Workspace $script:Ws
+        $other = New-MsgcodeTask -Title 'other' -Runner nosuchrunner -Force -Workspace $script:Ws   # a runner to be installed later
         Invoke-MsgcodeTask -Id $other.Id -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerNotFound,*'
         (Get-MsgcodeTask -Id $other.Id -Workspace $script:Ws).Status | Should -Be 'open'

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Storage;
@@ -12,15 +11,13 @@ namespace Msgcode.Core.Tasks;
 /// the store's lock; every write goes through the atomic primitive. Reads never create anything but a
 /// repaired cache.
 /// </summary>
-public sealed partial class TaskStore
+public sealed class TaskStore
 {
     public const int MaxTitleLength = 500;
 
     /// <summary>Reads of a task file that met a concurrent update are tried this many times before the file is called corrupt.</summary>
     private const int ReadAttempts = 3;
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex RunnerKindPattern();
 
     private readonly TimeProvider _clock;
 
@@ -273,17 +270,8 @@ public sealed partial class TaskStore
         return trimmed;
     }
 
-    public static string ValidateRunnerKind(string? kind)
-    {
-        var trimmed = (kind ?? string.Empty).Trim().ToLowerInvariant();
-        if (!RunnerKindPattern().IsMatch(trimmed))
-        {
-            throw new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, kind,
-                $"'{kind}' is not a runner kind (lower-case letters, digits and '-', such as pwsh, shell or lmstudio). Get-MsgcodeRunner lists them.");
-        }
-
-        return trimmed;
-    }
+    /// <summary>A runner name's form (<see cref="Runners.RunnerNames.Normalize"/>); whether a runner has it is checked where it is set.</summary>
+    public static string ValidateRunnerKind(string? kind) => Runners.RunnerNames.Normalize(kind);
 
     /// <summary>The runner kind for a new task: the caller's, else runner.default of the workspace's configuration.</summary>
     public string DefaultRunnerKind(ConfigSources sources) => ConfigResolver.Resolve(sources).GetString("runner.default") ?? "pwsh";
