@@ -111,3 +111,54 @@ Describe 'Runner names are checked where they are set' {
         (Get-MsgcodeEffectiveConfig -Name runner.default).Value | Should -Be 'later'
     }
 }
+
+Describe 'Settings read MSGCODE_ environment variables; the original names only as a fallback' {
+    BeforeEach {
+        $script:TestHome = New-TestHome
+    }
+
+    AfterEach {
+        foreach ($name in 'LOG_LEVEL', 'MSGCODE_LOG_LEVEL', 'WORKSPACE_ROOT', 'MSGCODE_WORKSPACE_ROOT') { [Environment]::SetEnvironmentVariable($name, $null) }
+    }
+
+    It 'takes MSGCODE_LOG_LEVEL over LOG_LEVEL, and labels LOG_LEVEL alone as legacy' {
+        $env:LOG_LEVEL = 'debug'
+        $entry = Get-MsgcodeEffectiveConfig -Name log.level
+        $entry.Value | Should -Be 'debug'
+        $entry.Source | Should -Be 'Environment'
+        $entry.SourcePath | Should -Be 'env:LOG_LEVEL (legacy)'
+        $entry.SourceVariable | Should -Be 'LOG_LEVEL (legacy)'
+        $env:MSGCODE_LOG_LEVEL = 'error'
+        $entry = Get-MsgcodeEffectiveConfig -Name log.level
+        $entry.Value | Should -Be 'error'
+        $entry.SourcePath | Should -Be 'env:MSGCODE_LOG_LEVEL'
+    }
+
+    It 'reads the legacy names in .env too, where the MSGCODE_ line wins' {
+        Set-Content -Path (Join-Path $script:TestHome '.env') -Value "MSGCODE_WORKSPACE_ROOT=/srv/new`nWORKSPACE_ROOT=/srv/old`nLOG_LEVEL=warn"
+        (Get-MsgcodeEffectiveConfig -Name workspace.root).Value | Should -Be '/srv/new'
+        $level = Get-MsgcodeEffectiveConfig -Name log.level
+        $level.Value | Should -Be 'warn'
+        $level.Source | Should -Be 'EnvFile'
+        $level.SourceVariable | Should -Be 'LOG_LEVEL (legacy)'
+    }
+
+    It 'warns about another program''s LOG_LEVEL=TRACE instead of failing the doctor' {
+        $env:LOG_LEVEL = 'TRACE'
+        $entry = Get-MsgcodeEffectiveConfig -Name log.level -ErrorVariable e -WarningVariable w -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $e | Should -BeNullOrEmpty
+        $w.Message | Should -Match '^ConfigLegacyValueIgnored: .*MSGCODE_LOG_LEVEL'
+        $entry.Value | Should -Be 'info'
+        $checks = Test-MsgcodeDoctor -Category configuration -Detailed -WarningAction SilentlyContinue
+        $checks | Where-Object Status -EQ 'fail' | Should -BeNullOrEmpty
+        ($checks | Where-Object { $_.Details.errorId -eq 'ConfigLegacyValueIgnored' }).Status | Should -Be 'warn'
+    }
+
+    It 'labels another app''s WORKSPACE_ROOT as legacy, and MSGCODE_WORKSPACE_ROOT wins over it' {
+        Set-MsgcodeConfig workspace.root (Join-Path $TestDrive 'mine')
+        $env:WORKSPACE_ROOT = Join-Path $TestDrive 'other-app'
+        (Get-MsgcodeEffectiveConfig -Name workspace.root).SourceVariable | Should -Be 'WORKSPACE_ROOT (legacy)' -Because 'the legacy name is still a fallback, and says so'
+        $env:MSGCODE_WORKSPACE_ROOT = Join-Path $TestDrive 'msgcode'
+        (Get-MsgcodeEffectiveConfig -Name workspace.root).Value | Should -Be (Join-Path $TestDrive 'msgcode')
+    }
+}
