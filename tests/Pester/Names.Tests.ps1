@@ -162,3 +162,57 @@ Describe 'Settings read MSGCODE_ environment variables; the original names only 
         (Get-MsgcodeEffectiveConfig -Name workspace.root).Value | Should -Be (Join-Path $TestDrive 'msgcode')
     }
 }
+
+Describe 'Short ids that differ' {
+    BeforeEach {
+        $null = New-TestHome
+        $script:Ws = New-TestWorkspace
+    }
+
+    It 'gives tasks made a moment apart short ids that differ, which tables show and -Id takes' {
+        $a = New-MsgcodeTask -Title 'first' -Workspace $script:Ws
+        $b = New-MsgcodeTask -Title 'second' -Workspace $script:Ws
+        $a.Id.Substring(0, 12) | Should -Be $b.Id.Substring(0, 12) -Because 'full ids begin with their time (that is why they sort)'
+        $a.ShortId | Should -Be ('tsk_' + $a.Id.Substring($a.Id.Length - 6))
+        $a.ShortId | Should -Not -Be $b.ShortId
+        (Get-MsgcodeTask $a.ShortId -Workspace $script:Ws).Id | Should -Be $a.Id
+        (Get-MsgcodeTask $b.ShortId.ToUpperInvariant() -Workspace $script:Ws).Id | Should -Be $b.Id
+        (Get-MsgcodeTask $a.Id -Workspace $script:Ws).Id | Should -Be $a.Id -Because 'full ids stay valid'
+        ($a | Set-MsgcodeTask -Title 'renamed' -PassThru).ShortId | Should -Be $a.ShortId
+        $table = Get-MsgcodeTask -Workspace $script:Ws | Format-Table | Out-String -Width 120
+        $table | Should -Match ([regex]::Escape($a.ShortId) + '\s+open')
+        $table | Should -Not -Match ([regex]::Escape($a.Id))
+    }
+
+    It 'refuses a beginning that names several tasks with TaskIdAmbiguous, listing them' {
+        $tasks = 1..3 | ForEach-Object { New-MsgcodeTask -Title "t$_" -Workspace $script:Ws }
+        $err = Get-ErrorOf { Get-MsgcodeTask $tasks[0].Id.Substring(0, 10) -Workspace $script:Ws }
+        $err.FullyQualifiedErrorId | Should -Be 'TaskIdAmbiguous,Msgcode.PowerShell.Commands.GetMsgcodeTaskCommand'
+        foreach ($t in $tasks) { $err.Exception.Message | Should -Match $t.Id }
+    }
+
+    It 'resolves every task id that the help and the README use, as written' {
+        $root = Join-Path $PSScriptRoot '..' '..'
+        $files = @(Get-ChildItem (Join-Path $root 'help') -Filter *.md) + @(Get-Item (Join-Path $root 'README.md'))
+        $ids = $files | Select-String -Pattern '\btsk_[0-9a-z]+\b' -AllMatches -CaseSensitive |
+            ForEach-Object { $_.Matches.Value } | Sort-Object -Unique
+        $ids | Should -Not -BeNullOrEmpty
+        # A task for each example id, whose own id ends with it (as a real task's would), beside tasks made now.
+        $made = New-MsgcodeTask -Title 'template' -Workspace $script:Ws
+        $null = 1..3 | ForEach-Object { New-MsgcodeTask -Title "other $_" -Workspace $script:Ws }
+        $tasks = Join-Path $script:Ws 'tasks'
+        $json = Get-Content -Raw (Join-Path $tasks "$($made.Id).json")
+        foreach ($id in $ids) {
+            $id | Should -Match '^tsk_[0-9a-hjkmnp-tv-z]{6}$' -Because "help examples use the short form of an id, which works as written (not $id)"
+            $full = $made.Id.Substring(0, 24) + $id.Substring(4)
+            Set-Content (Join-Path $tasks "$full.json") ($json.Replace($made.Id, $full)) -NoNewline
+            Set-Content (Join-Path $tasks "$full.md") "# example $id`n"
+        }
+        foreach ($id in $ids) {
+            (Get-MsgcodeTask $id -Workspace $script:Ws).Id | Should -BeLike "*$($id.Substring(4))"
+        }
+        Push-Location $script:Ws
+        try { (Get-MsgcodeTask tsk_k7q2m9 | Format-List | Out-String) | Should -Match 'ShortId\s+: tsk_k7q2m9' }
+        finally { Pop-Location }
+    }
+}

@@ -37,6 +37,9 @@ public sealed class TaskInfo
 
     public string Id { get; }
 
+    /// <summary>The id's short form (<c>tsk_</c> and its last characters), which tables show and every -Id takes.</summary>
+    public string ShortId => TaskId.Short(Id);
+
     public string Title { get; }
 
     public string Status { get; }

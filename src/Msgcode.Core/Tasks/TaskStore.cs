@@ -93,7 +93,9 @@ public sealed class TaskStore
 
     private long MaxInputFileBytes() => ConfigResolver.ResolveCached(ConfigSources.ForCurrentProcess(Workspace)).GetInt64("tasks.maxInputFileBytes");
 
-    /// <summary>A full id or a unique prefix (like a short git hash) → the full id.</summary>
+    /// <summary>
+    /// A full id, a unique beginning of one, or a short id as tables show it (<c>tsk_k7q2m9</c>, or a beginning of it) → the full id.
+    /// </summary>
     public string Resolve(string idOrPrefix)
     {
         var normalized = TaskId.NormalizePrefix(idOrPrefix);
@@ -107,7 +109,7 @@ public sealed class TaskStore
             throw NotFound(idOrPrefix);
         }
 
-        var candidates = TaskFolderScan.Of(TasksDirectory).JsonStamps.Keys.Where(k => k.StartsWith(normalized, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var candidates = TaskFolderScan.Of(TasksDirectory).JsonStamps.Keys.Where(k => TaskId.Matches(k, normalized)).Order(StringComparer.Ordinal).ToList();
         return candidates.Count switch
         {
             0 => throw NotFound(idOrPrefix),
