@@ -190,7 +190,7 @@ $TestPackages = [ordered]@{
     'git' = 'git'; 'espeak-ng' = 'espeak-ng'; 'systemd' = 'systemctl'; 'dbus-user-session' = $null; 'iproute2' = 'ip'
     'util-linux' = 'unshare'; 'python3' = 'python3'; 'nodejs' = 'node'; 'npm' = 'npm'; 'bubblewrap' = 'bwrap'
     'pocketsphinx' = 'pocketsphinx_continuous'; 'pocketsphinx-en-us' = $null; 'tesseract-ocr' = 'tesseract'; 'ffmpeg' = 'ffmpeg'
-    'imagemagick' = $null; 'fonts-dejavu-core' = $null; 'lsof' = 'lsof'
+    'imagemagick' = $null; 'fonts-dejavu-core' = $null; 'lsof' = 'lsof'; 'libplist-utils' = 'plistutil'
 }
 
 function Install-TestPackages {

@@ -255,6 +255,19 @@ Describe 'Live output, waiting and refusals with the real CLIs' {
         $script:TestHome = New-TestHome
     }
 
+    It 'the real Claude Code asks the model once more per agents.maxRetries after a server error' {
+        if (Skip-Unless) { return }
+        $counts = foreach ($retries in 0, 2) {
+            Set-MsgcodeConfig agents.maxRetries $retries
+            $before = Get-RequestCount
+            $run = New-AgentTask claude $null "FAIL 500 retries-$retries" | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
+            $run.Status | Should -Be 'failed'
+            @(Get-RequestsSince $before | Where-Object { (Get-StandInUserText $_) -match "retries-$retries" }).Count
+        }
+        $counts[0] | Should -Be 1 -Because 'agents.maxRetries 0: no retry'
+        $counts[1] | Should -Be 3 -Because 'agents.maxRetries 2: the first request and two retries'
+    }
+
     It 'runs one task as attempts with two real CLIs side by side, each writing in its own worktree, and ranks them' {
         if (Skip-Unless) { return }
         $repo = New-TestRepository

@@ -79,6 +79,29 @@ Describe 'Voice notes, photos and files from a chat (real daemon, stand-in imsg)
         $json.route.chatGuid | Should -Be $script:Chat
     }
 
+    It 'speaks at most tts.maxChars characters of an answer when the route replies with audio only' -Skip:(-not $script:CanSpeak) {
+        $imsg = New-StandInImsg
+        $null = Initialize-MediaChat $imsg -Route @{ VoiceReply = 'audio' }
+        $long = (1..40 | ForEach-Object { "sentence number $_ of a long answer." }) -join ' '
+        Set-MsgcodeConfig tts.maxChars 20
+        Add-ChatMessage $imsg 1 $long
+        $null = Start-MsgcodeDaemon
+        Wait-Until { @(Get-Sends $imsg).Count -ge 1 } -TimeoutSec 60 | Should -BeTrue
+        Set-MsgcodeConfig tts.maxChars 100000
+        Add-ChatMessage $imsg 2 $long
+        Wait-Until { @(Get-Sends $imsg).Count -ge 2 } -TimeoutSec 90 | Should -BeTrue
+        $sends = @(Get-Sends $imsg)
+        $sends.text | Should -Be @('', '') -Because 'audio only: the answer is spoken, not written'
+        function Get-WavSeconds([string] $Path) {
+            $bytes = [IO.File]::ReadAllBytes($Path)
+            ($bytes.Length - 44) / [BitConverter]::ToInt32($bytes, 28)   # the data after the header over the byte rate
+        }
+        $short = Get-WavSeconds $sends[0].file
+        $full = Get-WavSeconds $sends[1].file
+        $short | Should -BeLessThan 4 -Because 'tts.maxChars 20 speaks about twenty characters'
+        $full | Should -BeGreaterThan 30 -Because 'the whole answer (about 1400 characters) is spoken when the limit allows it'
+    }
+
     It 'reads the text of a photo for a runner that cannot look at images, and attaches the photo to the task' -Skip:(-not $script:CanRead) {
         $imsg = New-StandInImsg
         $ws = Initialize-MediaChat $imsg

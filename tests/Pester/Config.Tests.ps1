@@ -61,7 +61,7 @@ Describe 'Get-MsgcodeEffectiveConfig' {
         Write-State @{ 'log.level' = 'warn' }
         Write-WorkspaceConfig $script:Workspace @{ 'lmstudio.baseUrl' = 'http://127.0.0.1:2002' }
         Write-State @{ 'log.level' = 'warn'; 'lmstudio.baseUrl' = 'http://127.0.0.1:2001' }
-        Set-Content -Path (Join-Path $script:TestHome '.env') -Value "# comment`nLMSTUDIO_BASE_URL=http://127.0.0.1:2003`n" -Encoding utf8NoBOM
+        Set-Content -Path (Join-Path $script:TestHome '.env') -Value "# comment`nMSGCODE_LMSTUDIO_BASE_URL=http://127.0.0.1:2003`n" -Encoding utf8NoBOM
         $env:MSGCODE_LMSTUDIO_BASE_URL = 'http://127.0.0.1:2004'
 
         $entry = Get-MsgcodeEffectiveConfig -Name lmstudio.baseUrl -Workspace $script:Workspace

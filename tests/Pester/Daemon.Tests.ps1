@@ -77,7 +77,7 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         $info.Pid | Should -BeGreaterThan 0
         $info.Pid | Should -Be ([int](Get-Content (Join-Path $script:TestHome 'pid')))
         $info.StartTime | Should -Not -BeNullOrEmpty
-        $info.Uptime.TotalSeconds | Should -BeGreaterOrEqual 0
+        $info.UptimeSeconds | Should -BeGreaterOrEqual 0
         $info.Version | Should -Be (Get-Module Msgcode).Version.ToString()
         $info.LogPath | Should -Be (Join-Path $script:TestHome 'log' 'msgcode.log')
         $info.Mode | Should -Be 'detached'
@@ -117,11 +117,17 @@ Describe 'Daemon lifecycle' -Skip:(-not $script:OnLinux) {
         $warnings[0].Message | Should -Match "already running \(PID $($first.Pid)\)"
         @(Get-DaemonProcesses $script:TestHome).Count | Should -Be 1
 
-        # A foreground start against the same home fails with a stable id and leaves the first alone.
-        $result = Invoke-TestPwsh -Script 'try { Start-MsgcodeDaemon -Foreground -Mode systemd -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }' -Environment @{ MSGCODE_HOME = $script:TestHome }
+        # An interactive foreground start against the same home fails with a stable id and leaves the first alone.
+        $result = Invoke-TestPwsh -Script 'try { Start-MsgcodeDaemon -Foreground -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }' -Environment @{ MSGCODE_HOME = $script:TestHome }
         $result.ExitCode | Should -Be 3
         $result.Output[0] | Should -BeLike 'DaemonAlreadyRunning,*'
         $result.Output[1] | Should -Match "already running .*\(PID $($first.Pid)\)"
+        (Get-MsgcodeDaemon).Pid | Should -Be $first.Pid
+
+        # A supervisor's start (systemd, launchd) steps aside with exit 0 and says why, so it is not restarted in a loop.
+        $result = Invoke-TestPwsh -Script 'Start-MsgcodeDaemon -Foreground -Mode systemd' -Environment @{ MSGCODE_HOME = $script:TestHome }
+        $result.ExitCode | Should -Be 0
+        ($result.Output -join "`n") | Should -Match "not started: .*already running .*\(PID $($first.Pid)\)"
         (Get-MsgcodeDaemon).Pid | Should -Be $first.Pid
     }
 

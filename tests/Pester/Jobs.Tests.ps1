@@ -60,7 +60,7 @@ Describe 'Job cmdlets' {
 
     It 'creates every and at jobs, and jobs that run an existing task' {
         $every = New-MsgcodeJob -Name beat -Every (New-TimeSpan -Minutes 5) -Workspace $script:Ws -Runner shell -Title beat -Prompt 'date'
-        $every.Every | Should -Be (New-TimeSpan -Minutes 5)
+        $every.Every | Should -Be '00:05:00'
         ($every.NextRunAt - (Get-Date)).TotalMinutes | Should -BeGreaterThan 4
         $at = New-MsgcodeJob -Name once -At (Get-Date).AddHours(1) -Workspace $script:Ws -Runner shell -Title once -Prompt 'date'
         $at.ScheduleKind | Should -Be 'at'

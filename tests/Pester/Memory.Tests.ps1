@@ -35,9 +35,9 @@ Describe 'Add-MsgcodeMemory' {
         $entry.Text | Should -Be 'The staging database listens on 5433.'
         $entry.Tags | Should -Be @('db', 'staging')
         $entry.File | Should -Be (Get-TodayFile $script:Ws)
-        $entry.Date.ToString('yyyy-MM-dd') + '.md' | Should -Be (Split-Path $entry.File -Leaf)
+        $entry.Date + '.md' | Should -Be (Split-Path $entry.File -Leaf)
         $lines = Get-Content $entry.File
-        $lines[0] | Should -Be "# Memory $($entry.Date.ToString('yyyy-MM-dd'))"
+        $lines[0] | Should -Be "# Memory $($entry.Date)"
         $lines[$entry.Line - 1] | Should -Match '^## \d{2}:\d{2}:\d{2} · #db #staging$'
         $lines | Should -Contain 'The staging database listens on 5433.'
     }

@@ -105,7 +105,7 @@ Describe 'Queued runs' -Skip:(-not $script:OnLinux) {
         $runs.Status | Sort-Object -Unique | Should -Be 'succeeded'
         $iso = $runs | Where-Object TaskId -In $isolated.Id
         $latestStart = ($iso.StartedAt | Measure-Object -Maximum).Maximum
-        $earliestEnd = ($iso | ForEach-Object { $_.StartedAt + $_.Duration } | Measure-Object -Minimum).Minimum
+        $earliestEnd = ($iso | ForEach-Object { $_.StartedAt.AddSeconds($_.DurationSeconds) } | Measure-Object -Minimum).Minimum
         $latestStart | Should -BeLessThan $earliestEnd -Because 'all four isolated runs were running at one moment'
         Get-Content $trace | Should -Be @('start', 'end', 'start', 'end', 'start', 'end') -Because 'runs in the workspace itself are one lane'
     }

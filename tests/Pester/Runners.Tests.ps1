@@ -393,7 +393,7 @@ Describe 'The lmstudio runner against a loopback stand-in server' {
         Set-MsgcodeConfig -Name lmstudio.timeoutMs -Value 500
         $out = Invoke-MsgcodeRunner lmstudio 'SLOW' -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerTimedOut,*'
-        $out.Duration.TotalSeconds | Should -BeLessThan 4
+        $out.DurationSeconds | Should -BeLessThan 4
     }
 
     It 'is refused under local-only when its URL leaves the machine, and allowed on loopback' {

@@ -113,4 +113,82 @@ Describe 'The unit under a real systemd user manager' -Skip:([bool]$script:Why) 
         $removed.Output | Should -Contain 'installed=False'
         Test-Path (Join-Path $script:Config 'systemd' 'user' 'msgcode.service') | Should -BeFalse
     }
+
+    It 'starts, stops and restarts through the unit: a stop is for good, a restart keeps Mode systemd, a second start does not crash-loop' {
+        if (-not $script:Up) {
+            Set-ItResult -Skipped -Because "systemd --user did not come up here: $((Invoke-Systemctl @('show', '-p', 'SystemState')) -join ' ')"
+            return
+        }
+
+        $installed = Invoke-AsUser 'Install-MsgcodeService -WarningAction SilentlyContinue | Out-Null'
+        $installed.ExitCode | Should -Be 0 -Because ($installed.Output -join "`n")
+        # The unit runs the launcher under the msgcode home, not a pwsh in the package cache.
+        $launcher = Join-Path $script:MsgHome 'bin' 'msgcode-daemon'
+        Get-UnitProperty 'ExecStart' | Should -Match ([regex]::Escape("path=$launcher "))
+        Wait-Until { (Invoke-AsUser '"mode=$((Get-MsgcodeDaemon).Mode)"').Output -contains 'mode=systemd' } -TimeoutSec 30 | Should -BeTrue
+        $first = [int](Get-UnitProperty 'MainPID')
+        $restarts = [int](Get-UnitProperty 'NRestarts')
+
+        # A second start of the unit's command while the service runs: exit 0, the service untouched.
+        $second = Invoke-AsUser "& '$launcher' systemd 2>&1 | Out-String | Write-Output; 'exit=' + `$LASTEXITCODE"
+        $second.Output | Should -Contain 'exit=0'
+        ($second.Output -join "`n") | Should -Match 'not started: .*already running'
+        [int](Get-UnitProperty 'MainPID') | Should -Be $first
+        [int](Get-UnitProperty 'NRestarts') | Should -Be $restarts
+
+        # Restart-MsgcodeDaemon goes through systemctl: a new daemon, still in systemd mode and systemd's main process.
+        $restarted = Invoke-AsUser '$d = Restart-MsgcodeDaemon -PassThru; "pid=$($d.Pid)"; "mode=$($d.Mode)"'
+        $restarted.ExitCode | Should -Be 0 -Because ($restarted.Output -join "`n")
+        $restarted.Output | Should -Contain 'mode=systemd'
+        $newPid = [int](($restarted.Output | Where-Object { $_ -like 'pid=*' }) -replace 'pid=', '')
+        $newPid | Should -Not -Be $first
+        [int](Get-UnitProperty 'MainPID') | Should -Be $newPid
+
+        # Stop-MsgcodeDaemon goes through systemctl: gone, and still gone after the supervisor had time to bring it back.
+        $stopped = Invoke-AsUser '(Stop-MsgcodeDaemon -PassThru).Outcome'
+        $stopped.Output | Should -Contain 'stopped'
+        Get-UnitProperty 'ActiveState' | Should -Be 'inactive'
+        Start-Sleep -Seconds 15
+        Get-UnitProperty 'ActiveState' | Should -Be 'inactive'
+        Test-Path "/proc/$newPid" | Should -BeFalse
+        (Invoke-AsUser '(Get-MsgcodeDaemon).Status').Output | Should -Contain 'not running'
+
+        # A daemon outside the service holds the lock: the unit's start steps aside with exit 0 and is not restarted.
+        $outside = [Diagnostics.ProcessStartInfo]::new($launcher)
+        $outside.ArgumentList.Add('foreground')
+        $outside.UseShellExecute = $false
+        $outside.RedirectStandardOutput = $true
+        $outside.Environment['HOME'] = $script:UserHome
+        $outside.Environment['MSGCODE_HOME'] = $script:MsgHome
+        $outside.Environment['XDG_RUNTIME_DIR'] = $script:Runtime
+        $outsider = [Diagnostics.Process]::Start($outside)
+        try {
+            Wait-Until { (Invoke-AsUser '"mode=$((Get-MsgcodeDaemon).Mode)"').Output -contains 'mode=foreground' } -TimeoutSec 30 | Should -BeTrue
+            $restarts = [int](Get-UnitProperty 'NRestarts')
+            Invoke-Systemctl @('start', 'msgcode.service') | Out-Null
+            Wait-Until { (Get-UnitProperty 'ActiveState') -eq 'inactive' } -TimeoutSec 30 | Should -BeTrue
+            Start-Sleep -Seconds 5 # longer than RestartSec: a failed start would have been restarted by now
+            [int](Get-UnitProperty 'NRestarts') | Should -Be $restarts
+            Get-UnitProperty 'ExecMainStatus' | Should -Be '0'
+            $outsider.HasExited | Should -BeFalse
+
+            # Start-MsgcodeDaemon finds it running; Stop-MsgcodeDaemon stops it too (systemctl stop, then SIGTERM).
+            (Invoke-AsUser '(Stop-MsgcodeDaemon -PassThru).Outcome').Output | Should -Contain 'stopped'
+            $outsider.WaitForExit(30000) | Should -BeTrue
+        }
+        finally { if (-not $outsider.HasExited) { $outsider.Kill($true) } }
+
+        # Start-MsgcodeDaemon goes through systemctl, and a SIGKILL is still restarted by systemd.
+        $started = Invoke-AsUser '$d = Start-MsgcodeDaemon -PassThru; "pid=$($d.Pid)"; "mode=$($d.Mode)"'
+        $started.Output | Should -Contain 'mode=systemd'
+        $pid3 = [int](Get-UnitProperty 'MainPID')
+        $started.Output | Should -Contain "pid=$pid3"
+        $restarts = [int](Get-UnitProperty 'NRestarts')
+        & kill -KILL $pid3
+        Wait-Until { $p = [int](Get-UnitProperty 'MainPID'); $p -gt 0 -and $p -ne $pid3 } -TimeoutSec 30 | Should -BeTrue
+        [int](Get-UnitProperty 'NRestarts') | Should -Be ($restarts + 1)
+
+        (Invoke-AsUser 'Uninstall-MsgcodeService | Out-Null').ExitCode | Should -Be 0
+        Test-Path $launcher | Should -BeFalse
+    }
 }

@@ -423,7 +423,7 @@ Start-Sleep -Seconds 300
         $run = Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -TimeoutSec 2 -ErrorAction SilentlyContinue -ErrorVariable e
         $run.Status | Should -Be 'timedOut'
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerTimedOut,*'
-        $run.Duration.TotalSeconds | Should -BeLessThan 10
+        $run.DurationSeconds | Should -BeLessThan 10
     }
 
     It 'reads past a torn last line and reports a malformed one' {

@@ -280,7 +280,7 @@ Describe 'Invoke-MsgcodeTask -Worktree' -Skip:(-not $script:HasGit) {
         $runs.Count | Should -Be 2
         $runs.Status | Sort-Object -Unique | Should -Be 'succeeded'
         $latestStart = ($runs.StartedAt | Measure-Object -Maximum).Maximum
-        $earliestEnd = ($runs | ForEach-Object { $_.StartedAt + $_.Duration } | Measure-Object -Minimum).Minimum
+        $earliestEnd = ($runs | ForEach-Object { $_.StartedAt.AddSeconds($_.DurationSeconds) } | Measure-Object -Minimum).Minimum
         $latestStart | Should -BeLessThan $earliestEnd -Because 'the two attempts ran at the same time'
         $attempts = Get-MsgcodeTask -Workspace $ws | Where-Object Title -Like 'both (attempt *'
         ($attempts.Runner | Sort-Object) | Should -Be @('pwsh', 'shell')

@@ -63,7 +63,7 @@ public sealed class DaemonController
             Status = runtime?.State ?? record.State,
             Pid = record.Pid,
             StartTime = start?.ToLocalTime(),
-            Uptime = start is null ? null : DateTime.UtcNow - start.Value,
+            UptimeSeconds = start is null ? null : Math.Round((DateTime.UtcNow - start.Value).TotalSeconds, 3),
             Version = record.Version,
             Mode = record.Mode,
             Home = record.Home,
@@ -231,15 +231,15 @@ public sealed class DaemonController
         return remote.DeserializedErrorData as ControlError;
     }
 
-    /// <summary>Waits until a daemon started by someone else (a service manager) is ready.</summary>
-    public DaemonInfo WaitUntilRunning(TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Waits until a daemon started by someone else (a service manager) is ready; with <paramref name="notPid"/>, one other than that PID (a restart).</summary>
+    public DaemonInfo WaitUntilRunning(TimeSpan timeout, CancellationToken cancellationToken = default, int? notPid = null)
     {
         var started = Stopwatch.StartNew();
         while (started.Elapsed < timeout)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var record = Files.ReadStatus();
-            if (record is not null && record.State == DaemonStatuses.Running && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
+            if (record is not null && record.State == DaemonStatuses.Running && record.Pid != notPid && Files.IsLockHeld() && ProcessControl.IsSameProcess(record.Pid, record.StartTimeUtc, record.StartTicks))
             {
                 return GetStatus(queryEndpoint: true, cancellationToken);
             }
@@ -263,7 +263,7 @@ public sealed class DaemonController
                 Files.RemoveStatus(null); // a crashed daemon's leftovers; no daemon holds the lock
             }
 
-            return new DaemonStopResult { Outcome = DaemonStopOutcomes.NotRunning, Pid = null, Elapsed = clock.Elapsed };
+            return new DaemonStopResult { Outcome = DaemonStopOutcomes.NotRunning, Pid = null, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         }
 
         var pid = record.Pid;
@@ -283,7 +283,7 @@ public sealed class DaemonController
             cancellationToken.ThrowIfCancellationRequested();
             if (!ProcessControl.IsAlive(pid) && !Files.IsLockHeld())
             {
-                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, Elapsed = clock.Elapsed };
+                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
             }
 
             Thread.Sleep(50);
@@ -291,7 +291,7 @@ public sealed class DaemonController
 
         if (!ProcessControl.IsSameProcess(pid, record.StartTimeUtc, record.StartTicks))
         {
-            return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, Elapsed = clock.Elapsed };
+            return new DaemonStopResult { Outcome = DaemonStopOutcomes.Stopped, Pid = pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         }
 
         ProcessControl.Signal(pid, ProcessControl.SIGKILL);
@@ -301,7 +301,7 @@ public sealed class DaemonController
             if (!ProcessControl.IsAlive(pid))
             {
                 Files.RemoveStatus(record.InstanceId);
-                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Killed, Pid = pid, Elapsed = clock.Elapsed };
+                return new DaemonStopResult { Outcome = DaemonStopOutcomes.Killed, Pid = pid, ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
             }
 
             Thread.Sleep(50);

@@ -56,7 +56,26 @@ public sealed class DaemonHost
             throw new MsgcodeException(ErrorIds.DaemonPreflightFailed, MsgcodeErrorCategory.ResourceUnavailable, home.Path, "The daemon did not start: " + why);
         }
 
-        using var daemonLock = AcquireLock(files);
+        FileStream daemonLock;
+        try
+        {
+            daemonLock = AcquireLock(files);
+        }
+        catch (MsgcodeException ex) when (ex.ErrorId == ErrorIds.DaemonAlreadyRunning && _options.Mode is DaemonModes.Systemd or DaemonModes.Launchd)
+        {
+            // Under a supervisor a failing exit would be restarted again and again (launchd every 10 s): the daemon
+            // that runs already is the one wanted, so this start steps aside with exit 0 and says why in the
+            // supervisor's log (the journal, launchd's captured error file).
+            Console.Error.WriteLine($"msgcode daemon: not started: {ex.Message} This {_options.Mode} start exits 0, so that the supervisor does not start it again.");
+            return 0;
+        }
+
+        using var heldLock = daemonLock;
+        if (_options.Mode == DaemonModes.Launchd)
+        {
+            Service.CapturedOutput.Rotate(home); // launchd appends to them and never trims
+        }
+
         // Runner processes die with the daemon, SIGKILL included (Linux): see RunGuard.
         var guarded = Runners.RunGuard.StartGuardian();
         var config = ConfigResolver.Resolve(new ConfigSources(home));

@@ -14,7 +14,8 @@ public sealed class DaemonInfo
 
     public DateTime? StartTime { get; init; }
 
-    public TimeSpan? Uptime { get; init; }
+    /// <summary>Seconds since the daemon started: a number, so ConvertTo-Json writes a number and not a TimeSpan's fields.</summary>
+    public double? UptimeSeconds { get; init; }
 
     public string? Version { get; init; }
 

@@ -10,5 +10,6 @@ public sealed class DaemonStopResult
 
     public int? Pid { get; init; }
 
-    public TimeSpan Elapsed { get; init; }
+    /// <summary>How long the stop took, in seconds.</summary>
+    public double ElapsedSeconds { get; init; }
 }

@@ -216,7 +216,7 @@ public sealed class WorkQueue : IDaemonComponent, IWorkQueue
             };
             var (result, ended) = await TaskExecution.RunDeferringEndAsync(store, entry.TaskId, _registry(), options, linked.Token).ConfigureAwait(false);
             var args = new RunEndedEventArgs { Workspace = entry.Workspace, TaskId = entry.TaskId, RunId = entry.RunId, Status = result.Status, ErrorCode = result.ErrorCode, ErrorMessage = result.ErrorMessage, Artifacts = result.Artifacts };
-            return EndAsync(entry, previousEnd, ended, args, () => log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)result.Duration?.TotalMilliseconds }));
+            return EndAsync(entry, previousEnd, ended, args, () => log.Info("queue", "run ended", new { runId = entry.RunId, taskId = entry.TaskId, status = result.Status, errorCode = result.ErrorCode, durationMs = (long?)(result.DurationSeconds * 1000) }));
         }
         catch (MsgcodeException ex)
         {

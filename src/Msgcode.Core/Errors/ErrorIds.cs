@@ -28,6 +28,10 @@ public static class ErrorIds
     public const string ConfigWorkspaceCannotLoosen = "ConfigWorkspaceCannotLoosen";
     public const string WorkspaceNotFound = "WorkspaceNotFound";
 
+    // Paths given to the cmdlets: PowerShell paths that must name the file system (not Env:, Variable:, ...)
+    public const string WorkspaceNotFileSystem = "WorkspaceNotFileSystem";
+    public const string PathNotFileSystem = "PathNotFileSystem";
+
     // Secrets (lmstudio.apiKey and other Secret keys: msgcode's 0600 secrets file or a SecretManagement vault)
     public const string SecretVaultNotFound = "SecretVaultNotFound";
     public const string SecretVaultLocked = "SecretVaultLocked";
@@ -66,6 +70,7 @@ public static class ErrorIds
     public const string TaskFieldInvalid = "TaskFieldInvalid";
     public const string TaskTransitionInvalid = "TaskTransitionInvalid";
     public const string TaskAlreadyRunning = "TaskAlreadyRunning";
+    public const string TaskHasWorktree = "TaskHasWorktree";
     public const string WorkspaceNotWritable = "WorkspaceNotWritable";
     public const string RunnerNotFound = "RunnerNotFound";
     public const string RunnerFailed = "RunnerFailed";
@@ -138,6 +143,8 @@ public static class ErrorIds
     // Service
     public const string ServiceManagerUnavailable = "ServiceManagerUnavailable";
     public const string ServiceCommandFailed = "ServiceCommandFailed";
+    public const string ServiceNotInstalled = "ServiceNotInstalled";
+    public const string ServiceUnitModified = "ServiceUnitModified";
 
     /// <summary>Every id, for the catalogue test.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(ErrorIds)

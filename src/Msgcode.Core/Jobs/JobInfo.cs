@@ -13,8 +13,11 @@ public sealed class JobInfo
 
     private readonly string _missedRunPolicySetting;
 
-    /// <summary>The stored object (jobs.json), for scripts that want every field.</summary>
-    public JobDefinition Definition { get; }
+    /// <summary>
+    /// The stored object (jobs.json). Internal: every field people use has its own property, and a public nested
+    /// object would be what ConvertTo-Json and Format-List show of a job.
+    /// </summary>
+    internal JobDefinition Definition { get; }
 
     /// <summary>The jobs file the job is stored in.</summary>
     public string Path { get; }
@@ -34,7 +37,11 @@ public sealed class JobInfo
 
     public string? TimeZone => Definition.Schedule.Tz;
 
-    public TimeSpan? Every => Definition.Schedule.EveryMs is long e ? TimeSpan.FromMilliseconds(e) : null;
+    /// <summary>
+    /// The interval of an every-schedule as a TimeSpan string (00:05:00, 1.00:00:00): it reads well in JSON and CSV, and
+    /// binds to New-MsgcodeJob -Every when a job is piped or imported into a copy.
+    /// </summary>
+    public string? Every => Definition.Schedule.EveryMs is long e ? TimeSpan.FromMilliseconds(e).ToString("c", System.Globalization.CultureInfo.InvariantCulture) : null;
 
     public DateTimeOffset? Anchor => Local(Definition.Schedule.AnchorMs);
 

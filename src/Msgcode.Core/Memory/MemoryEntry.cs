@@ -6,11 +6,11 @@ public sealed class MemoryEntry
     /// <summary>The workspace the note belongs to.</summary>
     public required string Workspace { get; init; }
 
-    /// <summary>The day of the file the note is in.</summary>
-    public required DateOnly Date { get; init; }
+    /// <summary>The day of the file the note is in, as an ISO 8601 date (yyyy-MM-dd): a string, so ConvertTo-Json writes it as it reads.</summary>
+    public required string Date { get; init; }
 
-    /// <summary>The time from the note's heading, when the heading starts with one.</summary>
-    public TimeOnly? Time { get; init; }
+    /// <summary>The time from the note's heading (HH:mm:ss), when the heading starts with one.</summary>
+    public string? Time { get; init; }
 
     /// <summary>Full path of the memory file.</summary>
     public required string File { get; init; }
@@ -28,5 +28,8 @@ public sealed class MemoryEntry
     /// <summary>Where the note came from (a chat, a script), when it says.</summary>
     public string? Source { get; init; }
 
-    public override string ToString() => $"{Date:yyyy-MM-dd} {Heading}: {Text}";
+    /// <summary>The task the note is about (its source is a task id), or null; binds -Id of the task cmdlets when piped.</summary>
+    public string? TaskId => MemoryMarkdown.TaskIdOf(Source);
+
+    public override string ToString() => $"{Date} {Heading}: {Text}";
 }

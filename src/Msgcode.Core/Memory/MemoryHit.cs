@@ -5,9 +5,10 @@ public sealed class MemoryHit
 {
     public required string Workspace { get; init; }
 
-    public required DateOnly Date { get; init; }
+    /// <summary>The day of the note's file, as an ISO 8601 date (yyyy-MM-dd): a string, so ConvertTo-Json writes it as it reads.</summary>
+    public required string Date { get; init; }
 
-    public TimeOnly? Time { get; init; }
+    public string? Time { get; init; }
 
     public required string File { get; init; }
 
@@ -27,5 +28,8 @@ public sealed class MemoryHit
 
     public string? Source { get; init; }
 
-    public override string ToString() => $"{Date:yyyy-MM-dd} {Heading} ({Score:0.00}): {Snippet}";
+    /// <summary>The task the note is about (its source is a task id), or null; binds -Id of the task cmdlets when piped.</summary>
+    public string? TaskId => MemoryMarkdown.TaskIdOf(Source);
+
+    public override string ToString() => $"{Date} {Heading} ({Score:0.00}): {Snippet}";
 }

@@ -38,6 +38,16 @@ internal static partial class MemoryMarkdown
     [GeneratedRegex(@"^[\p{L}\p{N}_\-./+]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 
+    [GeneratedRegex(@"^tsk_[0-9a-z]{4,60}$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex TaskIdSource();
+
+    /// <summary>
+    /// The task a note is about: its source when that is a task id (<c>via tsk_…</c>, as Add-MsgcodeMemory -TaskId writes
+    /// it), so that notes pipe into the task cmdlets by their TaskId like runs and worktrees do. Only the shape is checked
+    /// here (memory sits below tasks): whether the task still exists is the task cmdlets' to say.
+    /// </summary>
+    public static string? TaskIdOf(string? source) => source is not null && TaskIdSource().IsMatch(source) ? source.ToLowerInvariant() : null;
+
     /// <summary>The day of a memory file's name (<c>2026-11-25.md</c>), or null for any other file.</summary>
     public static DateOnly? DateOf(string fileName)
     {

@@ -104,8 +104,8 @@ public sealed class MemoryStore
         return new MemoryEntry
         {
             Workspace = _workspace,
-            Date = date,
-            Time = time,
+            Date = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Time = time.ToString("HH:mm:ss", CultureInfo.InvariantCulture),
             File = path,
             Line = line,
             Heading = heading,
@@ -182,7 +182,7 @@ public sealed class MemoryStore
         var share = Math.Max(80, (maxChars - header.Length) / hits.Count); // one long note does not crowd out the others
         foreach (var hit in hits)
         {
-            var when = hit.Time is TimeOnly t ? $"{hit.Date:yyyy-MM-dd} {t:HH:mm}" : $"{hit.Date:yyyy-MM-dd}";
+            var when = hit.Time is { Length: >= 5 } t ? $"{hit.Date} {t[..5]}" : hit.Date;
             var line = $"- [{when}] {MemorySnippets.OneLine(hit.Text)}";
             line = (line.Length + 1 > share ? line[..(share - 2)].TrimEnd() + "…" : line) + "\n";
             var room = maxChars - block.Length;
@@ -247,8 +247,8 @@ public sealed class MemoryStore
             hits.Add(new MemoryHit
             {
                 Workspace = _workspace,
-                Date = DateOnly.ParseExact(doc.Get(MemoryIndex.DateField), "yyyy-MM-dd", CultureInfo.InvariantCulture),
-                Time = string.IsNullOrEmpty(time) ? null : TimeOnly.ParseExact(time, "HH:mm:ss", CultureInfo.InvariantCulture),
+                Date = doc.Get(MemoryIndex.DateField),
+                Time = string.IsNullOrEmpty(time) ? null : time,
                 File = Path.Combine(_directory, name),
                 Line = doc.GetField(MemoryIndex.LineField)?.GetInt32Value() ?? 0,
                 Heading = string.IsNullOrEmpty(heading) ? null : heading,

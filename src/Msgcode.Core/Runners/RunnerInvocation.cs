@@ -53,7 +53,7 @@ public static class RunnerInvocation
             Output = result.Output,
             OutputTruncated = result.OutputTruncated,
             Artifacts = [.. result.Artifacts],
-            Duration = clock.Elapsed,
+            DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
     }
 }

@@ -20,7 +20,8 @@ public sealed class RunnerOutput
 
     public string[] Artifacts { get; init; } = [];
 
-    public TimeSpan Duration { get; init; }
+    /// <summary>How long the call took, in seconds: a number, so ConvertTo-Json writes a number and not a TimeSpan's fields.</summary>
+    public double DurationSeconds { get; init; }
 
     public override string ToString() => Output;
 }

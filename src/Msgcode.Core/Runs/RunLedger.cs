@@ -144,6 +144,13 @@ public sealed class RunLedger
     public int Trim(long retentionDays, long retentionCount, DateTimeOffset now)
         => JsonlLedger.Trim(Path, retentionDays, retentionCount, now, TryParse, (record, _) => record.RunId, record => record.TsMs, record => RunEvents.IsTerminal(record.Event));
 
+    /// <summary>
+    /// Drops every run of <paramref name="taskId"/> (a removed task's history, on request); the caller answers for none of
+    /// them being under way. Returns the ids of the runs dropped.
+    /// </summary>
+    public IReadOnlyCollection<string> RemoveRunsOf(string taskId)
+        => JsonlLedger.RemoveEntries(Path, TryParse, (record, _) => record.RunId, record => string.Equals(record.TaskId, taskId, StringComparison.Ordinal));
+
     private IEnumerable<TaskRunInfo> Join(List<RunRecord> records)
     {
         var byRun = new Dictionary<string, (RunRecord? Started, RunRecord? Outcome, RunRecord? Queued)>(StringComparer.Ordinal);
@@ -176,7 +183,7 @@ public sealed class RunLedger
                 Runner = first.RunnerKind,
                 Status = outcome?.Status ?? (started is not null ? "running" : "queued"),
                 StartedAt = started is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(started.TsMs).ToLocalTime(),
-                Duration = outcome?.DurationMs is long ms ? TimeSpan.FromMilliseconds(ms) : null,
+                DurationSeconds = outcome?.DurationMs is long ms ? ms / 1000.0 : null,
                 ErrorCode = outcome?.ErrorCode,
                 ErrorMessage = outcome?.ErrorMessage,
                 Artifacts = outcome?.Artifacts.ToArray() ?? [],

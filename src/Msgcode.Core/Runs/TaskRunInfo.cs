@@ -14,7 +14,11 @@ public sealed class TaskRunInfo
 
     public DateTimeOffset? StartedAt { get; init; }
 
-    public TimeSpan? Duration { get; init; }
+    /// <summary>
+    /// How long the run took, in seconds (millisecond precision): a number, so ConvertTo-Json writes a number and
+    /// not the fifteen fields of a TimeSpan. <c>[TimeSpan]::FromSeconds($run.DurationSeconds)</c> gives the TimeSpan.
+    /// </summary>
+    public double? DurationSeconds { get; init; }
 
     public string? ErrorCode { get; init; }
 
@@ -53,7 +57,7 @@ public sealed class TaskRunInfo
 
     internal static TaskRunInfo WithUsage(TaskRunInfo info, RunUsage? usage, string? sessionId) => usage is null && sessionId is null ? info : new TaskRunInfo
     {
-        RunId = info.RunId, TaskId = info.TaskId, Runner = info.Runner, Status = info.Status, StartedAt = info.StartedAt, Duration = info.Duration,
+        RunId = info.RunId, TaskId = info.TaskId, Runner = info.Runner, Status = info.Status, StartedAt = info.StartedAt, DurationSeconds = info.DurationSeconds,
         ErrorCode = info.ErrorCode, ErrorMessage = info.ErrorMessage, Artifacts = info.Artifacts, Preview = info.Preview, PromptLength = info.PromptLength,
         PromptSha = info.PromptSha, Workspace = info.Workspace, Output = info.Output, SessionId = sessionId,
         Model = usage?.Model, InputTokens = usage?.InputTokens, OutputTokens = usage?.OutputTokens, CachedInputTokens = usage?.CachedInputTokens, CostUsd = usage?.CostUsd, Turns = usage?.Turns,

@@ -4,17 +4,28 @@ using Msgcode.Core.Config;
 
 namespace Msgcode.Core.Service;
 
-/// <summary>What a service unit runs and with which environment; rendered as a launchd plist or a systemd unit.</summary>
+/// <summary>
+/// What a service unit runs and with which environment; rendered as a launchd plist or a systemd unit, both of
+/// which run the launcher script under the msgcode home (<see cref="LauncherScript"/>), never pwsh directly.
+/// </summary>
 public sealed class ServiceDefinition
 {
     public const string LaunchdLabel = "com.msgcode";
     public const string SystemdUnitName = "msgcode.service";
 
-    /// <summary>Absolute path of the program (pwsh, or dotnet for a pwsh run as a dotnet tool).</summary>
-    public required string Program { get; init; }
+    /// <summary>The unit's first line, in every version: what marks a unit written before stamps.</summary>
+    public const string SystemdHeader = "# Written by Install-MsgcodeService; Uninstall-MsgcodeService removes it. Edits are reported; -Force replaces them.";
 
-    /// <summary>Arguments after the program; the last ones run <c>Start-MsgcodeDaemon -Foreground -Mode ...</c>.</summary>
-    public required IReadOnlyList<string> Arguments { get; init; }
+    /// <summary>How the launcher finds pwsh and which module it imports.</summary>
+    public required LauncherScript Launcher { get; init; }
+
+    /// <summary>The daemon's mode under this manager (systemd or launchd), the launcher's argument.</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>The launcher's path: stable across pwsh updates and package-cache clean-ups.</summary>
+    public string Program => LauncherPath(Home);
+
+    public IReadOnlyList<string> Arguments => [Mode];
 
     public required MsgcodeHome Home { get; init; }
 
@@ -31,9 +42,16 @@ public sealed class ServiceDefinition
 
     public int SupervisorStopTimeoutSec => StopTimeoutSec + 10;
 
-    public string CrashOutPath => Path.Combine(Home.LogDirectory, "service.out.log");
+    public string CrashOutPath => CrashOutPathOf(Home);
 
-    public string CrashErrPath => Path.Combine(Home.LogDirectory, "service.err.log");
+    public string CrashErrPath => CrashErrPathOf(Home);
+
+    /// <summary>launchd's StandardOutPath: the daemon rotates it when it starts (<see cref="CapturedOutput"/>).</summary>
+    public static string CrashOutPathOf(MsgcodeHome home) => Path.Combine(home.LogDirectory, "service.out.log");
+
+    public static string CrashErrPathOf(MsgcodeHome home) => Path.Combine(home.LogDirectory, "service.err.log");
+
+    public static string LauncherPath(MsgcodeHome home) => Path.Combine(home.Path, "bin", "msgcode-daemon");
 
     public static string LaunchdPlistPath(string userHome) => Path.Combine(userHome, "Library", "LaunchAgents", LaunchdLabel + ".plist");
 
@@ -75,14 +93,14 @@ public sealed class ServiceDefinition
 
         b.Append("\t</dict>\n");
         b.Append("</dict>\n</plist>\n");
-        return b.ToString();
+        return UnitFileStamp.Stamp(b.ToString(), xml: true);
     }
 
     /// <summary>The systemd user unit (systemd.service(5)).</summary>
     public string RenderSystemdUnit()
     {
         var b = new StringBuilder();
-        b.Append("# Written by Install-MsgcodeService; Uninstall-MsgcodeService removes it.\n");
+        b.Append(SystemdHeader).Append('\n');
         b.Append("[Unit]\n");
         b.Append("Description=msgcode daemon (tasks, runners, schedules)\n");
         b.Append("StartLimitIntervalSec=60\n");
@@ -97,13 +115,15 @@ public sealed class ServiceDefinition
         }
 
         b.Append("Restart=on-failure\n");
+        // The launcher found no pwsh or no module: restarting cannot help, the journal says what to do.
+        b.Append("RestartPreventExitStatus=").Append(LauncherScript.ConfigurationExitCode).Append('\n');
         b.Append("RestartSec=2\n");
         b.Append("KillSignal=SIGTERM\n");
         // SIGTERM to the daemon only; it stops its own children while draining, then the rest get SIGKILL.
         b.Append("KillMode=mixed\n");
         b.Append("TimeoutStopSec=").Append(SupervisorStopTimeoutSec).Append('\n');
         b.Append("\n[Install]\nWantedBy=default.target\n");
-        return b.ToString();
+        return UnitFileStamp.Stamp(b.ToString(), xml: false);
     }
 
     private IEnumerable<(string Name, string Value)> Environment()

@@ -40,7 +40,12 @@ public sealed class ServiceManager
 
     public string Render(ServiceDefinition definition) => Manager == ServiceManagers.Launchd ? definition.RenderLaunchdPlist() : definition.RenderSystemdUnit();
 
-    public ServiceChange Install(ServiceDefinition definition)
+    /// <summary>
+    /// Writes the launcher and the unit (or plist) and loads and starts it. An unchanged definition changes nothing
+    /// and restarts nothing; a unit written by an older version is upgraded in place; a unit edited by hand is
+    /// reported (<see cref="ErrorIds.ServiceUnitModified"/>) and replaced only with <paramref name="force"/>.
+    /// </summary>
+    public ServiceChange Install(ServiceDefinition definition, bool force = false)
     {
         RequireManager();
         var warnings = new List<string>();
@@ -49,18 +54,38 @@ public sealed class ServiceManager
             RequireUserBus();
         }
 
-        Directory.CreateDirectory(definition.Home.LogDirectory); // the unit's working directory and crash files live there
         var content = Render(definition);
         var existing = File.Exists(UnitPath) ? File.ReadAllText(UnitPath) : null;
-        var action = existing is null ? ServiceChangeActions.Installed : existing == content ? ServiceChangeActions.Unchanged : ServiceChangeActions.Updated;
-        if (action != ServiceChangeActions.Unchanged)
+        if (existing is not null && existing != content && Classify(existing) == UnitFileOrigin.EditedByHand)
+        {
+            if (!force)
+            {
+                throw new MsgcodeException(ErrorIds.ServiceUnitModified, MsgcodeErrorCategory.ResourceExists, UnitPath,
+                    $"'{UnitPath}' was changed since Install-MsgcodeService wrote it, so it was left as it is. Keep settings of your own outside it "
+                    + (Manager == ServiceManagers.Systemd ? "(a drop-in: systemctl --user edit msgcode.service), " : string.Empty)
+                    + "or replace it with Install-MsgcodeService -Force.");
+            }
+
+            warnings.Add($"Replaced '{UnitPath}', which had been edited by hand (-Force).");
+        }
+
+        Directory.CreateDirectory(definition.Home.LogDirectory); // the unit's working directory and crash files live there
+        var launcherChanged = WriteLauncher(definition);
+        var unitChanged = existing != content;
+        var action = existing is null ? ServiceChangeActions.Installed : unitChanged || launcherChanged ? ServiceChangeActions.Updated : ServiceChangeActions.Unchanged;
+        if (unitChanged)
         {
             AtomicFile.WriteAllText(UnitPath, content);
         }
 
         if (Manager == ServiceManagers.Systemd)
         {
-            Check(Run("systemctl", "--user", "daemon-reload"), "reload the user manager");
+            if (unitChanged)
+            {
+                Check(Run("systemctl", "--user", "daemon-reload"), "reload the user manager");
+            }
+
+            // Enables and starts a unit that is not; leaves a running one alone.
             Check(Run("systemctl", "--user", "enable", "--now", ServiceDefinition.SystemdUnitName), "enable and start msgcode.service");
             if (action == ServiceChangeActions.Updated)
             {
@@ -74,7 +99,7 @@ public sealed class ServiceManager
                 warnings.Add($"Lingering is off for '{user}': the daemon stops when your last session ends (for example at SSH logout). Keep it running with: loginctl enable-linger {user}");
             }
         }
-        else
+        else if (action != ServiceChangeActions.Unchanged || !LaunchdLoaded())
         {
             BootoutLaunchd();
             Run("launchctl", "enable", LaunchdTarget);
@@ -84,7 +109,43 @@ public sealed class ServiceManager
         return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = action, Warnings = [.. warnings], Commands = [.. _commands] };
     }
 
-    public ServiceChange Uninstall()
+    /// <summary>How the installed unit relates to what msgcode writes (null: none installed).</summary>
+    public UnitFileOrigin? InstalledOrigin() => File.Exists(UnitPath) ? Classify(File.ReadAllText(UnitPath)) : null;
+
+    private UnitFileOrigin Classify(string existing)
+        => UnitFileStamp.Classify(existing, Manager == ServiceManagers.Systemd ? "# Written by Install-MsgcodeService" : "Start-MsgcodeDaemon -Foreground -Mode launchd");
+
+    /// <summary>Writes the launcher script (owner-only, executable) when it differs; returns whether it did.</summary>
+    private static bool WriteLauncher(ServiceDefinition definition)
+    {
+        var path = definition.Program;
+        var script = definition.Launcher.Render();
+        if (File.Exists(path) && File.ReadAllText(path) == script)
+        {
+            return false;
+        }
+
+        var folder = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        AtomicFile.WriteAllText(path, script, new AtomicWriteOptions { OwnerOnly = true });
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return true;
+    }
+
+    /// <summary>Stops and removes the unit (or plist) and the launcher of <paramref name="home"/>.</summary>
+    public ServiceChange Uninstall(Config.MsgcodeHome? home = null)
     {
         RequireManager();
         if (!File.Exists(UnitPath))
@@ -105,21 +166,53 @@ public sealed class ServiceManager
             File.Delete(UnitPath);
         }
 
+        if (home is not null)
+        {
+            File.Delete(ServiceDefinition.LauncherPath(home));
+        }
+
         return new ServiceChange { Manager = Manager, UnitPath = UnitPath, Action = ServiceChangeActions.Removed, Commands = [.. _commands] };
     }
 
-    /// <summary>Starts (or restarts) the daemon through the installed service.</summary>
+    /// <summary>
+    /// Starts (or restarts) the daemon through the installed service: systemctl --user start|restart; launchctl
+    /// kickstart [-k] when the agent is loaded, else enable and bootstrap (RunAtLoad starts it).
+    /// </summary>
     public void Start(bool restart)
     {
         RequireManager();
         if (Manager == ServiceManagers.Systemd)
         {
+            RequireUserBus();
             Check(Run("systemctl", "--user", restart ? "restart" : "start", ServiceDefinition.SystemdUnitName), $"{(restart ? "restart" : "start")} msgcode.service");
         }
-        else
+        else if (LaunchdLoaded())
         {
             var args = restart ? new[] { "kickstart", "-k", LaunchdTarget } : ["kickstart", LaunchdTarget];
             Check(Run("launchctl", args), "start the msgcode agent");
+        }
+        else
+        {
+            Run("launchctl", "enable", LaunchdTarget);
+            BootstrapLaunchd();
+        }
+    }
+
+    /// <summary>
+    /// Stops the daemon through the installed service, so its supervisor does not start it again: systemctl --user
+    /// stop (which waits for the drain), or launchctl bootout (the agent stays unloaded until the next start or login).
+    /// </summary>
+    public void Stop()
+    {
+        RequireManager();
+        if (Manager == ServiceManagers.Systemd)
+        {
+            RequireUserBus();
+            Check(Run("systemctl", "--user", "stop", ServiceDefinition.SystemdUnitName), "stop msgcode.service");
+        }
+        else
+        {
+            BootoutLaunchd();
         }
     }
 
@@ -133,7 +226,11 @@ public sealed class ServiceManager
         var installed = File.Exists(UnitPath);
         bool? upToDate = installed && expected is not null ? File.ReadAllText(UnitPath) == Render(expected) : null;
         var warnings = new List<string>();
-        if (upToDate == false)
+        if (upToDate == false && InstalledOrigin() == UnitFileOrigin.EditedByHand)
+        {
+            warnings.Add("The installed unit was edited by hand: Install-MsgcodeService leaves it as it is, and replaces it only with -Force.");
+        }
+        else if (upToDate == false)
         {
             warnings.Add("The installed unit differs from what Install-MsgcodeService would write now (a moved pwsh or module, or new settings); run Install-MsgcodeService again.");
         }
@@ -166,19 +263,39 @@ public sealed class ServiceManager
         var state = print.Succeeded
             ? print.StdOut.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("state = ", StringComparison.Ordinal))?["state = ".Length..] ?? "loaded"
             : "not loaded";
-        return new ServiceInfo { Manager = Manager, UnitPath = UnitPath, Installed = installed, UpToDate = upToDate, State = state, Enabled = installed, Warnings = [.. warnings] };
+        return new ServiceInfo { Manager = Manager, UnitPath = UnitPath, Installed = installed, UpToDate = upToDate, State = state, Enabled = installed ? LaunchdEnabled() : false, Warnings = [.. warnings] };
     }
+
+    /// <summary>
+    /// launchd's own word: a label is enabled unless <c>launchctl print-disabled</c> lists it as disabled
+    /// ("=> disabled" since macOS 11, "=> true" before). Null when launchctl cannot say.
+    /// </summary>
+    private bool? LaunchdEnabled()
+    {
+        var result = Run("launchctl", "print-disabled", LaunchdDomain);
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        var quoted = $"\"{ServiceDefinition.LaunchdLabel}\"";
+        var line = result.StdOut.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(quoted + " ", StringComparison.Ordinal));
+        var value = line?.Split("=>", 2).ElementAtOrDefault(1)?.Trim();
+        return value is not ("disabled" or "true");
+    }
+
+    private bool LaunchdLoaded() => Run("launchctl", "print", LaunchdTarget).Succeeded;
 
     private void BootoutLaunchd()
     {
-        if (!Run("launchctl", "print", LaunchdTarget).Succeeded)
+        if (!LaunchdLoaded())
         {
             return;
         }
 
         Run("launchctl", "bootout", LaunchdTarget);
         // bootout is asynchronous: wait until launchd no longer knows the job.
-        for (var i = 0; i < 50 && Run("launchctl", "print", LaunchdTarget).Succeeded; i++)
+        for (var i = 0; i < 50 && LaunchdLoaded(); i++)
         {
             Thread.Sleep(200);
         }

@@ -55,31 +55,12 @@ public static class JsonlLedger
     public static int Trim<TRecord>(string path, long retentionDays, long retentionCount, DateTimeOffset now, Func<string, TRecord?> parse,
         Func<TRecord, int, string> group, Func<TRecord, long> timestampMs, Func<TRecord, bool> ends)
         where TRecord : class
-    {
-        if (!File.Exists(path))
+        => Rewrite(path, parse, group, records =>
         {
-            return 0;
-        }
-
-        using (FileLock.For(path))
-        {
-            // Raw lines, so that a malformed line, which trimming does not understand, is kept as it is.
-            var pieces = File.ReadAllText(path).Split('\n');
-            var tornTail = pieces[^1];
-            var lines = pieces[..^1].Select((text, index) =>
-            {
-                var record = parse(text.TrimEnd('\r'));
-                return (Text: text, Record: record, Group: record is null ? null : group(record, index));
-            }).ToList();
             var first = new Dictionary<string, long>(StringComparer.Ordinal);
             var ended = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (_, record, key) in lines)
+            foreach (var (record, key) in records)
             {
-                if (record is null || key is null)
-                {
-                    continue;
-                }
-
                 first.TryAdd(key, timestampMs(record));
                 if (ends(record))
                 {
@@ -99,15 +80,50 @@ public static class JsonlLedger
                 }
             }
 
+            return drop;
+        }).Count;
+
+    /// <summary>
+    /// Drops every entry that has a record <paramref name="belongs"/> says yes to (all of a removed task's runs, say), under
+    /// the file's lock, and writes the rest through the atomic primitive; lines <paramref name="parse"/> returns null for
+    /// are kept. The caller answers for the entries being over. Returns the groups dropped.
+    /// </summary>
+    public static IReadOnlyCollection<string> RemoveEntries<TRecord>(string path, Func<string, TRecord?> parse, Func<TRecord, int, string> group, Func<TRecord, bool> belongs)
+        where TRecord : class
+        => Rewrite(path, parse, group, records => records.Where(r => belongs(r.Record)).Select(r => r.Group).ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>
+    /// Under the file's lock: reads its records, asks <paramref name="choose"/> which entries to drop, and writes the
+    /// other lines back (unparseable lines and an unterminated tail as they were: a rewrite never destroys what it does
+    /// not understand). Writes nothing when nothing is dropped.
+    /// </summary>
+    private static HashSet<string> Rewrite<TRecord>(string path, Func<string, TRecord?> parse, Func<TRecord, int, string> group,
+        Func<List<(TRecord Record, string Group)>, HashSet<string>> choose)
+        where TRecord : class
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using (FileLock.For(path))
+        {
+            var pieces = File.ReadAllText(path).Split('\n');
+            var tornTail = pieces[^1];
+            var lines = pieces[..^1].Select((text, index) =>
+            {
+                var record = parse(text.TrimEnd('\r'));
+                return (Text: text, Record: record, Group: record is null ? null : group(record, index));
+            }).ToList();
+            var drop = choose(lines.Where(l => l.Record is not null && l.Group is not null).Select(l => (l.Record!, l.Group!)).ToList());
             if (drop.Count == 0)
             {
-                return 0;
+                return drop;
             }
 
-            // Unparseable lines (and an unterminated tail) are kept as they are: trimming never destroys what it does not understand.
             var kept = lines.Where(l => l.Group is null || !drop.Contains(l.Group)).Select(l => l.Text + "\n");
             AtomicFile.WriteAllText(path, string.Concat(kept) + tornTail);
-            return drop.Count;
+            return drop;
         }
     }
 }

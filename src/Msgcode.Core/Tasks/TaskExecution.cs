@@ -226,7 +226,7 @@ public static class TaskExecution
             Runner = runner.Kind,
             Status = result.Status,
             StartedAt = startedAt.ToLocalTime(),
-            Duration = clock.Elapsed,
+            DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             ErrorCode = result.ErrorCode,
             ErrorMessage = message,
             Artifacts = [.. artifacts],

@@ -11,7 +11,7 @@ namespace Msgcode.Core.Tasks;
 /// the store's lock; every write goes through the atomic primitive. Reads never create anything but a
 /// repaired cache.
 /// </summary>
-public sealed class TaskStore
+public sealed partial class TaskStore
 {
     public const int MaxTitleLength = 500;
 

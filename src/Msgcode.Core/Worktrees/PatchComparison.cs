@@ -79,7 +79,7 @@ internal static class PatchComparison
             InputTokens = run?.InputTokens,
             OutputTokens = run?.OutputTokens,
             CostUsd = run?.CostUsd,
-            DurationSeconds = run?.Duration is { } duration ? Math.Round(duration.TotalSeconds, 3) : null,
+            DurationSeconds = run?.DurationSeconds,
             PatchPath = patch?.Path,
             Files = patch?.Files.Select(f => f.Path).ToArray() ?? [],
             Workspace = manager.Workspace,

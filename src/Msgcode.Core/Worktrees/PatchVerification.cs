@@ -43,7 +43,9 @@ public sealed record PatchVerification
     [JsonPropertyName("error")]
     public string? Error { get; init; }
 
-    public TimeSpan Duration => TimeSpan.FromMilliseconds(DurationMs);
+    /// <summary>How long the command ran, in seconds (not stored: verify.json keeps <see cref="DurationMs"/>).</summary>
+    [JsonIgnore]
+    public double DurationSeconds => DurationMs / 1000.0;
 
     public override string ToString() => Status;
 }

@@ -27,9 +27,8 @@ public sealed class WorktreeInfo
     /// <summary>The worktree holds changes that no patch has captured yet (removal refuses them without -Force).</summary>
     public bool? HasUncapturedChanges { get; init; }
 
+    /// <summary>When the worktree was made (its age in tables is counted from this; a TimeSpan property would spell out in JSON).</summary>
     public DateTimeOffset? CreatedAt { get; init; }
-
-    public TimeSpan? Age => CreatedAt is { } created ? DateTimeOffset.Now - created : null;
 
     public string? LastPatch { get; init; }
 

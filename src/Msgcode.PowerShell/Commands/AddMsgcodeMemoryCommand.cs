@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using Msgcode.Core.Memory;
+using Msgcode.Core.Tasks;
+using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -19,6 +21,13 @@ public sealed class AddMsgcodeMemoryCommand : WorkspaceCmdlet
     [Alias("Tags")]
     public string[]? Tag { get; set; }
 
+    /// <summary>The task the note is about (an id, a prefix, or an object naming a task): recorded as its source, so the note's TaskId names it.</summary>
+    [Parameter]
+    [TaskIdTransformation]
+    [ArgumentCompleter(typeof(TaskIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? TaskId { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -32,7 +41,7 @@ public sealed class AddMsgcodeMemoryCommand : WorkspaceCmdlet
             return;
         }
 
-        var entry = store.Add(Text, Tag);
+        var entry = store.Add(Text, Tag, TaskId is null ? null : new TaskStore(workspace).Resolve(TaskId));
         if (PassThru)
         {
             WriteObject(entry);

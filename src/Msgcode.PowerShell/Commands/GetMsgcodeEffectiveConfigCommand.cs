@@ -31,6 +31,7 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ExplainSet)]
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = OverviewSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     /// <summary>A chat (GUID, normalized id or unique ending): explains its route, workspace, runner, access, memory and jobs.</summary>

@@ -18,6 +18,7 @@ public sealed class GetMsgcodeTaskCommand : TaskCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
+    [TaskIdTransformation]
     [ArgumentCompleter(typeof(TaskIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];

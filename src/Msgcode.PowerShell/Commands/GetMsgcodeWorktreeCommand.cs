@@ -13,8 +13,9 @@ namespace Msgcode.PowerShell.Commands;
 [OutputType(typeof(WorktreeInfo))]
 public sealed class GetMsgcodeWorktreeCommand : TaskCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
+    [TaskIdTransformation]
     [ArgumentCompleter(typeof(TaskIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }

@@ -19,6 +19,10 @@ public sealed class InstallMsgcodeServiceCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Replace a unit or plist that was edited by hand (without it: ServiceUnitModified, nothing changed).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var manager = ServiceSupport.Manager(Manager);
@@ -31,7 +35,7 @@ public sealed class InstallMsgcodeServiceCommand : MsgcodeCmdlet
         }
 
         // Hand over: a detached daemon would make the service's daemon fail with "already running".
-        var (change, stoppedDetached) = new DaemonLauncher(definition.Home, manager, HostCommand.Daemon(this, DaemonModes.Detached)).Install(definition, CancellationToken);
+        var (change, stoppedDetached) = new DaemonLauncher(definition.Home, manager, HostCommand.Daemon(this, DaemonModes.Detached)).Install(definition, Force, CancellationToken);
         if (stoppedDetached is int pid)
         {
             WriteVerbose($"Stopped the detached daemon (PID {pid}) so the service can run it.");

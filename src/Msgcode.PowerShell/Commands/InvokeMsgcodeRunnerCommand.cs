@@ -29,6 +29,7 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
     /// <summary>Input files handed to the runner (an audio file for asr, an image for ocr or vision).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Files")]
+    [ArgumentCompleter(typeof(LiteralPathCompleter))]
     public string[]? File { get; set; }
 
     [Parameter]
@@ -45,7 +46,7 @@ public sealed class InvokeMsgcodeRunnerCommand : TaskCmdlet
 
         var options = RunOptions(TimeSpan.FromSeconds(TimeoutSec), force: false).ForRunnerCall();
         var artifacts = Path.Combine(MsgcodeHome.Resolve().Path, "artifacts");
-        var files = File?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
+        var files = File?.Select(ResolvePath).ToList();
         var run = RunnerInvocation.RunAsync(HostCommand.Runners(this), Kind, Prompt ?? string.Empty, workspace, Model, artifacts, options, CancellationToken, files);
         while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(250))
         {

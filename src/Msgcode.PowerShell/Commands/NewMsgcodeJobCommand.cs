@@ -59,6 +59,7 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -89,7 +90,7 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
 
     protected override void ProcessRecordCore()
     {
-        var workspace = Workspace is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Workspace);
+        var workspace = ResolveWorkspace(Workspace);
         var job = new JobDefinition
         {
             Name = Name,

@@ -33,6 +33,7 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
     /// <summary>Input files, copied into the task (tasks/inputs/&lt;taskId&gt;) and handed to its runner.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Files")]
+    [ArgumentCompleter(typeof(LiteralPathCompleter))]
     public string[]? File { get; set; }
 
     /// <summary>Accepts a runner name no runner has yet (one you will add to capabilities.json later).</summary>
@@ -50,7 +51,7 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
         }
 
         // Paths as any cmdlet takes them (~, relative to the current location, PSDrives); the store copies the files in.
-        var files = File?.Select(GetUnresolvedProviderPathFromPSPath).ToArray();
+        var files = File?.Select(ResolvePath).ToArray();
         WriteObject(store.Create(title, Prompt ?? string.Empty, runner, Model, files));
     }
 

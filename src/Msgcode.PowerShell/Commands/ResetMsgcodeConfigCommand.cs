@@ -21,6 +21,7 @@ public sealed class ResetMsgcodeConfigCommand : MsgcodeCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     [Parameter]

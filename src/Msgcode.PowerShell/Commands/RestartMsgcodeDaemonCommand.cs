@@ -28,10 +28,7 @@ public sealed class RestartMsgcodeDaemonCommand : MsgcodeCmdlet
 
         var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
         var (stopped, started) = ServiceSupport.Launcher(this, sources.Home).Restart(TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(30), CancellationToken);
-        if (stopped.Outcome == DaemonStopOutcomes.Killed)
-        {
-            WriteWarning($"The msgcode daemon (PID {stopped.Pid}) did not stop within {timeout} s and was killed.");
-        }
+        ServiceSupport.ReportStop(this, stopped, timeout);
 
         if (PassThru)
         {

@@ -42,6 +42,7 @@ public sealed class SetMsgcodeConfigCommand : MsgcodeCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     [Parameter]

@@ -60,6 +60,7 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     [Parameter]
@@ -92,7 +93,7 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
         var edit = new JobEdit
         {
             Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
-            Title = Title, Prompt = Prompt, Runner = RunnerCheck.Require(this, Runner, Force), Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolvePath(Workspace),
+            Title = Title, Prompt = Prompt, Runner = RunnerCheck.Require(this, Runner, Force), Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolveWorkspace(Workspace),
             MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns, DeliverTo = DeliveryChat(DeliverTo), DeliverOn = DeliverOn?.ToString(),
         };
         var parts = edit.Parts(Id);

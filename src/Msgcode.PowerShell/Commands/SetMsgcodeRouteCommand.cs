@@ -21,6 +21,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
     /// <summary>The workspace folder; it must exist. Defaults to the route's current workspace.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -57,7 +58,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
     {
         var runner = RunnerCheck.Require(this, Runner, Force);
         var store = new RouteStore(MsgcodeHome.Resolve());
-        var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolvePath(Workspace), Status);
+        var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolveWorkspace(Workspace), Status);
         ConfigStore.RequireWorkspace(plan.Workspace);
         if (!ShouldProcess(plan.ChatGuid, $"Bind the chat to '{plan.Workspace}'"))
         {

@@ -5,7 +5,7 @@ using Msgcode.PowerShell.Infrastructure;
 namespace Msgcode.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops the msgcode daemon gracefully: SIGTERM, a drain of in-flight work, SIGKILL after the timeout.</para>
+/// <para type="synopsis">Stops the msgcode daemon gracefully: through the installed service when there is one, else SIGTERM, a drain of in-flight work, SIGKILL after the timeout.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "MsgcodeDaemon", SupportsShouldProcess = true)]
 [OutputType(typeof(DaemonStopResult))]
@@ -33,19 +33,7 @@ public sealed class StopMsgcodeDaemonCommand : MsgcodeCmdlet
 
         var timeout = TimeoutSec > 0 ? TimeoutSec : DaemonController.DefaultStopTimeoutSec(sources);
         var result = launcher.Stop(TimeSpan.FromSeconds(timeout), CancellationToken);
-        switch (result.Outcome)
-        {
-            case DaemonStopOutcomes.NotRunning:
-                WriteVerbose("The msgcode daemon is not running.");
-                break;
-            case DaemonStopOutcomes.Killed:
-                WriteWarning($"The msgcode daemon (PID {result.Pid}) did not stop within {timeout} s and was killed.");
-                break;
-            default:
-                WriteVerbose($"The msgcode daemon (PID {result.Pid}) stopped in {result.Elapsed.TotalSeconds:0.0} s.");
-                break;
-        }
-
+        ServiceSupport.ReportStop(this, result, timeout);
         if (PassThru)
         {
             WriteObject(result);

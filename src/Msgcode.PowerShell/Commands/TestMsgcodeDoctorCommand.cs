@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Msgcode.Core.Config;
 using Msgcode.Core.Doctor;
+using Msgcode.PowerShell.Completers;
 using Msgcode.PowerShell.Infrastructure;
 
 namespace Msgcode.PowerShell.Commands;
@@ -25,14 +26,15 @@ public sealed class TestMsgcodeDoctorCommand : MsgcodeCmdlet
 
     /// <summary>Workspaces whose tasks to check; default: the current folder and the workspaces under workspace.root.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string[]? Workspace { get; set; }
 
     protected override void ProcessRecordCore()
     {
         var home = MsgcodeHome.Resolve();
         var workspaces = Workspace is not null
-            ? Workspace.Select(ResolvePath).ToList()
-            : MsgcodeDoctor.DefaultWorkspaces(home, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            ? Workspace.Select(ResolveWorkspace).ToList()
+            : MsgcodeDoctor.DefaultWorkspaces(home, ResolveWorkspace(null));
         var builtins = HostCommand.BuiltinRunners(this);
         var psVersion = SessionState.PSVariable.GetValue("PSVersionTable") is System.Collections.IDictionary table && table["PSVersion"] is object v ? v.ToString()! : "0.0";
         var context = new DoctorContext

@@ -26,7 +26,7 @@ public sealed class UninstallMsgcodeServiceCommand : MsgcodeCmdlet
             return;
         }
 
-        var change = manager.Uninstall();
+        var change = manager.Uninstall(Core.Config.MsgcodeHome.Resolve());
         WriteVerbose($"{change.Action}: {change.UnitPath}");
         if (PassThru)
         {

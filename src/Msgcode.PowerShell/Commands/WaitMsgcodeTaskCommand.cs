@@ -24,9 +24,10 @@ public sealed class WaitMsgcodeTaskCommand : TaskCmdlet
     [ValidateNotNullOrEmpty]
     public string RunId { get; set; } = string.Empty;
 
-    /// <summary>A task whose newest run to wait for.</summary>
+    /// <summary>A task whose newest run to wait for (a piped object without a RunId binds here by its TaskId or Id).</summary>
     [Parameter(Mandatory = true, ParameterSetName = TaskSet, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("TaskId")]
+    [TaskIdTransformation]
     [ArgumentCompleter(typeof(TaskIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = string.Empty;

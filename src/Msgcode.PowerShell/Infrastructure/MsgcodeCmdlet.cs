@@ -54,11 +54,37 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>A path as the user meant it: relative to the current location, <c>~</c> and PSDrives expanded.</summary>
-    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+    /// <summary>
+    /// A path as the user meant it: relative to the current location, <c>~</c> and PSDrives expanded, taken literally
+    /// (brackets are not wildcards, backticks are not escapes). A path on a provider other than the file system (Env:,
+    /// Variable:, a drive that does not exist) is refused with PathNotFileSystem rather than turned into a file name.
+    /// </summary>
+    protected string ResolvePath(string path) => ResolveFileSystemPath(path, ErrorIds.PathNotFileSystem, "a file or folder");
+
+    /// <summary>
+    /// The workspace folder named by <paramref name="workspace"/>, or the current location when it is null; either must be
+    /// in the file system (WorkspaceNotFileSystem), so a location on Env: never falls back to the last file system folder.
+    /// </summary>
+    protected string ResolveWorkspace(string? workspace)
+    {
+        if (workspace is not null)
+        {
+            return ResolveFileSystemPath(workspace, ErrorIds.WorkspaceNotFileSystem, "a workspace folder");
+        }
+
+        var location = SessionState.Path.CurrentLocation;
+        if (!IsFileSystem(location.Provider))
+        {
+            throw new MsgcodeException(ErrorIds.WorkspaceNotFileSystem, MsgcodeErrorCategory.InvalidArgument, location.Path,
+                $"The current location '{location.Path}' is on the {location.Provider.Name} provider, and a workspace is a folder in the file system. "
+                + "Set-Location to the workspace folder, or name it with -Workspace.");
+        }
+
+        return location.ProviderPath;
+    }
 
     /// <summary>The configuration sources of this process, with an optional workspace.</summary>
-    protected ConfigSources ConfigSources(string? workspace) => Core.Config.ConfigSources.ForCurrentProcess(workspace is null ? null : ResolvePath(workspace));
+    protected ConfigSources ConfigSources(string? workspace) => Core.Config.ConfigSources.ForCurrentProcess(workspace is null ? null : ResolveWorkspace(workspace));
 
     protected void WriteMsgcodeError(MsgcodeException exception) => WriteError(ToErrorRecord(exception));
 
@@ -80,13 +106,45 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
         return new ErrorRecord(exception, exception.ErrorId, category, exception.Target);
     }
 
+    /// <summary>
+    /// Errors about one input's path, written and not thrown by every cmdlet: the path was this input's, the next input may
+    /// be fine, and -ErrorAction (SilentlyContinue, say, in a script that walks folders) must be able to decide.
+    /// </summary>
+    private static bool IsInputPathError(MsgcodeException exception)
+        => exception.ErrorId is ErrorIds.WorkspaceNotFileSystem or ErrorIds.PathNotFileSystem;
+
+    private static bool IsFileSystem(ProviderInfo provider) => provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider);
+
+    private string ResolveFileSystemPath(string path, string errorId, string what)
+    {
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+        }
+        catch (Exception ex) when (ex is System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSArgumentException)
+        {
+            throw new MsgcodeException(errorId, MsgcodeErrorCategory.InvalidArgument, path,
+                $"'{path}' is not a path in the file system ({ex.Message}), and msgcode needs {what} there. Give a file system path.", ex);
+        }
+
+        if (!IsFileSystem(provider) || string.IsNullOrEmpty(resolved))
+        {
+            throw new MsgcodeException(errorId, MsgcodeErrorCategory.InvalidArgument, path,
+                $"'{path}' is on the {provider.Name} provider, and msgcode needs {what} in the file system. Give a file system path (a folder such as ~/project or ./project).");
+        }
+
+        return resolved;
+    }
+
     private void Guard(Action action, bool nonTerminating = false)
     {
         try
         {
             action();
         }
-        catch (MsgcodeException ex) when (nonTerminating)
+        catch (MsgcodeException ex) when (nonTerminating || IsInputPathError(ex))
         {
             WriteMsgcodeError(ex);
         }

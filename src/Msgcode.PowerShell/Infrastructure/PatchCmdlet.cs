@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Msgcode.PowerShell.Completers;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
@@ -8,6 +9,7 @@ public abstract class PatchCmdlet : TaskIdCmdlet
     /// <summary>A patch file of the task other than its newest (relative to the current location, or absolute).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralPathCompleter))]
     public string? Path { get; set; }
 
     /// <summary>For a task run as attempts: this attempt's patch (Compare-MsgcodePatch ranks them).</summary>

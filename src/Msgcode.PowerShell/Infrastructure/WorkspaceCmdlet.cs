@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Msgcode.PowerShell.Completers;
 
 namespace Msgcode.PowerShell.Infrastructure;
 
@@ -12,6 +13,7 @@ public abstract class WorkspaceCmdlet : MsgcodeCmdlet
     /// <summary>The workspace folder; bound from piped tasks by property name.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkspacePathCompleter))]
     public string? Workspace { get; set; }
 
     private (string Input, string Resolved)? _resolvedWorkspace;
@@ -19,9 +21,9 @@ public abstract class WorkspaceCmdlet : MsgcodeCmdlet
     protected override bool RecordErrorsAreNonTerminating => true;
 
     /// <summary>
-    /// The workspace as a file system path. Resolving through the provider costs ~0.1 ms and a task run asks
-    /// more than once, so a fully qualified -Workspace (which means itself from a file system location) skips
-    /// the provider and is resolved once per distinct value.
+    /// The workspace as a file system path, resolved through the provider (a PSDrive, ~ and relative paths work; a path or
+    /// current location on another provider is WorkspaceNotFileSystem). Resolving costs ~0.1 ms and a task run asks more
+    /// than once, so each distinct -Workspace is resolved once.
     /// </summary>
     protected string WorkspacePath
     {
@@ -29,7 +31,7 @@ public abstract class WorkspaceCmdlet : MsgcodeCmdlet
         {
             if (Workspace is null)
             {
-                return SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                return ResolveWorkspace(null);
             }
 
             if (_resolvedWorkspace is { } cached && string.Equals(cached.Input, Workspace, StringComparison.Ordinal))
@@ -37,16 +39,7 @@ public abstract class WorkspaceCmdlet : MsgcodeCmdlet
                 return cached.Resolved;
             }
 
-            if (!Path.IsPathFullyQualified(Workspace))
-            {
-                return ResolvePath(Workspace); // relative, ~ or a PSDrive: the provider decides
-            }
-
-            // A fully qualified path means itself while the current location is in the file system (elsewhere, a
-            // leading / would be the root of that provider's drive).
-            var resolved = SessionState.Path.CurrentLocation.Provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider)
-                ? Path.GetFullPath(Workspace)
-                : ResolvePath(Workspace);
+            var resolved = ResolveWorkspace(Workspace);
             _resolvedWorkspace = (Workspace, resolved);
             return resolved;
         }

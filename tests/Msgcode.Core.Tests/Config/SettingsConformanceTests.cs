@@ -24,8 +24,6 @@ public sealed class SettingsConformanceTests
     /// </summary>
     public static readonly Dictionary<string, string> Unproven = new(StringComparer.Ordinal)
     {
-        ["agents.maxRetries"] = "handed to Claude Code as CLAUDE_CODE_MAX_RETRIES (capabilities.json); a test needs the real claude retrying against a model stand-in that fails, counted there",
-        ["tts.maxChars"] = "cut in ChatVoice before the answer is spoken; a test needs a chat route with VoiceReply and an answer longer than the limit",
     };
 
     /// <summary>The test that proves each setting's effect. Add one when you add a key (see README, "Configuration").</summary>
@@ -51,6 +49,8 @@ public sealed class SettingsConformanceTests
         new("claude.permissionMode", "Pester/AgentClis.Tests.ps1", "Claude Code refused edits make the run fail with RunnerEditsRefused, never a silent success"),
         new("tts.backend", "Pester/Runners.Tests.ps1", "names what to install when its backend is missing"),
         new("tts.voice", "Pester/SettingsEffects.Tests.ps1", "speaks with the voice tts.voice names"),
+        new("tts.maxChars", "Pester/ChatMedia.Tests.ps1", "speaks at most tts.maxChars characters of an answer when the route replies with audio only"),
+        new("agents.maxRetries", "Pester/AgentClis.Tests.ps1", "the real Claude Code asks the model once more per agents.maxRetries after a server error"),
         new("lmstudio.visionModel", "Pester/MediaRunners.Tests.ps1", "the vision runner asks its default question when the prompt is empty, and uses lmstudio.visionModel when it is loaded"),
         new("asr.engine", "Pester/MediaRunners.Tests.ps1", "names what to install when no engine is there, or when whisper is asked for without whisper-cli"),
         new("asr.whisperModel", "Msgcode.Core.Tests/Runners/MediaRunnerLogicTests.cs", "Auto_takes_whisper_only_when_its_model_is_there_else_pocketsphinx"),

@@ -30,8 +30,8 @@ public class MemoryStoreTests
 
         var file = Path.Combine(dir.Path, "memory", "2026-11-25.md");
         Assert.Equal(file, first.File);
-        Assert.Equal(new DateOnly(2026, 11, 25), first.Date);
-        Assert.Equal(new TimeOnly(12, 30, 5), first.Time);
+        Assert.Equal("2026-11-25", first.Date);
+        Assert.Equal("12:30:05", first.Time);
         Assert.Equal(["db", "staging"], first.Tags);
         Assert.Equal("chat", first.Source);
         var lines = File.ReadAllLines(file);
@@ -44,7 +44,7 @@ public class MemoryStoreTests
         var hit = Assert.Single(hits);
         Assert.Equal("## not a heading\nsecond note", hit.Text);
         Assert.Equal(second.Line, hit.Line);
-        Assert.Equal(new TimeOnly(12, 31, 5), hit.Time);
+        Assert.Equal("12:31:05", hit.Time);
 
         // Another day's note: still one lock file for the folder, none per day file.
         clock.Now = Noon.AddDays(1);
@@ -131,7 +131,7 @@ public class MemoryStoreTests
         var meeting = Assert.Single(hits, h => h.Heading == "Meeting notes");
         Assert.Contains("## inside a fence mango", meeting.Text, StringComparison.Ordinal);
         Assert.Equal(3, meeting.Line);
-        var timed = Assert.Single(hits, h => h.Time == new TimeOnly(9, 5));
+        var timed = Assert.Single(hits, h => h.Time == "09:05:00");
         Assert.Equal(["fruit"], timed.Tags);
         Assert.Single(hits, h => h.Heading == "25:99 weird time mango" && h.Time is null);
 
