@@ -249,8 +249,8 @@ Describe 'Messages in, tasks out (real daemon, stand-in imsg)' -Skip:(-not $scri
 
         # A well-formed runner name that no runner has, and a symbolic link that leads out of workspace.root.
         Add-ChatMessage $imsg 15 '/bind newfolder pwhs' -Chat $chat
-        Wait-Until { (Get-SentCount $imsg 'TaskFieldInvalid') -eq 2 } -TimeoutSec 10 | Should -BeTrue
-        @(Get-SentText $imsg 'TaskFieldInvalid')[1] | Should -Match "no runner 'pwhs'"
+        Wait-Until { (Get-SentCount $imsg 'RunnerNotFound') -eq 1 } -TimeoutSec 10 | Should -BeTrue
+        @(Get-SentText $imsg 'RunnerNotFound')[0] | Should -Match "no runner 'pwhs'\. Did you mean 'pwsh'\?"
         Test-Path (Join-Path $root 'newfolder') | Should -BeFalse
         $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         New-Item -ItemType Directory -Path $outside | Out-Null

@@ -27,12 +27,12 @@ Describe 'Get-MsgcodeEffectiveConfig' {
         $script:TestHome = New-TestHome
         $script:Workspace = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path $script:Workspace | Out-Null
-        foreach ($name in 'LOG_LEVEL', 'LMSTUDIO_API_KEY', 'LMSTUDIO_BASE_URL', 'MSGCODE_DAEMON_STOP_TIMEOUT_SEC', 'MY_EMAIL') {
+        foreach ($name in 'MSGCODE_LOG_LEVEL', 'MSGCODE_LMSTUDIO_API_KEY', 'MSGCODE_LMSTUDIO_BASE_URL', 'MSGCODE_DAEMON_STOP_TIMEOUT_SEC', 'MSGCODE_MY_EMAIL') {
             [Environment]::SetEnvironmentVariable($name, $null)
         }
     }
     AfterEach {
-        foreach ($name in 'LOG_LEVEL', 'LMSTUDIO_API_KEY', 'LMSTUDIO_BASE_URL', 'MSGCODE_DAEMON_STOP_TIMEOUT_SEC', 'MY_EMAIL') {
+        foreach ($name in 'MSGCODE_LOG_LEVEL', 'MSGCODE_LMSTUDIO_API_KEY', 'MSGCODE_LMSTUDIO_BASE_URL', 'MSGCODE_DAEMON_STOP_TIMEOUT_SEC', 'MSGCODE_MY_EMAIL') {
             [Environment]::SetEnvironmentVariable($name, $null)
         }
     }
@@ -61,13 +61,13 @@ Describe 'Get-MsgcodeEffectiveConfig' {
         Write-State @{ 'log.level' = 'warn' }
         Write-WorkspaceConfig $script:Workspace @{ 'lmstudio.baseUrl' = 'http://127.0.0.1:2002' }
         Write-State @{ 'log.level' = 'warn'; 'lmstudio.baseUrl' = 'http://127.0.0.1:2001' }
-        Set-Content -Path (Join-Path $script:TestHome '.env') -Value "# comment`nLMSTUDIO_BASE_URL=http://127.0.0.1:2003`n" -Encoding utf8NoBOM
-        $env:LMSTUDIO_BASE_URL = 'http://127.0.0.1:2004'
+        Set-Content -Path (Join-Path $script:TestHome '.env') -Value "# comment`nMSGCODE_LMSTUDIO_BASE_URL=http://127.0.0.1:2003`n" -Encoding utf8NoBOM
+        $env:MSGCODE_LMSTUDIO_BASE_URL = 'http://127.0.0.1:2004'
 
         $entry = Get-MsgcodeEffectiveConfig -Name lmstudio.baseUrl -Workspace $script:Workspace
         $entry.Value | Should -Be 'http://127.0.0.1:2004'
         $entry.Source | Should -Be 'Environment'
-        $entry.SourcePath | Should -Be 'env:LMSTUDIO_BASE_URL'
+        $entry.SourcePath | Should -Be 'env:MSGCODE_LMSTUDIO_BASE_URL'
         $entry.Shadowed.Count | Should -Be 4
         $entry.Shadowed[0] | Should -Be "EnvFile: http://127.0.0.1:2003 ($(Join-Path $script:TestHome '.env'):2)"
         $entry.Shadowed[1] | Should -Be "Workspace: http://127.0.0.1:2002 ($(Join-Path $script:Workspace '.msgcode' 'config.json'))"
@@ -80,7 +80,7 @@ Describe 'Get-MsgcodeEffectiveConfig' {
         $layers[1].Line | Should -Be 2
 
         # Peel the layers off one by one: the next one wins each time.
-        $env:LMSTUDIO_BASE_URL = $null
+        $env:MSGCODE_LMSTUDIO_BASE_URL = $null
         $entry = Get-MsgcodeEffectiveConfig -Name lmstudio.baseUrl -Workspace $script:Workspace
         $entry.Source | Should -Be 'EnvFile'
         $entry.SourcePath | Should -Be (Join-Path $script:TestHome '.env')
@@ -106,7 +106,7 @@ Describe 'Get-MsgcodeEffectiveConfig' {
         $secretState = 'sk-state-' + [guid]::NewGuid()
         $secretEnv = 'sk-env-' + [guid]::NewGuid()
         Write-State @{ 'lmstudio.apiKey' = $secretState }
-        $env:LMSTUDIO_API_KEY = $secretEnv
+        $env:MSGCODE_LMSTUDIO_API_KEY = $secretEnv
         $entry = Get-MsgcodeEffectiveConfig -Name lmstudio.apiKey
         $entry.IsSecret | Should -BeTrue
         $entry.Value | Should -Be '********'
@@ -141,10 +141,10 @@ Describe 'Get-MsgcodeEffectiveConfig' {
     Context 'bad input' {
         It 'reports malformed .env lines with their line numbers and still uses the good ones' {
             Set-Content -Path (Join-Path $script:TestHome '.env') -Encoding utf8NoBOM -Value @(
-                'LOG_LEVEL=debug'
+                'MSGCODE_LOG_LEVEL=debug'
                 'this line has no equals sign'
                 '1BAD=x'
-                'LMSTUDIO_MODEL="unterminated'
+                'MSGCODE_LMSTUDIO_MODEL="unterminated'
                 'export MSGCODE_LOG_MAX_FILES=7 # inline comment'
             )
             $entries = Get-MsgcodeEffectiveConfig -ErrorVariable problems -ErrorAction SilentlyContinue
@@ -163,7 +163,7 @@ Describe 'Get-MsgcodeEffectiveConfig' {
 
         It 'reports invalid JSON in state.json with its location and returns every key from the other layers' {
             Set-Content -Path (Join-Path $script:TestHome 'state.json') -Value "{ `"version`": 1,`n  `"config`": { `"log.level`": `"warn`" " -Encoding utf8NoBOM
-            $env:LOG_LEVEL = 'error'
+            $env:MSGCODE_LOG_LEVEL = 'error'
             $before = Get-FileHashes $script:TestHome
             $entries = Get-MsgcodeEffectiveConfig -ErrorVariable problems -ErrorAction SilentlyContinue
             $entries.Count | Should -BeGreaterOrEqual 22
@@ -239,11 +239,11 @@ Describe 'Set-MsgcodeConfig and Reset-MsgcodeConfig' {
         $script:TestHome = New-TestHome
         $script:Workspace = Join-Path $TestDrive ('ws-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path $script:Workspace | Out-Null
-        $env:LOG_LEVEL = $null
+        $env:MSGCODE_LOG_LEVEL = $null
         $env:MSGCODE_POLICY_MODE = $null
     }
     AfterEach {
-        $env:LOG_LEVEL = $null
+        $env:MSGCODE_LOG_LEVEL = $null
         $env:MSGCODE_POLICY_MODE = $null
     }
 
@@ -282,15 +282,15 @@ Describe 'Set-MsgcodeConfig and Reset-MsgcodeConfig' {
     }
 
     It 'warns, naming the variable, when a higher layer shadows the new value' {
-        $env:LOG_LEVEL = 'error'
+        $env:MSGCODE_LOG_LEVEL = 'error'
         Set-MsgcodeConfig -Name log.level -Value debug -WarningVariable warnings 3>$null
         $warnings.Count | Should -Be 1
-        $warnings[0].Message | Should -Match 'LOG_LEVEL'
+        $warnings[0].Message | Should -Match 'MSGCODE_LOG_LEVEL'
         (Get-MsgcodeEffectiveConfig log.level).Value | Should -Be 'error'
-        $env:LOG_LEVEL = $null
-        Set-Content -Path (Join-Path $script:TestHome '.env') -Value 'LOG_LEVEL=warn'
+        $env:MSGCODE_LOG_LEVEL = $null
+        Set-Content -Path (Join-Path $script:TestHome '.env') -Value 'MSGCODE_LOG_LEVEL=warn'
         Set-MsgcodeConfig -Name log.level -Value info -WarningVariable warnings 3>$null
-        $warnings[0].Message | Should -Match 'LOG_LEVEL'
+        $warnings[0].Message | Should -Match 'MSGCODE_LOG_LEVEL'
         $warnings[0].Message | Should -Match ([regex]::Escape((Join-Path $script:TestHome '.env')))
     }
 

@@ -255,9 +255,9 @@ Describe 'Pictures to LM Studio''s vision model (lmstudio and vision runners) ag
         $out = Invoke-MsgcodeRunner vision -File $script:Png -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'VisionModelNotLoaded,*'
         $out.ErrorMessage | Should -Match 'lms load qwen2-vl-7b-instruct'
-        $env:LMSTUDIO_VISION_MODEL = 'llava-1.6'
+        $env:MSGCODE_LMSTUDIO_VISION_MODEL = 'llava-1.6'
         try { (Invoke-MsgcodeRunner vision -File $script:Png -ErrorAction SilentlyContinue).ErrorCode | Should -Be 'VisionModelNotLoaded' }
-        finally { $env:LMSTUDIO_VISION_MODEL = $null }
+        finally { $env:MSGCODE_LMSTUDIO_VISION_MODEL = $null }
         Set-Models 'meta-llama-3.1-8b-instruct:llm:loaded'
         (Invoke-MsgcodeRunner lmstudio 'x' -File $script:Png -ErrorAction SilentlyContinue).ErrorMessage | Should -Match 'no vision model'
         Get-ChatRequests | Should -BeNullOrEmpty

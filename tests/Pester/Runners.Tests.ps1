@@ -208,7 +208,7 @@ Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
 
     It 'redacts secret settings from what the ledger records' {
         $secret = 'sk-' + [guid]::NewGuid().ToString('N')
-        $env:LMSTUDIO_API_KEY = $secret
+        $env:MSGCODE_LMSTUDIO_API_KEY = $secret
         try {
             $ws = New-TestWorkspace
             $run = New-MsgcodeTask -Title 'leak' -Prompt "echo token=$secret; exit 4" -Runner shell -Workspace $ws | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
@@ -217,7 +217,7 @@ Describe 'Runner failures' -Skip:(-not $script:OnUnix) {
             $ledger | Should -Not -Match $secret
             $ledger | Should -Match 'token=\*\*\*\*\*\*\*\*'
         }
-        finally { $env:LMSTUDIO_API_KEY = $null }
+        finally { $env:MSGCODE_LMSTUDIO_API_KEY = $null }
     }
 }
 
@@ -227,14 +227,14 @@ Describe 'Secrets and prompts stay private' -Skip:(-not $IsLinux) {
         $env:PATH = $script:SavedPath
     }
     AfterEach {
-        $env:LMSTUDIO_API_KEY = $null
+        $env:MSGCODE_LMSTUDIO_API_KEY = $null
     }
 
     It 'redacts every layer''s value of a secret, not only the effective one, from the ledger, the summary and the artifacts' {
         $stored = 'sk-state-' + [guid]::NewGuid().ToString('N')
         $fromEnv = 'sk-env-' + [guid]::NewGuid().ToString('N')
         Set-MsgcodeConfig lmstudio.apiKey $stored
-        $env:LMSTUDIO_API_KEY = $fromEnv          # wins over state.json; the stored value is only shadowed
+        $env:MSGCODE_LMSTUDIO_API_KEY = $fromEnv          # wins over state.json; the stored value is only shadowed
         $ws = New-TestWorkspace
         $task = New-MsgcodeTask -Title 'leak' -Prompt "echo stored=$stored; exit 3" -Runner shell -Workspace $ws
         $run = $task | Invoke-MsgcodeTask -ErrorAction SilentlyContinue
@@ -244,16 +244,16 @@ Describe 'Secrets and prompts stay private' -Skip:(-not $IsLinux) {
     }
 
     It 'runners do not inherit msgcode''s secret variables unless their entry names them' {
-        $env:LMSTUDIO_API_KEY = 'sk-inherit-' + [guid]::NewGuid().ToString('N')
-        (Invoke-MsgcodeRunner shell 'echo "key=[$LMSTUDIO_API_KEY]"').Output.Trim() | Should -Be 'key=[]'
-        @{ version = 1; runners = @(@{ kind = 'needskey'; description = 'is given the key by name'; risk = 'low'; secretVariables = @('LMSTUDIO_API_KEY')
-            command = @{ executable = '/bin/sh'; arguments = @('-c', 'printf "%s" "$LMSTUDIO_API_KEY" | wc -c'); prompt = 'stdin'; result = @{ from = 'stdout' } } }) } |
+        $env:MSGCODE_LMSTUDIO_API_KEY = 'sk-inherit-' + [guid]::NewGuid().ToString('N')
+        (Invoke-MsgcodeRunner shell 'echo "key=[$MSGCODE_LMSTUDIO_API_KEY]"').Output.Trim() | Should -Be 'key=[]'
+        @{ version = 1; runners = @(@{ kind = 'needskey'; description = 'is given the key by name'; risk = 'low'; secretVariables = @('MSGCODE_LMSTUDIO_API_KEY')
+            command = @{ executable = '/bin/sh'; arguments = @('-c', 'printf "%s" "$MSGCODE_LMSTUDIO_API_KEY" | wc -c'); prompt = 'stdin'; result = @{ from = 'stdout' } } }) } |
             ConvertTo-Json -Depth 6 | Set-Content (Join-Path $script:TestHome 'capabilities.json')
-        (Invoke-MsgcodeRunner needskey 'x').Output.Trim() | Should -Be ([string]$env:LMSTUDIO_API_KEY.Length)
+        (Invoke-MsgcodeRunner needskey 'x').Output.Trim() | Should -Be ([string]$env:MSGCODE_LMSTUDIO_API_KEY.Length)
 
         # A task's run (the path the daemon's queued runs take too) hides it as well: the runner gets nothing, not a redacted value.
         $ws = New-TestWorkspace
-        $key = New-MsgcodeTask -Title 'env' -Prompt 'echo "key=[${LMSTUDIO_API_KEY:-unset}]"' -Runner shell -Workspace $ws
+        $key = New-MsgcodeTask -Title 'env' -Prompt 'echo "key=[${MSGCODE_LMSTUDIO_API_KEY:-unset}]"' -Runner shell -Workspace $ws
         ($key | Invoke-MsgcodeTask).Preview | Should -Be 'key=[unset]'
     }
 
@@ -326,7 +326,7 @@ Describe 'The lmstudio runner against a loopback stand-in server' {
     }
 
     It 'is probed available, picks the first loaded model for auto, and sends the key and max_tokens' {
-        $env:LMSTUDIO_API_KEY = 'sk-local-test'
+        $env:MSGCODE_LMSTUDIO_API_KEY = 'sk-local-test'
         try {
             (Get-MsgcodeRunner lmstudio).Available | Should -BeTrue
             Set-MsgcodeConfig -Name lmstudio.maxTokens -Value 77
@@ -335,7 +335,7 @@ Describe 'The lmstudio runner against a loopback stand-in server' {
             $out.Output | Should -Be 'echo: hello model via qwen-test max=77 auth=Bearer sk-local-test'
             (Invoke-MsgcodeRunner lmstudio 'hi' -Model other).Output | Should -Match 'via other '
         }
-        finally { $env:LMSTUDIO_API_KEY = $null }
+        finally { $env:MSGCODE_LMSTUDIO_API_KEY = $null }
     }
 
     It 'runs a task and records the answer' {

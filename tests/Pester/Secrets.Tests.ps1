@@ -75,14 +75,14 @@ Describe 'Secret settings' -Skip:(-not $script:Unix) {
         $script:TestHome = New-TestHome
         $env:MSGCODE_TEST_VAULT_DIR = Join-Path $TestDrive ('vaults-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path $env:MSGCODE_TEST_VAULT_DIR | Out-Null
-        $env:LMSTUDIO_API_KEY = $null
+        $env:MSGCODE_LMSTUDIO_API_KEY = $null
         Set-MsgcodeConfig lmstudio.baseUrl $script:BaseUrl
         $script:Secret = 'sk-' + [guid]::NewGuid().ToString('N')
     }
     AfterEach {
         Stop-MsgcodeDaemon -TimeoutSec 10 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
         $env:PSModulePath = $script:SavedModulePath
-        $env:LMSTUDIO_API_KEY = $null
+        $env:MSGCODE_LMSTUDIO_API_KEY = $null
     }
 
     Context 'without a vault' {
@@ -128,7 +128,7 @@ Describe 'Secret settings' -Skip:(-not $script:Unix) {
         }
 
         It 'never writes a key set in the environment, whatever runs: settings, the runner, the doctor, the daemon' {
-            $env:LMSTUDIO_API_KEY = $script:Secret
+            $env:MSGCODE_LMSTUDIO_API_KEY = $script:Secret
             Set-MsgcodeConfig lmstudio.model qwen-test
             (Invoke-MsgcodeRunner lmstudio 'env').Output | Should -Be 'echo: env'
             Get-LastAuthorization | Should -Be "Bearer $script:Secret"
@@ -161,7 +161,7 @@ Describe 'Secret settings' -Skip:(-not $script:Unix) {
             $check = Test-MsgcodeDoctor -Detailed -Category home | Where-Object Name -EQ 'file-modes'
             $check.Status | Should -Be 'pass'
             $envFile = Join-Path $script:TestHome '.env'
-            Set-Content $envFile 'LMSTUDIO_MODEL=qwen'
+            Set-Content $envFile 'MSGCODE_LMSTUDIO_MODEL=qwen'
             & chmod 644 $envFile (Join-Path $script:TestHome 'state.json')
             $check = Test-MsgcodeDoctor -Detailed -Category home | Where-Object Name -EQ 'file-modes'
             $check.Status | Should -Be 'warn'
@@ -247,7 +247,7 @@ Describe 'Secret settings' -Skip:(-not $script:Unix) {
             $e[0].FullyQualifiedErrorId | Should -BeLike 'SecretVaultNotFound,*'
             $entry.Source | Should -Be 'Default'
             $entry.Problems | Should -Match '^SecretVaultNotFound: '
-            $env:LMSTUDIO_API_KEY = 'sk-env-' + [guid]::NewGuid().ToString('N')
+            $env:MSGCODE_LMSTUDIO_API_KEY = 'sk-env-' + [guid]::NewGuid().ToString('N')
             (Get-MsgcodeEffectiveConfig lmstudio.apiKey -ErrorAction SilentlyContinue).Source | Should -Be 'Environment'
         }
     }

@@ -133,7 +133,7 @@ Describe 'Status model: Set-MsgcodeTask and Close-MsgcodeTask' {
     It 'closes as canceled with a reason; canceled reopens only with -Force; done cannot become canceled' {
         $closed = Close-MsgcodeTask -Id $script:Task.Id -Status canceled -Reason 'not needed' -Workspace $script:Ws -PassThru
         $closed.Status | Should -Be 'canceled'
-        $closed.LastSummary | Should -Be 'not needed'
+        $closed.CloseReason | Should -Be 'not needed'
         Set-MsgcodeTask -Id $script:Task.Id -Status blocked -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskTransitionInvalid,*'
         $other = New-MsgcodeTask -Title 'other' -Workspace $script:Ws | Close-MsgcodeTask -PassThru
@@ -160,7 +160,7 @@ Describe 'Status model: Set-MsgcodeTask and Close-MsgcodeTask' {
         $task.Title | Should -Be 'renamed'
         $task.Prompt | Should -Be 'Get-Date'
         $task.Model | Should -Be 'm2'
-        $task.LastSummary | Should -Be 'n'
+        $task.Notes | Should -Be 'n'
         $task.UpdatedAt | Should -BeGreaterThan $script:Task.UpdatedAt
         Get-Content -Raw (Join-Path $script:Ws 'tasks' "$($task.Id).md") | Should -Be "# renamed`n`nGet-Date`n"
         Set-MsgcodeTask -Id $task.Id -Title '' -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
@@ -342,7 +342,7 @@ Describe 'Invoke-MsgcodeTask and the run ledger' {
         Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'TaskTransitionInvalid,*'
         (Invoke-MsgcodeTask -Id $task.Id -Workspace $script:Ws -Force).Status | Should -Be 'succeeded'
-        $other = New-MsgcodeTask -Title 'other' -Runner nosuchrunner -Workspace $script:Ws
+        $other = New-MsgcodeTask -Title 'other' -Runner nosuchrunner -Force -Workspace $script:Ws   # a runner to be installed later
         Invoke-MsgcodeTask -Id $other.Id -Workspace $script:Ws -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'RunnerNotFound,*'
         (Get-MsgcodeTask -Id $other.Id -Workspace $script:Ws).Status | Should -Be 'open'

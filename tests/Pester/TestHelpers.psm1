@@ -37,12 +37,13 @@ function Clear-MsgcodeEnvironment {
     # Removes every variable msgcode reads, so a test controls the environment layer alone.
     # Returns what was removed, for Restore-MsgcodeEnvironment.
     $saved = @{}
-    foreach ($entry in (Get-MsgcodeEffectiveConfig -ErrorAction SilentlyContinue)) {
-        $name = $entry.EnvironmentVariable
-        $value = [Environment]::GetEnvironmentVariable($name)
-        if ($null -ne $value) {
-            $saved[$name] = $value
-            [Environment]::SetEnvironmentVariable($name, $null)
+    foreach ($entry in (Get-MsgcodeEffectiveConfig -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)) {
+        foreach ($name in @($entry.EnvironmentVariable, $entry.LegacyEnvironmentVariable) -ne $null) {   # the original msgcode's names too
+            $value = [Environment]::GetEnvironmentVariable($name)
+            if ($null -ne $value) {
+                $saved[$name] = $value
+                [Environment]::SetEnvironmentVariable($name, $null)
+            }
         }
     }
     return $saved

@@ -139,12 +139,7 @@ public sealed partial class ChannelService
 
         var root = _context!.Config.GetString("workspace.root") ?? "~/msgcode-workspaces";
         var path = RouteStore.ResolveBindPath(root, parts[0]);
-        var runner = parts.Length > 1 ? Tasks.TaskStore.ValidateRunnerKind(parts[1]) : null; // before any folder is made
-        if (runner is not null && _queue.Runners.Find(runner) is null)
-        {
-            throw new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, runner,
-                $"There is no runner '{runner}' (available: {string.Join(", ", _queue.Runners.Kinds.Order())}). Nothing was bound.");
-        }
+        var runner = parts.Length > 1 ? Runners.RunnerNames.Require(_queue.Runners.Kinds, parts[1], whatNext: "Nothing was bound.") : null; // before any folder is made
 
         // A symlink on the way must not lead out of workspace.root: the chat could then write anywhere.
         var realRoot = RealPaths.Resolve(Path.GetFullPath(MsgcodeHome.ExpandHome(root)));

@@ -38,12 +38,7 @@ public sealed partial class ChannelService
             return $"This chat uses the workspace's runner.default again: {EffectiveStates.RunnerOf(route, config, _routes.Path)}.";
         }
 
-        var kind = Tasks.TaskStore.ValidateRunnerKind(name);
-        if (runners.Find(kind) is null)
-        {
-            throw new MsgcodeException(ErrorIds.RunnerNotFound, MsgcodeErrorCategory.ObjectNotFound, kind,
-                $"There is no runner '{kind}'. Available: {available}. Nothing was changed.");
-        }
+        var kind = Runners.RunnerNames.Require(runners.Kinds, name, whatNext: "Nothing was changed.");
 
         var policy = config["policy.mode"];
         if (SendsOff(runners, kind, (string)policy.RawValue!, route.Workspace))

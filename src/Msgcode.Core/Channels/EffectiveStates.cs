@@ -80,7 +80,7 @@ public static class EffectiveStates
     public static string Origin(ConfigEntry entry) => entry.Source switch
     {
         nameof(ConfigLayer.Default) => "the default",
-        nameof(ConfigLayer.Environment) => $"environment variable {entry.EnvironmentVariable}",
+        nameof(ConfigLayer.Environment) => $"environment variable {entry.SourceVariable ?? entry.EnvironmentVariable}",
         _ => $"{entry.Source} layer, {PathOf(entry)}",
     };
 

@@ -11,7 +11,7 @@ public sealed class ConfigEntry
     /// <summary>The layer that supplied <see cref="Value"/>: Default, State, Workspace, EnvFile or Environment.</summary>
     public required string Source { get; init; }
 
-    /// <summary>The file that supplied the value, or <c>env:NAME</c> for the process environment; null for a default.</summary>
+    /// <summary>The file that supplied the value, or <c>env:NAME</c> for the process environment (<c>env:LOG_LEVEL (legacy)</c> for an original name); null for a default.</summary>
     public string? SourcePath { get; init; }
 
     /// <summary>The line in <see cref="SourcePath"/>, where the layer has lines (.env).</summary>
@@ -21,7 +21,17 @@ public sealed class ConfigEntry
 
     public object? Default { get; init; }
 
+    /// <summary>The key's environment variable (and .env name), MSGCODE_-prefixed.</summary>
     public required string EnvironmentVariable { get; init; }
+
+    /// <summary>The original msgcode's name for the key, read only when <see cref="EnvironmentVariable"/> is unset; null for new keys.</summary>
+    public string? LegacyEnvironmentVariable { get; init; }
+
+    /// <summary>
+    /// The variable that supplied <see cref="Value"/> (Environment and EnvFile layers): the MSGCODE_ name, or the
+    /// original name marked <c>(legacy)</c>, such as <c>LOG_LEVEL (legacy)</c>; null for the other layers.
+    /// </summary>
+    public string? SourceVariable { get; init; }
 
     public string[]? AllowedValues { get; init; }
 

@@ -16,6 +16,12 @@ public sealed class ConfigIssue
 
     public required string Message { get; init; }
 
+    /// <summary>
+    /// A warning, not an invalid setting (a legacy variable's value that msgcode ignores): the doctor warns, and
+    /// Get-MsgcodeEffectiveConfig writes a warning instead of an error.
+    /// </summary>
+    public bool IsWarning { get; init; }
+
     public override string ToString()
     {
         var where = Path is null ? Layer : Line is int l ? $"{Path}:{l}" : Path;

@@ -11,7 +11,15 @@ public sealed class ConfigKey
 {
     public required string Name { get; init; }
 
+    /// <summary>The environment variable (and .env name) of the key; every one begins with MSGCODE_.</summary>
     public required string EnvironmentVariable { get; init; }
+
+    /// <summary>
+    /// The original msgcode's name for the key (LOG_LEVEL, WORKSPACE_ROOT, ...), or null. It is read only when
+    /// <see cref="EnvironmentVariable"/> is unset, is shown as legacy, and a value of it that does not parse is a
+    /// warning, not an invalid setting: such generic names may belong to another program.
+    /// </summary>
+    public string? LegacyEnvironmentVariable { get; init; }
 
     public required ConfigValueType Type { get; init; }
 

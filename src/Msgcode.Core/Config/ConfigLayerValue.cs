@@ -20,6 +20,9 @@ public sealed class ConfigLayerValue
 
     public int? Line { get; init; }
 
+    /// <summary>The variable that set the value (Environment and EnvFile layers), marked <c>(legacy)</c> for an original msgcode name.</summary>
+    public string? Variable { get; init; }
+
     public string? ErrorId { get; init; }
 
     public string? Message { get; init; }

@@ -6,10 +6,14 @@ namespace Msgcode.Core.Config;
 /// Resolves every key through the layers default → state → workspace → env-file → environment.
 /// Nothing here throws for bad input: every problem is returned, located, and the next valid layer wins.
 /// </summary>
-public static class ConfigResolver
+public static partial class ConfigResolver
 {
-    /// <summary>One layer's value of a key; <paramref name="Problem"/> when the value could not be had at all (a secret whose vault is locked).</summary>
-    private sealed record RawSetting(object Raw, string? Path, int? Line, ConfigIssue? Problem = null);
+    /// <summary>
+    /// One layer's value of a key; <paramref name="Problem"/> when the value could not be had at all (a secret whose vault is locked).
+    /// <paramref name="Variable"/>: the variable that set it (environment and .env layers); <paramref name="Legacy"/>: it is the
+    /// original msgcode's name, read only as a fallback.
+    /// </summary>
+    private sealed record RawSetting(object Raw, string? Path, int? Line, ConfigIssue? Problem = null, string? Variable = null, bool Legacy = false);
 
     private sealed class LayerData(ConfigLayer layer)
     {
@@ -99,6 +103,7 @@ public static class ConfigResolver
         var winnerLayer = ConfigLayer.Default;
         string? winnerPath = null;
         int? winnerLine = null;
+        string? winnerVariable = null;
         var found = false;
         var rows = new List<ConfigLayerValue>();
         var problems = new List<ConfigIssue>();
@@ -157,6 +162,18 @@ public static class ConfigResolver
 
             if (!key.TryConvert(setting.Raw, out var value, out var error))
             {
+                if (setting.Legacy)
+                {
+                    var warning = LegacyValueIgnored(key, layer.Layer, setting, error);
+                    allIssues.Add(warning);
+                    rows.Add(new ConfigLayerValue
+                    {
+                        Name = key.Name, Layer = layer.Layer.ToString(), Status = "Ignored", Path = setting.Path, Line = setting.Line, Variable = Label(setting),
+                        ErrorId = warning.ErrorId, Message = warning.Message, RawValue = setting.Raw,
+                    });
+                    continue;
+                }
+
                 var issue = new ConfigIssue
                 {
                     ErrorId = ErrorIds.ConfigValueInvalid,
@@ -165,7 +182,7 @@ public static class ConfigResolver
                     Line = setting.Line,
                     Key = key.Name,
                     Message = $"Invalid value for '{key.Name}': {(key.Secret ? "the value is not valid" : error)}. This layer is skipped; " +
-                              $"set {key.Describe()} or remove it ({Fix(key, layer.Layer)}).",
+                              $"set {key.Describe()} or remove it ({Fix(key, layer.Layer, setting)}).",
                 };
                 problems.Add(issue);
                 allIssues.Add(issue);
@@ -180,7 +197,7 @@ public static class ConfigResolver
             rows.Add(new ConfigLayerValue
             {
                 Name = key.Name, Layer = layer.Layer.ToString(), Status = found ? "Shadowed" : "Effective", Value = key.Display(value),
-                Path = setting.Path, Line = setting.Line, RawValue = value,
+                Path = setting.Path, Line = setting.Line, Variable = Label(setting), RawValue = value,
             });
             if (!found)
             {
@@ -189,6 +206,7 @@ public static class ConfigResolver
                 winnerLayer = layer.Layer;
                 winnerPath = setting.Path;
                 winnerLine = setting.Line;
+                winnerVariable = Label(setting);
             }
         }
 
@@ -207,9 +225,11 @@ public static class ConfigResolver
             Source = winnerLayer.ToString(),
             SourcePath = winnerPath,
             SourceLine = winnerLine,
+            SourceVariable = winnerVariable,
             Type = key.Type.ToString(),
             Default = key.Display(key.Default),
             EnvironmentVariable = key.EnvironmentVariable,
+            LegacyEnvironmentVariable = key.LegacyEnvironmentVariable,
             AllowedValues = key.AllowedValues?.ToArray(),
             IsSecret = key.Secret,
             WorkspaceScoped = key.WorkspaceScoped,
@@ -232,68 +252,6 @@ public static class ConfigResolver
         }
 
         return key.Default;
-    }
-
-    private static string Fix(ConfigKey key, ConfigLayer layer) => layer switch
-    {
-        ConfigLayer.Environment => $"environment variable {key.EnvironmentVariable}",
-        ConfigLayer.EnvFile => $"the {key.EnvironmentVariable} line of the .env file",
-        ConfigLayer.Workspace => $"Set-MsgcodeConfig -Name {key.Name} -Workspace <path> -Value <value>",
-        _ => $"Set-MsgcodeConfig -Name {key.Name} -Value <value>, or Reset-MsgcodeConfig -Name {key.Name}",
-    };
-
-    private static LayerData ReadEnvironmentLayer(IReadOnlyDictionary<string, string> environment)
-    {
-        var layer = new LayerData(ConfigLayer.Environment);
-        foreach (var key in ConfigSchema.Keys)
-        {
-            if (environment.TryGetValue(key.EnvironmentVariable, out var value) && value.Length > 0)
-            {
-                layer.Settings[key] = new RawSetting(value, "env:" + key.EnvironmentVariable, null);
-            }
-        }
-
-        return layer;
-    }
-
-    private static LayerData ReadEnvFileLayer(string path, List<ConfigIssue> issues)
-    {
-        var layer = new LayerData(ConfigLayer.EnvFile);
-        if (!TryReadText(path, ConfigLayer.EnvFile, issues, out var text))
-        {
-            return layer;
-        }
-
-        foreach (var entry in EnvFileParser.Parse(text, path, issues))
-        {
-            var key = ConfigSchema.FindByEnvironmentVariable(entry.Name);
-            if (key is null)
-            {
-                if (!ConfigSchema.ReservedVariables.Contains(entry.Name))
-                {
-                    issues.Add(new ConfigIssue
-                    {
-                        ErrorId = ErrorIds.ConfigKeyUnknown,
-                        Layer = nameof(ConfigLayer.EnvFile),
-                        Path = path,
-                        Line = entry.Line,
-                        Key = entry.Name,
-                        Message = $"'{entry.Name}' is not a msgcode setting and is ignored. Get-MsgcodeEffectiveConfig lists every key with its EnvironmentVariable.",
-                    });
-                }
-
-                continue;
-            }
-
-            if (entry.Value.Length == 0)
-            {
-                continue; // NAME= means unset, as in the environment
-            }
-
-            layer.Settings[key] = new RawSetting(entry.Value, path, entry.Line);
-        }
-
-        return layer;
     }
 
     /// <summary>

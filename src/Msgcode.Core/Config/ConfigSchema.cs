@@ -3,9 +3,10 @@ using System.Text.RegularExpressions;
 namespace Msgcode.Core.Config;
 
 /// <summary>
-/// Every configuration key msgcode knows, declared exactly once. Environment variable names follow
-/// the original msgcode where it had one (LOG_LEVEL, LMSTUDIO_*, IMSG_PATH, MY_EMAIL, MY_PHONE,
-/// WORKSPACE_ROOT); new keys use an MSGCODE_ prefix.
+/// Every configuration key msgcode knows, declared exactly once. Every environment variable begins with MSGCODE_,
+/// so another program's LOG_LEVEL or WORKSPACE_ROOT is never taken for msgcode's. Where the original msgcode had a
+/// name (LOG_LEVEL, LMSTUDIO_*, IMSG_PATH, MY_EMAIL, MY_PHONE, WORKSPACE_ROOT, TTS_*, MEMORY_INJECT_*), the new name is
+/// that name behind MSGCODE_, and the old one is read as a legacy fallback (see <see cref="ConfigKey.LegacyEnvironmentVariable"/>).
 /// </summary>
 public static class ConfigSchema
 {
@@ -13,9 +14,9 @@ public static class ConfigSchema
 
     public static IReadOnlyList<ConfigKey> Keys { get; } =
     [
-        new() { Name = "workspace.root", EnvironmentVariable = "WORKSPACE_ROOT", Type = ConfigValueType.Path, Default = "~/msgcode-workspaces",
+        new() { Name = "workspace.root", EnvironmentVariable = "MSGCODE_WORKSPACE_ROOT", LegacyEnvironmentVariable = "WORKSPACE_ROOT", Type = ConfigValueType.Path, Default = "~/msgcode-workspaces",
             Description = "Folder under which chat-bound workspaces are created (/bind paths are relative to it)." },
-        new() { Name = "log.level", EnvironmentVariable = "LOG_LEVEL", Type = ConfigValueType.Enum, Default = "info", AllowedValues = ["debug", "info", "warn", "error"],
+        new() { Name = "log.level", EnvironmentVariable = "MSGCODE_LOG_LEVEL", LegacyEnvironmentVariable = "LOG_LEVEL", Type = ConfigValueType.Enum, Default = "info", AllowedValues = ["debug", "info", "warn", "error"],
             Description = "Lowest level written to the daemon's log." },
         new() { Name = "log.maxBytes", EnvironmentVariable = "MSGCODE_LOG_MAX_BYTES", Type = ConfigValueType.Integer, Default = 10L * 1024 * 1024, Minimum = 4096, Maximum = 1L << 40,
             Description = "Size at which the log file is rotated." },
@@ -38,26 +39,26 @@ public static class ConfigSchema
             Description = "local-only refuses runners that send data off this machine. A workspace may only tighten it." },
         new() { Name = "workspace.trusted", EnvironmentVariable = "MSGCODE_WORKSPACE_TRUSTED", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Workspaces (full paths) whose .msgcode/config.json may point an endpoint such as lmstudio.baseUrl elsewhere and still be sent your secrets." },
-        new() { Name = "lmstudio.baseUrl", EnvironmentVariable = "LMSTUDIO_BASE_URL", Type = ConfigValueType.Url, Default = "http://127.0.0.1:1234", WorkspaceScoped = true, Endpoint = true,
+        new() { Name = "lmstudio.baseUrl", EnvironmentVariable = "MSGCODE_LMSTUDIO_BASE_URL", LegacyEnvironmentVariable = "LMSTUDIO_BASE_URL", Type = ConfigValueType.Url, Default = "http://127.0.0.1:1234", WorkspaceScoped = true, Endpoint = true,
             Description = "Base URL of the LM Studio (OpenAI-compatible) server." },
-        new() { Name = "lmstudio.model", EnvironmentVariable = "LMSTUDIO_MODEL", Type = ConfigValueType.String, Default = "auto", WorkspaceScoped = true,
+        new() { Name = "lmstudio.model", EnvironmentVariable = "MSGCODE_LMSTUDIO_MODEL", LegacyEnvironmentVariable = "LMSTUDIO_MODEL", Type = ConfigValueType.String, Default = "auto", WorkspaceScoped = true,
             Description = "Model id, or auto for the first loaded model." },
-        new() { Name = "lmstudio.apiKey", EnvironmentVariable = "LMSTUDIO_API_KEY", Type = ConfigValueType.String, Default = null, Secret = true, WorkspaceScoped = true,
+        new() { Name = "lmstudio.apiKey", EnvironmentVariable = "MSGCODE_LMSTUDIO_API_KEY", LegacyEnvironmentVariable = "LMSTUDIO_API_KEY", Type = ConfigValueType.String, Default = null, Secret = true, WorkspaceScoped = true,
             Description = "API key sent to LM Studio as a bearer token." },
-        new() { Name = "lmstudio.timeoutMs", EnvironmentVariable = "LMSTUDIO_TIMEOUT_MS", Type = ConfigValueType.Integer, Default = 120000L, Minimum = 100, Maximum = 3_600_000, WorkspaceScoped = true,
+        new() { Name = "lmstudio.timeoutMs", EnvironmentVariable = "MSGCODE_LMSTUDIO_TIMEOUT_MS", LegacyEnvironmentVariable = "LMSTUDIO_TIMEOUT_MS", Type = ConfigValueType.Integer, Default = 120000L, Minimum = 100, Maximum = 3_600_000, WorkspaceScoped = true,
             Description = "Milliseconds to wait for one LM Studio reply." },
-        new() { Name = "lmstudio.maxTokens", EnvironmentVariable = "LMSTUDIO_MAX_TOKENS", Type = ConfigValueType.Integer, Default = 4000L, Minimum = 1, Maximum = 1_000_000, WorkspaceScoped = true,
+        new() { Name = "lmstudio.maxTokens", EnvironmentVariable = "MSGCODE_LMSTUDIO_MAX_TOKENS", LegacyEnvironmentVariable = "LMSTUDIO_MAX_TOKENS", Type = ConfigValueType.Integer, Default = 4000L, Minimum = 1, Maximum = 1_000_000, WorkspaceScoped = true,
             Description = "max_tokens sent with each LM Studio request." },
         new() { Name = "claude.permissionMode", EnvironmentVariable = "MSGCODE_CLAUDE_PERMISSION_MODE", Type = ConfigValueType.Enum, Default = "acceptEdits",
             AllowedValues = ["acceptEdits", "default", "plan", "bypassPermissions"],
             Description = "Claude Code's --permission-mode for headless runs: acceptEdits lets it edit files in its folder; default refuses every edit; bypassPermissions is refused when run as root." },
         new() { Name = "agents.maxRetries", EnvironmentVariable = "MSGCODE_AGENTS_MAX_RETRIES", Type = ConfigValueType.Integer, Default = 2L, Minimum = 0, Maximum = 20,
             Description = "How often an agent CLI (claude, codex) retries a failed model request before the run fails." },
-        new() { Name = "tts.backend", EnvironmentVariable = "TTS_BACKEND", Type = ConfigValueType.Enum, Default = "auto", AllowedValues = ["auto", "say", "espeak-ng"], WorkspaceScoped = true,
+        new() { Name = "tts.backend", EnvironmentVariable = "MSGCODE_TTS_BACKEND", LegacyEnvironmentVariable = "TTS_BACKEND", Type = ConfigValueType.Enum, Default = "auto", AllowedValues = ["auto", "say", "espeak-ng"], WorkspaceScoped = true,
             Description = "Speech engine: say on macOS, espeak-ng on Linux, auto picks the platform's." },
-        new() { Name = "tts.voice", EnvironmentVariable = "TTS_VOICE", Type = ConfigValueType.String, Default = null, WorkspaceScoped = true,
+        new() { Name = "tts.voice", EnvironmentVariable = "MSGCODE_TTS_VOICE", LegacyEnvironmentVariable = "TTS_VOICE", Type = ConfigValueType.String, Default = null, WorkspaceScoped = true,
             Description = "Voice name passed to the speech engine (its default when unset)." },
-        new() { Name = "lmstudio.visionModel", EnvironmentVariable = "LMSTUDIO_VISION_MODEL", Type = ConfigValueType.String, Default = "auto", WorkspaceScoped = true,
+        new() { Name = "lmstudio.visionModel", EnvironmentVariable = "MSGCODE_LMSTUDIO_VISION_MODEL", LegacyEnvironmentVariable = "LMSTUDIO_VISION_MODEL", Type = ConfigValueType.String, Default = "auto", WorkspaceScoped = true,
             Description = "Model that reads images (a task's picture files, the vision runner), or auto for a loaded vision model (LM Studio lists it as type vlm)." },
         new() { Name = "asr.engine", EnvironmentVariable = "MSGCODE_ASR_ENGINE", Type = ConfigValueType.Enum, Default = "auto", AllowedValues = ["auto", "whisper", "pocketsphinx"], WorkspaceScoped = true,
             Description = "Speech-to-text engine of the asr runner: whisper (whisper.cpp's whisper-cli with asr.whisperModel), pocketsphinx (Linux), auto: whisper when it is set up, else pocketsphinx." },
@@ -79,17 +80,17 @@ public static class ConfigSchema
             Description = "Whether the daemon runs scheduled jobs." },
         new() { Name = "jobs.missedRunPolicy", EnvironmentVariable = "MSGCODE_JOBS_MISSED_RUN_POLICY", Type = ConfigValueType.Enum, Default = "run-once", AllowedValues = ["skip", "run-once", "run-all"],
             Description = "What a job does about runs missed while the daemon was down, unless the job says otherwise." },
-        new() { Name = "imsg.path", EnvironmentVariable = "IMSG_PATH", Type = ConfigValueType.Path, Default = null,
+        new() { Name = "imsg.path", EnvironmentVariable = "MSGCODE_IMSG_PATH", LegacyEnvironmentVariable = "IMSG_PATH", Type = ConfigValueType.Path, Default = null,
             Description = "Path of the imsg executable that connects msgcode to iMessage." },
-        new() { Name = "whitelist.emails", EnvironmentVariable = "MY_EMAIL", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
+        new() { Name = "whitelist.emails", EnvironmentVariable = "MSGCODE_MY_EMAIL", LegacyEnvironmentVariable = "MY_EMAIL", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Sender e-mail handles that msgcode serves." },
-        new() { Name = "whitelist.phones", EnvironmentVariable = "MY_PHONE", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
+        new() { Name = "whitelist.phones", EnvironmentVariable = "MSGCODE_MY_PHONE", LegacyEnvironmentVariable = "MY_PHONE", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Sender phone handles that msgcode serves. Write them with their country code (+1 555 123 4567): one written without it (a national number) matches that number under any country code of 1-3 digits." },
-        new() { Name = "memory.inject", EnvironmentVariable = "MEMORY_INJECT_ENABLED", Type = ConfigValueType.Boolean, Default = false, WorkspaceScoped = true,
+        new() { Name = "memory.inject", EnvironmentVariable = "MSGCODE_MEMORY_INJECT_ENABLED", LegacyEnvironmentVariable = "MEMORY_INJECT_ENABLED", Type = ConfigValueType.Boolean, Default = false, WorkspaceScoped = true,
             Description = "Whether the best-matching notes of the workspace's memory are put before a chat task's prompt." },
-        new() { Name = "memory.injectTop", EnvironmentVariable = "MEMORY_INJECT_TOPK", Type = ConfigValueType.Integer, Default = 3L, Minimum = 1, Maximum = 50, WorkspaceScoped = true,
+        new() { Name = "memory.injectTop", EnvironmentVariable = "MSGCODE_MEMORY_INJECT_TOPK", LegacyEnvironmentVariable = "MEMORY_INJECT_TOPK", Type = ConfigValueType.Integer, Default = 3L, Minimum = 1, Maximum = 50, WorkspaceScoped = true,
             Description = "How many memory notes are put before a chat task's prompt at most." },
-        new() { Name = "memory.injectMaxChars", EnvironmentVariable = "MEMORY_INJECT_MAX_CHARS", Type = ConfigValueType.Integer, Default = 2000L, Minimum = 100, Maximum = 100_000, WorkspaceScoped = true,
+        new() { Name = "memory.injectMaxChars", EnvironmentVariable = "MSGCODE_MEMORY_INJECT_MAX_CHARS", LegacyEnvironmentVariable = "MEMORY_INJECT_MAX_CHARS", Type = ConfigValueType.Integer, Default = 2000L, Minimum = 100, Maximum = 100_000, WorkspaceScoped = true,
             Description = "Characters of memory put before a chat task's prompt at most." },
         new() { Name = "whitelist.owners", EnvironmentVariable = "MSGCODE_OWNER", Type = ConfigValueType.StringList, Default = Array.Empty<string>(),
             Description = "Owner handles (e-mail or phone): the only senders served in group chats when channel.ownerOnlyInGroup is on." },
@@ -107,10 +108,13 @@ public static class ConfigSchema
 
     private static readonly Dictionary<string, ConfigKey> ByName = Keys.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
-    private static readonly Dictionary<string, ConfigKey> ByVariable = Keys.ToDictionary(k => k.EnvironmentVariable, StringComparer.Ordinal);
+    private static readonly Dictionary<string, ConfigKey> ByVariable = Keys
+        .SelectMany(k => new[] { k.EnvironmentVariable, k.LegacyEnvironmentVariable }.OfType<string>().Select(name => (Name: name, Key: k)))
+        .ToDictionary(p => p.Name, p => p.Key, StringComparer.Ordinal);
 
     public static ConfigKey? Find(string name) => ByName.GetValueOrDefault(name);
 
+    /// <summary>The key an environment variable sets: by its MSGCODE_ name or its legacy name.</summary>
     public static ConfigKey? FindByEnvironmentVariable(string variable) => ByVariable.GetValueOrDefault(variable);
 
     /// <summary>Variables that belong to msgcode but are not keys (they are read before any config).</summary>

@@ -201,9 +201,10 @@ public static class ConfigStore
         string? shadowedBy = null;
         if (Enum.TryParse<ConfigLayer>(effective.Source, out var winner) && winner > layer)
         {
+            var variable = effective.SourceVariable ?? key.EnvironmentVariable;
             shadowedBy = winner == ConfigLayer.Environment
-                ? $"environment variable {key.EnvironmentVariable}"
-                : $"{key.EnvironmentVariable} in {effective.SourcePath}{(effective.SourceLine is int l ? $":{l}" : string.Empty)}";
+                ? $"environment variable {variable}"
+                : $"{variable} in {effective.SourcePath}{(effective.SourceLine is int l ? $":{l}" : string.Empty)}";
         }
 
         return new ConfigChange { Name = key.Name, Layer = layer, Path = path, Changed = changed, Effective = effective, ShadowedBy = shadowedBy };

@@ -17,6 +17,9 @@ public static class ErrorIds
     // Configuration
     public const string ConfigKeyUnknown = "ConfigKeyUnknown";
     public const string ConfigValueInvalid = "ConfigValueInvalid";
+
+    /// <summary>A legacy environment variable (LOG_LEVEL, ...) holds a value msgcode cannot read: a warning, since it may be another program's.</summary>
+    public const string ConfigLegacyValueIgnored = "ConfigLegacyValueIgnored";
     public const string ConfigFileInvalidJson = "ConfigFileInvalidJson";
     public const string ConfigFileUnreadable = "ConfigFileUnreadable";
     public const string ConfigEnvLineMalformed = "ConfigEnvLineMalformed";

@@ -8,7 +8,7 @@ public static class RunnerInvocation
 {
     /// <summary>msgcode's secret variables that a runner must not inherit: all of them but those its entry asks for by name.</summary>
     public static IReadOnlyList<string> HiddenVariables(RunnerEntry? entry)
-        => Config.ConfigSchema.Keys.Where(k => k.Secret).Select(k => k.EnvironmentVariable)
+        => Config.ConfigSchema.Keys.Where(k => k.Secret).SelectMany(k => new[] { k.EnvironmentVariable, k.LegacyEnvironmentVariable }.OfType<string>())
             .Except(entry?.SecretVariables ?? [], StringComparer.Ordinal).ToList();
 
     /// <param name="files">Input files (full paths) handed to the runner as they are: a one-shot call copies nothing.</param>

@@ -79,6 +79,7 @@ public sealed partial class TaskDocument
 
     public string[] Patches => StringArray(Object("outputs"), "patches");
 
+    /// <summary>The summary of the task's last run (<c>notes.lastSummary</c>): every run's end overwrites it.</summary>
     public string LastSummary
     {
         get => (string?)Object("notes")["lastSummary"] ?? string.Empty;
@@ -148,6 +149,16 @@ public sealed partial class TaskDocument
                 Root.Remove("retry");
             }
         }
+    }
+
+    /// <summary>
+    /// What a person wrote about the task (<c>notes.text</c>, Set-MsgcodeTask -Notes), or null. Its own key, apart
+    /// from <c>notes.lastSummary</c>, because a run's end overwrites the summary and notes must outlive runs.
+    /// </summary>
+    public string? Notes
+    {
+        get => Object("notes")["text"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        set => Object("notes")["text"] = value;
     }
 
     /// <summary>Why the task was closed (<c>notes.closeReason</c>), when a reason was given.</summary>

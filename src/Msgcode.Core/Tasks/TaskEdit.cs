@@ -17,7 +17,7 @@ public sealed record TaskEdit
 
     public string? Model { get; init; }
 
-    /// <summary>The task's notes (its last summary).</summary>
+    /// <summary>The task's notes (<c>notes.text</c>): kept across runs, unlike the last run's summary.</summary>
     public string? Notes { get; init; }
 
     public string? Status { get; init; }
@@ -25,7 +25,7 @@ public sealed record TaskEdit
     /// <summary>Allows reopening a done or canceled task.</summary>
     public bool Force { get; init; }
 
-    /// <summary>A close's reason: kept as the close reason and shown as the task's last summary.</summary>
+    /// <summary>A close's reason (<c>notes.closeReason</c>): kept apart from the last run's summary, which a later run overwrites.</summary>
     public string? CloseReason { get; init; }
 
     /// <summary>What the refusal tells to do when the task is running (the chat says /stop).</summary>
@@ -65,7 +65,7 @@ public sealed record TaskEdit
             if (Prompt is not null && d.Prompt != Prompt) { d.Prompt = Prompt; changed = true; }
             if (runner is not null && d.RunnerKind != runner) { d.RunnerKind = runner; changed = true; }
             if (Model is not null && d.Model != Model) { d.Model = Model; changed = true; }
-            if (Notes is not null && d.LastSummary != Notes) { d.LastSummary = Notes; changed = true; }
+            if (Notes is not null && d.Notes != Notes) { d.Notes = Notes; changed = true; }
             if (Status is not null && (d.Status != Status || CloseReason is not null))
             {
                 if (d.Status == TaskStatuses.Running)
@@ -81,7 +81,6 @@ public sealed record TaskEdit
 
             if (CloseReason is not null)
             {
-                d.LastSummary = CloseReason;
                 d.CloseReason = CloseReason;
                 changed = true;
             }

@@ -6,7 +6,10 @@ namespace Msgcode.Core.Tasks;
 
 /// <summary>
 /// Task ids: <c>tsk_</c> + a <see cref="Ulid"/>: sortable by creation, unique across processes without
-/// coordination, safe as a file name.
+/// coordination, safe as a file name. A ULID begins with its time, so tasks made minutes apart share their first
+/// dozen characters: people use the <see cref="Short"/> form instead, <c>tsk_</c> and the id's last
+/// <see cref="ShortLength"/> characters (random, and different even for ids made in the same millisecond), which
+/// tables show and every -Id takes, like an abbreviated git hash.
 /// </summary>
 public static partial class TaskId
 {
@@ -18,7 +21,21 @@ public static partial class TaskId
     [GeneratedRegex("^(tsk_)?[0-9a-hjkmnp-tv-z]{1,26}$", RegexOptions.CultureInvariant)]
     private static partial Regex PrefixPattern();
 
+    /// <summary>Characters of the id's end in its short form: 30 random bits, so two tasks of a workspace rarely share one.</summary>
+    public const int ShortLength = 6;
+
     public static string New(TimeProvider? clock = null) => Prefix + Ulid.New(clock);
+
+    /// <summary>The short form of a full id, such as <c>tsk_k7q2m9</c>: <c>tsk_</c> and its last characters.</summary>
+    public static string Short(string id) => Prefix + id[^ShortLength..];
+
+    /// <summary>
+    /// Whether what a user typed (normalized by <see cref="NormalizePrefix"/>) names the full id <paramref name="id"/>:
+    /// a beginning of the id, or a beginning of its short form.
+    /// </summary>
+    public static bool Matches(string id, string normalizedPrefix)
+        => id.StartsWith(normalizedPrefix, StringComparison.Ordinal)
+           || (normalizedPrefix.Length <= Prefix.Length + ShortLength && Short(id).StartsWith(normalizedPrefix, StringComparison.Ordinal));
 
     public static bool IsValid(string? id) => id is not null && FullPattern().IsMatch(id);
 

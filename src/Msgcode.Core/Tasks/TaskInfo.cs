@@ -37,6 +37,9 @@ public sealed class TaskInfo
 
     public string Id { get; }
 
+    /// <summary>The id's short form (<c>tsk_</c> and its last characters), which tables show and every -Id takes.</summary>
+    public string ShortId => TaskId.Short(Id);
+
     public string Title { get; }
 
     public string Status { get; }
@@ -53,7 +56,14 @@ public sealed class TaskInfo
 
     public string[] Patches => Document?.Patches ?? [];
 
+    /// <summary>The summary of the task's last run; the next run replaces it.</summary>
     public string? LastSummary => Document?.LastSummary;
+
+    /// <summary>What a person wrote with Set-MsgcodeTask -Notes; runs leave it alone.</summary>
+    public string? Notes => Document?.Notes;
+
+    /// <summary>Why the task was closed (Close-MsgcodeTask -Reason), or null.</summary>
+    public string? CloseReason => Document?.CloseReason;
 
     public string? ChatGuid => Document?.ChatGuid;
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Msgcode.Core.Config;
 using Msgcode.Core.Errors;
 using Msgcode.Core.Storage;
@@ -19,8 +18,6 @@ public sealed partial class TaskStore
     /// <summary>Reads of a task file that met a concurrent update are tried this many times before the file is called corrupt.</summary>
     private const int ReadAttempts = 3;
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex RunnerKindPattern();
 
     private readonly TimeProvider _clock;
 
@@ -96,7 +93,9 @@ public sealed partial class TaskStore
 
     private long MaxInputFileBytes() => ConfigResolver.ResolveCached(ConfigSources.ForCurrentProcess(Workspace)).GetInt64("tasks.maxInputFileBytes");
 
-    /// <summary>A full id or a unique prefix (like a short git hash) → the full id.</summary>
+    /// <summary>
+    /// A full id, a unique beginning of one, or a short id as tables show it (<c>tsk_k7q2m9</c>, or a beginning of it) → the full id.
+    /// </summary>
     public string Resolve(string idOrPrefix)
     {
         var normalized = TaskId.NormalizePrefix(idOrPrefix);
@@ -110,7 +109,7 @@ public sealed partial class TaskStore
             throw NotFound(idOrPrefix);
         }
 
-        var candidates = TaskFolderScan.Of(TasksDirectory).JsonStamps.Keys.Where(k => k.StartsWith(normalized, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var candidates = TaskFolderScan.Of(TasksDirectory).JsonStamps.Keys.Where(k => TaskId.Matches(k, normalized)).Order(StringComparer.Ordinal).ToList();
         return candidates.Count switch
         {
             0 => throw NotFound(idOrPrefix),
@@ -273,17 +272,8 @@ public sealed partial class TaskStore
         return trimmed;
     }
 
-    public static string ValidateRunnerKind(string? kind)
-    {
-        var trimmed = (kind ?? string.Empty).Trim().ToLowerInvariant();
-        if (!RunnerKindPattern().IsMatch(trimmed))
-        {
-            throw new MsgcodeException(ErrorIds.TaskFieldInvalid, MsgcodeErrorCategory.InvalidArgument, kind,
-                $"'{kind}' is not a runner kind (lower-case letters, digits and '-', such as pwsh, shell or lmstudio). Get-MsgcodeRunner lists them.");
-        }
-
-        return trimmed;
-    }
+    /// <summary>A runner name's form (<see cref="Runners.RunnerNames.Normalize"/>); whether a runner has it is checked where it is set.</summary>
+    public static string ValidateRunnerKind(string? kind) => Runners.RunnerNames.Normalize(kind);
 
     /// <summary>The runner kind for a new task: the caller's, else runner.default of the workspace's configuration.</summary>
     public string DefaultRunnerKind(ConfigSources sources) => ConfigResolver.Resolve(sources).GetString("runner.default") ?? "pwsh";

@@ -81,7 +81,7 @@ public sealed class GetMsgcodeEffectiveConfigCommand : MsgcodeCmdlet
         foreach (var issue in report.Problems)
         {
             // File-level problems and unknown keys concern every selection; a key's problems only its own.
-            if (issue.ErrorId is ErrorIds.ConfigValueInvalid or ErrorIds.ConfigKeyNotWorkspaceScoped ? Selected(issue.Key) : true)
+            if (issue.ErrorId is ErrorIds.ConfigValueInvalid or ErrorIds.ConfigKeyNotWorkspaceScoped or ErrorIds.ConfigLegacyValueIgnored ? Selected(issue.Key) : true)
             {
                 WriteIssue(issue);
             }

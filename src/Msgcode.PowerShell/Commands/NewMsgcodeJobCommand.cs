@@ -84,6 +84,10 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
     [Parameter]
     public SwitchParameter Disabled { get; set; }
 
+    /// <summary>Accepts a runner name no runner has yet (one you will add to capabilities.json later).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var workspace = ResolveWorkspace(Workspace);
@@ -97,7 +101,7 @@ public sealed class NewMsgcodeJobCommand : JobCmdlet
                 AtSet => JobSchedule.At(Instant(At)),
                 _ => JobSchedule.Cron(Cron, TimeZone),
             },
-            Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, Runner, Model, Name),
+            Action = JobEdit.NewAction(workspace, TaskId, Title, Prompt, RunnerCheck.Require(this, Runner, Force), Model, Name),
             MissedRunPolicy = new JobMissedRunPolicy { Kind = MissedRunPolicy, Max = MaxMissedRuns },
             Delivery = JobEdit.NewDelivery(DeliveryChat(DeliverTo), DeliverOn?.ToString(), Name),
         };

@@ -36,11 +36,15 @@ public sealed class NewMsgcodeTaskCommand : TaskCmdlet
     [ArgumentCompleter(typeof(LiteralPathCompleter))]
     public string[]? File { get; set; }
 
+    /// <summary>Accepts a runner name no runner has yet (one you will add to capabilities.json later).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var store = Store();
         var title = TaskStore.ValidateTitle(Title);
-        var runner = Runner ?? DefaultRunner(store);
+        var runner = RunnerCheck.Require(this, Runner, Force) ?? DefaultRunner(store);
         if (!ShouldProcess(store.TasksDirectory, $"Create task '{title}' ({runner})"))
         {
             return;

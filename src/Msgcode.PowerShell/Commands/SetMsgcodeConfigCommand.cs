@@ -49,6 +49,10 @@ public sealed class SetMsgcodeConfigCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Accepts a runner.default that no runner has yet (one you will add to capabilities.json later).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override bool RecordErrorsAreNonTerminating => true;
 
     protected override void ProcessRecordCore()
@@ -56,6 +60,11 @@ public sealed class SetMsgcodeConfigCommand : MsgcodeCmdlet
         var sources = ConfigSources(Workspace);
         var key = ConfigStore.RequireKey(Name);
         var value = ConfigStore.Validate(key, Unwrap(ParameterSetName == SecureValueSet ? SecureValue : Value));
+        if (key.Name == "runner.default" && value is string runner)
+        {
+            value = RunnerCheck.Require(this, runner, Force);
+        }
+
         var workspace = Workspace is not null;
         var (_, path) = ConfigStore.Target(sources, key, workspace);
         var vault = SecretStore.DestinationFor(key, workspace, Vault);

@@ -84,12 +84,16 @@ public sealed class SetMsgcodeJobCommand : JobCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Accepts a runner name no runner has yet (one you will add to capabilities.json later).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var edit = new JobEdit
         {
             Name = Name, Cron = Cron, TimeZone = TimeZone, Every = Every, Anchor = Anchor is DateTime anchor ? Instant(anchor) : null, At = At is DateTime at ? Instant(at) : null,
-            Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolveWorkspace(Workspace),
+            Title = Title, Prompt = Prompt, Runner = RunnerCheck.Require(this, Runner, Force), Model = Model, TaskId = TaskId, Workspace = Workspace is null ? null : ResolveWorkspace(Workspace),
             MissedRunPolicy = MissedRunPolicy, MaxMissedRuns = MaxMissedRuns, DeliverTo = DeliveryChat(DeliverTo), DeliverOn = DeliverOn?.ToString(),
         };
         var parts = edit.Parts(Id);

@@ -48,10 +48,15 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Accepts a runner name no runner has yet (one you will add to capabilities.json later).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override bool RecordErrorsAreNonTerminating => true;
 
     protected override void ProcessRecordCore()
     {
+        var runner = RunnerCheck.Require(this, Runner, Force);
         var store = new RouteStore(MsgcodeHome.Resolve());
         var plan = store.PlanSet(ChatGuid, Workspace is null ? null : ResolveWorkspace(Workspace), Status);
         ConfigStore.RequireWorkspace(plan.Workspace);
@@ -60,7 +65,7 @@ public sealed class SetMsgcodeRouteCommand : MsgcodeCmdlet
             return;
         }
 
-        var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, Runner, plan.Status, VoiceReply,
+        var route = store.Bind(plan.ChatGuid, plan.Workspace, Label, runner, plan.Status, VoiceReply,
             MyInvocation.BoundParameters.ContainsKey(nameof(ShowTranscript)) ? ShowTranscript.IsPresent : null);
         if (PassThru)
         {

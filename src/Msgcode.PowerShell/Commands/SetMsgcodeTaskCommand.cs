@@ -34,7 +34,7 @@ public sealed class SetMsgcodeTaskCommand : TaskIdCmdlet
     [ValidateSet(TaskStatuses.Open, TaskStatuses.Blocked, TaskStatuses.Done, TaskStatuses.Canceled)]
     public string? Status { get; set; }
 
-    /// <summary>Allows reopening a done or canceled task.</summary>
+    /// <summary>Allows reopening a done or canceled task, and a runner name no runner has yet.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -45,7 +45,7 @@ public sealed class SetMsgcodeTaskCommand : TaskIdCmdlet
     {
         var store = Store();
         var id = store.Resolve(Id);
-        var edit = new TaskEdit { Title = Title, Prompt = Prompt, Runner = Runner, Model = Model, Notes = Notes, Status = Status, Force = Force };
+        var edit = new TaskEdit { Title = Title, Prompt = Prompt, Runner = RunnerCheck.Require(this, Runner, Force), Model = Model, Notes = Notes, Status = Status, Force = Force };
         var parts = edit.Parts();
         if (!ShouldProcess(id, $"Set {(parts.Count == 0 ? "nothing" : string.Join(", ", parts))}"))
         {

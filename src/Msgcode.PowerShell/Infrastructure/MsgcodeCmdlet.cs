@@ -90,6 +90,12 @@ public abstract class MsgcodeCmdlet : PSCmdlet, IDisposable
 
     protected void WriteIssue(ConfigIssue issue)
     {
+        if (issue.IsWarning)
+        {
+            WriteWarning($"{issue.ErrorId}: {issue}");
+            return;
+        }
+
         var exception = new MsgcodeException(issue.ErrorId, MsgcodeErrorCategory.InvalidData, issue.Path, issue.ToString());
         WriteError(ToErrorRecord(exception));
     }

@@ -16,7 +16,7 @@ public class ChannelPolicyTests
     [Fact]
     public void Only_whitelisted_senders_are_served()
     {
-        var config = Config(("MY_EMAIL", "Me@Example.com"), ("MY_PHONE", "+1 (555) 123-4567"));
+        var config = Config(("MSGCODE_MY_EMAIL", "Me@Example.com"), ("MSGCODE_MY_PHONE", "+1 (555) 123-4567"));
         Assert.True(SenderPolicy.IsAllowed(config, Message("me@example.com"), out _));
         Assert.True(SenderPolicy.IsAllowed(config, Message("+15551234567"), out _));
         Assert.False(SenderPolicy.IsAllowed(config, Message("other@example.com"), out var reason));
@@ -32,9 +32,9 @@ public class ChannelPolicyTests
     [InlineData("+445551234567", false)]
     public void A_phone_number_matches_only_as_the_same_number(string sender, bool allowed)
     {
-        var config = Config(("MY_PHONE", "+1 (555) 123-4567"));
+        var config = Config(("MSGCODE_MY_PHONE", "+1 (555) 123-4567"));
         Assert.Equal(allowed, SenderPolicy.IsAllowed(config, Message(sender), out _));
-        var national = Config(("MY_PHONE", "555 123 4567")); // a whitelist entry without a country code
+        var national = Config(("MSGCODE_MY_PHONE", "555 123 4567")); // a whitelist entry without a country code
         Assert.True(SenderPolicy.IsAllowed(national, Message("+15551234567"), out _));
         Assert.False(SenderPolicy.IsAllowed(national, Message("+4955512345671"), out _));
     }
@@ -42,7 +42,7 @@ public class ChannelPolicyTests
     [Fact]
     public void Owner_only_mode_limits_groups_to_the_owners()
     {
-        var config = Config(("MY_EMAIL", "me@example.com,friend@example.com"), ("MSGCODE_OWNER", "me@example.com"), ("MSGCODE_OWNER_ONLY_IN_GROUP", "true"));
+        var config = Config(("MSGCODE_MY_EMAIL", "me@example.com,friend@example.com"), ("MSGCODE_OWNER", "me@example.com"), ("MSGCODE_OWNER_ONLY_IN_GROUP", "true"));
         Assert.True(SenderPolicy.IsAllowed(config, Message("me@example.com", group: true), out _));
         Assert.False(SenderPolicy.IsAllowed(config, Message("friend@example.com", group: true), out var reason));
         Assert.Equal("owner only in groups", reason);
@@ -52,7 +52,7 @@ public class ChannelPolicyTests
     [Fact]
     public void Owners_and_whitelist_keys_are_matched_as_handles_are()
     {
-        var config = Config(("MY_EMAIL", "me@example.com"), ("MY_PHONE", "+1 555 123 4567"), ("MSGCODE_OWNER", "Me@Example.com"));
+        var config = Config(("MSGCODE_MY_EMAIL", "me@example.com"), ("MSGCODE_MY_PHONE", "+1 555 123 4567"), ("MSGCODE_OWNER", "Me@Example.com"));
         Assert.True(SenderPolicy.IsOwner(config, "me@example.com"));
         Assert.False(SenderPolicy.IsOwner(config, "+15551234567"));
         Assert.Equal("whitelist.phones", SenderPolicy.WhitelistKeyOf(config, "+15551234567"));
@@ -67,11 +67,11 @@ public class ChannelPolicyTests
     {
         using var dir = new TempDir();
         var home = new MsgcodeHome(dir.Path);
-        var environment = new Dictionary<string, string> { ["MY_EMAIL"] = "me@example.com", ["MSGCODE_OWNER_ONLY_IN_GROUP"] = "1" };
+        var environment = new Dictionary<string, string> { ["MSGCODE_MY_EMAIL"] = "me@example.com", ["MSGCODE_OWNER_ONLY_IN_GROUP"] = "1" };
         var served = EffectiveStates.ForChat(home, "iMessage;-;me@example.com", "me@example.com", environment);
         Assert.True(served.Served);
         Assert.False(served.IsGroup);
-        Assert.Equal("served: me@example.com is in whitelist.emails (environment variable MY_EMAIL); the chat is not bound, so a message gets the /bind hint", served.Reason);
+        Assert.Equal("served: me@example.com is in whitelist.emails (environment variable MSGCODE_MY_EMAIL); the chat is not bound, so a message gets the /bind hint", served.Reason);
         var refused = EffectiveStates.ForChat(home, "iMessage;+;chat0042", "me@example.com", environment);
         Assert.False(refused.Served);
         Assert.StartsWith("refused: this is a group chat, owner-only in groups is on (environment variable MSGCODE_OWNER_ONLY_IN_GROUP)", refused.Reason);

@@ -30,10 +30,10 @@ public class ConfigCacheTests
         WriteSettled(home.StateFile, "{\"version\":1,\"config\":{\"lmstudio.model\":\"two\"}}", LongAgo.AddSeconds(5));
         Assert.Equal("two", ConfigResolver.ResolveCached(new ConfigSources(home, null, env)).GetString("lmstudio.model"));
 
-        WriteSettled(home.EnvFile, "LMSTUDIO_MODEL=three\n");
+        WriteSettled(home.EnvFile, "MSGCODE_LMSTUDIO_MODEL=three\n");
         Assert.Equal("three", ConfigResolver.ResolveCached(new ConfigSources(home, null, env)).GetString("lmstudio.model"));
 
-        var changed = new Dictionary<string, string> { ["LMSTUDIO_MODEL"] = "four" };
+        var changed = new Dictionary<string, string> { ["MSGCODE_LMSTUDIO_MODEL"] = "four" };
         Assert.Equal("four", ConfigResolver.ResolveCached(new ConfigSources(home, null, changed)).GetString("lmstudio.model"));
 
         var ws = dir.File("ws");

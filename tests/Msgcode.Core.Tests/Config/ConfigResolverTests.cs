@@ -37,8 +37,8 @@ public class ConfigResolverTests
         Directory.CreateDirectory(Path.Combine(ws, ".msgcode"));
         WriteState(dir, "{\"lmstudio.model\":\"from-state\"}");
         File.WriteAllText(Path.Combine(ws, ".msgcode", "config.json"), "{\"lmstudio.model\":\"from-ws\"}");
-        File.WriteAllText(Path.Combine(dir.File("home"), ".env"), "LMSTUDIO_MODEL=from-env-file\n");
-        var report = ConfigResolver.Resolve(Sources(dir, new() { ["LMSTUDIO_MODEL"] = "from-env" }, ws));
+        File.WriteAllText(Path.Combine(dir.File("home"), ".env"), "MSGCODE_LMSTUDIO_MODEL=from-env-file\n");
+        var report = ConfigResolver.Resolve(Sources(dir, new() { ["MSGCODE_LMSTUDIO_MODEL"] = "from-env" }, ws));
         var entry = report["lmstudio.model"];
         Assert.Equal("from-env", entry.Value);
         Assert.Equal("Environment", entry.Source);
@@ -67,7 +67,7 @@ public class ConfigResolverTests
     {
         using var dir = new TempDir();
         WriteState(dir, "{\"lmstudio.apiKey\":\"sk-state-secret\"}");
-        var report = ConfigResolver.Resolve(Sources(dir, new() { ["LMSTUDIO_API_KEY"] = "sk-env-secret" }));
+        var report = ConfigResolver.Resolve(Sources(dir, new() { ["MSGCODE_LMSTUDIO_API_KEY"] = "sk-env-secret" }));
         var entry = report["lmstudio.apiKey"];
         Assert.Equal(ConfigKey.Redacted, entry.Value);
         Assert.DoesNotContain(entry.Shadowed, s => s.Contains("sk-", StringComparison.Ordinal));

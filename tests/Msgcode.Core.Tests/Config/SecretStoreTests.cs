@@ -57,7 +57,7 @@ public sealed class SecretStoreTests : IDisposable
     [Fact]
     public void A_secret_set_in_the_environment_is_used_and_written_nowhere()
     {
-        var sources = Sources(new() { ["LMSTUDIO_API_KEY"] = Secret });
+        var sources = Sources(new() { ["MSGCODE_LMSTUDIO_API_KEY"] = Secret });
         ConfigStore.Set(sources, ConfigSchema.Find("lmstudio.model")!, "qwen", workspace: false);
         Assert.Equal(Secret, ConfigResolver.Resolve(sources).GetString("lmstudio.apiKey"));
         Assert.Empty(FilesHolding(Secret));

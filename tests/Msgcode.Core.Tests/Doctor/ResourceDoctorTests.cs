@@ -95,7 +95,7 @@ public sealed class ResourceDoctorTests : IDisposable
     public void Free_space_is_checked_where_the_home_and_where_the_workspaces_are()
     {
         var context = MacOsDoctorTests.Context(_dir);
-        var config = ConfigResolver.Resolve(new ConfigSources(context.Home, null, new Dictionary<string, string> { ["WORKSPACE_ROOT"] = "/dev/shm/msgcode-workspaces-" + Guid.NewGuid().ToString("N") }));
+        var config = ConfigResolver.Resolve(new ConfigSources(context.Home, null, new Dictionary<string, string> { ["MSGCODE_WORKSPACE_ROOT"] = "/dev/shm/msgcode-workspaces-" + Guid.NewGuid().ToString("N") }));
         var checks = DiskChecks.Run(context, config).ToDictionary(c => c.Name);
         Assert.Contains("free", checks.Keys);
         Assert.Contains("log-size", checks.Keys);
