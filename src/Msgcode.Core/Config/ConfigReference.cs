@@ -23,12 +23,16 @@ public static class ConfigReference
         md.Append("| --- | --- | --- | --- | --- | --- |\n");
         foreach (var key in ConfigSchema.Keys.OrderBy(k => k.Name, StringComparer.Ordinal))
         {
-            md.Append(CultureInfo.InvariantCulture, $"| `{key.Name}` | `{key.EnvironmentVariable}` | {Cell(key.Describe())} | {DefaultText(key)} | {(key.WorkspaceScoped ? "yes" : "")} | {Cell(Notes(key))} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| `{key.Name}` | {Variables(key)} | {Cell(key.Describe())} | {DefaultText(key)} | {(key.WorkspaceScoped ? "yes" : "")} | {Cell(Notes(key))} |\n");
         }
 
         md.Append("\nSecret keys are shown as `").Append(ConfigKey.Redacted).Append("` everywhere msgcode prints them.\n");
         return md.ToString();
     }
+
+    private static string Variables(ConfigKey key) => key.LegacyEnvironmentVariable is { } legacy
+        ? $"`{key.EnvironmentVariable}` (or the original's `{legacy}`)"
+        : $"`{key.EnvironmentVariable}`";
 
     private static string Notes(ConfigKey key)
     {

@@ -21,7 +21,11 @@ public class ConfigReferenceTests
         var markdown = ConfigReference.ToMarkdown();
         foreach (var key in ConfigSchema.Keys)
         {
-            Assert.Contains($"| `{key.Name}` | `{key.EnvironmentVariable}` |", markdown, StringComparison.Ordinal);
+            Assert.Contains($"| `{key.Name}` | `{key.EnvironmentVariable}`", markdown, StringComparison.Ordinal);
+            if (key.LegacyEnvironmentVariable is { } legacy)
+            {
+                Assert.Contains($"`{legacy}`", markdown, StringComparison.Ordinal);
+            }
         }
     }
 
