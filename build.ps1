@@ -6,7 +6,8 @@
 .DESCRIPTION
     Tasks:
       Build    dotnet build, then assemble out/Msgcode/ from an explicit list of files, help included (the default).
-      Help     help/*.md (PlatyPS schema) -> out/Msgcode/en-US/Msgcode.PowerShell.dll-Help.xml (MAML) only.
+      Help     help/*.md (PlatyPS schema) -> out/Msgcode/en-US/Msgcode.PowerShell.dll-Help.xml (MAML) only,
+               and docs/configuration.md from the built ConfigSchema.
       Test     Build, xunit, then Pester in a fresh pwsh -NoProfile that imports out/Msgcode.
       Bench    Build, then timing ratios against references measured in the same run.
       Package  Build, then a .nupkg in out/repository that Install-PSResource can install.
@@ -185,6 +186,17 @@ function Invoke-Help {
     }
     if (-not (Test-Path (Join-Path $enUs 'Msgcode.PowerShell.dll-Help.xml'))) { throw 'No MAML help was produced.' }
     if (-not (Test-Path (Join-Path $enUs 'about_Msgcode.help.txt'))) { throw 'about_Msgcode.help.txt was not produced.' }
+}
+
+function Write-ConfigReference {
+    # docs/configuration.md is rendered from the built Core's ConfigSchema (a test fails when the committed page
+    # differs). Only the Help task writes it: were Build or Test to write it, the test could never see a stale page.
+    # A fresh pwsh loads the assembly, so this session never holds it.
+    $core = Join-Path $ModuleOut 'Dependencies' 'Msgcode.Core.dll'
+    if (-not (Test-Path $core)) { throw "The built Core is missing at $core; run the Build task first." }
+    $page = Join-Path $Root 'docs' 'configuration.md'
+    Invoke-FreshPwsh -Command "Add-Type -Path '$core'; [IO.File]::WriteAllText('$page', [Msgcode.Core.Config.ConfigReference]::ToMarkdown(), [Text.UTF8Encoding]::new(`$false))"
+    Write-Host "    docs/configuration.md written from the schema."
 }
 
 # The Debian packages the tests run for real (and the commands that show each is there). On Linux as root with
@@ -379,7 +391,7 @@ try {
     foreach ($name in $Task) {
         switch ($name) {
             'Build' { Invoke-Build }
-            'Help' { Invoke-Help }
+            'Help' { Invoke-Help; Write-ConfigReference }
             'Test' { Invoke-Build; Invoke-Test }
             'Bench' { Invoke-Build; Invoke-Bench }
             'Package' { Invoke-Build; Invoke-Package }

@@ -4,7 +4,7 @@ using Mono.Cecil.Cil;
 namespace Msgcode.Core.Tests;
 
 /// <summary>
-/// Core's folders are layers that only point down, in the order README's Layout section gives. The check reads the
+/// Core's folders are layers that only point down, in the order docs/architecture.md's Layout table gives. The check reads the
 /// built assembly (every signature, field, attribute and instruction of every type, compiler-made ones included),
 /// so no reference hides in a fully qualified name or a lambda.
 /// </summary>
@@ -12,11 +12,11 @@ public class ArchitectureTests
 {
     private const string Root = "Msgcode.Core.";
 
-    /// <summary>The layers, lowest first, from README's Layout row for src/Msgcode.Core: the one place they are written.</summary>
+    /// <summary>The layers, lowest first, from docs/architecture.md's Layout row for src/Msgcode.Core: the one place they are written.</summary>
     internal static IReadOnlyList<string> Layers()
     {
-        var readme = Path.Combine(RepositoryRoot(), "README.md");
-        var row = File.ReadLines(readme).Single(l => l.StartsWith("| `src/Msgcode.Core` |", StringComparison.Ordinal));
+        var page = Path.Combine(RepositoryRoot(), "docs", "architecture.md");
+        var row = File.ReadLines(page).Single(l => l.StartsWith("| `src/Msgcode.Core` |", StringComparison.Ordinal));
         var text = row["| `src/Msgcode.Core` |".Length..];
         return System.Text.RegularExpressions.Regex.Matches(text, "`([A-Z][A-Za-z]+)`").Select(m => m.Groups[1].Value).ToList();
     }
@@ -70,7 +70,7 @@ public class ArchitectureTests
     private static int IndexOf(IReadOnlyList<string> layers, string layer)
     {
         var index = layers.ToList().IndexOf(layer);
-        return index >= 0 ? index : throw new Xunit.Sdk.XunitException($"The namespace Msgcode.Core.{layer} is not a layer in README's Layout section; add its folder to the list in its place.");
+        return index >= 0 ? index : throw new Xunit.Sdk.XunitException($"The namespace Msgcode.Core.{layer} is not a layer in docs/architecture.md's Layout table; add its folder to the list in its place.");
     }
 
     private static TypeDefinition TopLevel(TypeDefinition type)
@@ -231,7 +231,7 @@ public class ArchitectureTests
     public void Core_layers_only_point_down()
     {
         var problems = UpwardReferences(CoreAssembly, Layers());
-        Assert.True(problems.Count == 0, "Core uses a higher layer (README's Layout gives the order):\n" + string.Join("\n", problems));
+        Assert.True(problems.Count == 0, "Core uses a higher layer (docs/architecture.md's Layout gives the order):\n" + string.Join("\n", problems));
     }
 
     [Fact]

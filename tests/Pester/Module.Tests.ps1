@@ -152,6 +152,16 @@ Describe 'Help' {
         }
     }
 
+    It 'lists an about_ topic for every area with Get-Help about_Msgcode*' {
+        $topics = @(Get-Help about_Msgcode* | ForEach-Object Name)
+        foreach ($area in '', '_Tasks', '_Runners', '_Worktrees', '_Daemon', '_Jobs', '_Chats', '_Configuration', '_Security') {
+            $topics | Should -Contain "about_Msgcode$area"
+        }
+        foreach ($topic in $topics) {
+            (Get-Help $topic | Out-String) | Should -Match 'SHORT DESCRIPTION' -Because "$topic must be a built about topic"
+        }
+    }
+
     It 'has about_Msgcode' {
         $about = Get-Help about_Msgcode | Out-String
         $about | Should -Match 'msgcode'

@@ -26,7 +26,7 @@ public sealed class SettingsConformanceTests
     {
     };
 
-    /// <summary>The test that proves each setting's effect. Add one when you add a key (see README, "Configuration").</summary>
+    /// <summary>The test that proves each setting's effect. Add one when you add a key (see docs/configuration.md and README).</summary>
     public static readonly Proof[] Proofs =
     [
         new("workspace.root", "Pester/Doctor.Tests.ps1", "checks the current folder and the workspaces under workspace.root by default"),
@@ -79,7 +79,7 @@ public sealed class SettingsConformanceTests
     public void Every_setting_has_a_consumer_and_a_test_that_proves_its_effect()
     {
         var problems = SettingsConformance.Problems(ConfigSchema.Keys.Where(k => !Unproven.ContainsKey(k.Name)), Proofs, SettingsConformance.RepositoryRoot());
-        Assert.True(problems.Count == 0, "Settings conformance (README, \"Configuration\"):\n" + string.Join("\n", problems));
+        Assert.True(problems.Count == 0, "Settings conformance (docs/configuration.md):\n" + string.Join("\n", problems));
     }
 
     [Fact]
